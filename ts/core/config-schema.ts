@@ -1,0 +1,99 @@
+/**
+ * Every setting Lagoon reads, in one table. The table drives parsing of the
+ * environment, the config file and CLI flags, the `lagoon config` help text
+ * and the README's configuration table, so documentation cannot drift from
+ * what the code accepts.
+ */
+import { hostname } from 'node:os';
+
+export type FieldType = 'string' | 'port' | 'int' | 'bool' | 'hostList' | 'nullableString' | 'level';
+
+export interface FieldSpec<K extends string = string> {
+  /** Key in the config object and in the JSON config file. */
+  readonly key: K;
+  /** Environment variable. */
+  readonly env: string;
+  /** CLI flag, without the leading dashes. */
+  readonly flag: string;
+  readonly type: FieldType;
+  /** Human-readable default (the value itself is computed by `defaultValue`). */
+  readonly defaultText: string;
+  readonly unit?: string;
+  /** For ints: inclusive bounds. */
+  readonly min?: number;
+  readonly max?: number;
+  readonly doc: string;
+}
+
+export const CONFIG_FIELDS = [
+  { key: 'dataDir', env: 'LAGOON_DATA_DIR', flag: 'data-dir', type: 'string', defaultText: '.lagoon', doc: 'Directory for the identity key, TLS certificate and persisted server state. Created with mode 0700 if missing.' },
+  { key: 'nodeName', env: 'LAGOON_NODE_NAME', flag: 'node-name', type: 'string', defaultText: 'the host name', doc: 'Human-friendly label for logs and status. Metadata only: never used as an identity.' },
+  { key: 'serverName', env: 'LAGOON_SERVER_NAME', flag: 'server-name', type: 'string', defaultText: 'the host name', doc: 'The IRC server name (the `server` in `#room:server`): a DNS name or host:port.' },
+  { key: 'networkName', env: 'LAGOON_NETWORK_NAME', flag: 'network-name', type: 'string', defaultText: 'Lagoon', doc: 'The IRC network name announced in RPL_ISUPPORT (NETWORK=).' },
+  { key: 'bind', env: 'LAGOON_BIND', flag: 'bind', type: 'string', defaultText: '127.0.0.1', doc: 'Address every listener binds to. Loopback by default; set `0.0.0.0` (or `::`) to serve other machines.' },
+  { key: 'ircPort', env: 'LAGOON_IRC_PORT', flag: 'irc-port', type: 'port', defaultText: '6667', doc: 'Plain-text IRC port. 0 picks a free port (reported at start-up).' },
+  { key: 'ircTlsPort', env: 'LAGOON_IRC_TLS_PORT', flag: 'irc-tls-port', type: 'port', defaultText: '6697', doc: 'TLS IRC port. 0 picks a free port. A self-signed certificate is generated in the data directory when none is configured.' },
+  { key: 'httpPort', env: 'LAGOON_HTTP_PORT', flag: 'http-port', type: 'port', defaultText: '8787', doc: 'HTTP port: /healthz, /metrics (Prometheus). 0 picks a free port.' },
+  { key: 'meshPort', env: 'LAGOON_MESH_PORT', flag: 'mesh-port', type: 'port', defaultText: '9443', doc: 'Mesh port for server-to-server links (reserved until the mesh layer lands; validated now so deployments can set it).' },
+  { key: 'peers', env: 'LAGOON_PEERS', flag: 'peers', type: 'hostList', defaultText: '(none)', doc: 'Comma-separated `host:port` list of mesh entry points. One address is enough to join a mesh.' },
+  { key: 'ygg', env: 'LAGOON_YGG', flag: 'ygg', type: 'bool', defaultText: 'false', doc: 'Start the embedded Yggdrasil overlay node (reserved until the overlay lands).' },
+  { key: 'tlsCertFile', env: 'LAGOON_TLS_CERT_FILE', flag: 'tls-cert-file', type: 'nullableString', defaultText: '(generated)', doc: 'PEM certificate for the TLS listeners. Must be set together with the key file.' },
+  { key: 'tlsKeyFile', env: 'LAGOON_TLS_KEY_FILE', flag: 'tls-key-file', type: 'nullableString', defaultText: '(generated)', doc: 'PEM private key for the TLS listeners.' },
+  { key: 'logLevel', env: 'LAGOON_LOG_LEVEL', flag: 'log-level', type: 'level', defaultText: 'info', doc: 'One of fatal, error, warn, info, debug, trace, silent.' },
+  { key: 'ircMotdFile', env: 'LAGOON_IRC_MOTD_FILE', flag: 'irc-motd-file', type: 'nullableString', defaultText: '(built-in)', doc: 'Text file whose lines form the message of the day.' },
+  { key: 'ircPassword', env: 'LAGOON_IRC_PASSWORD', flag: 'irc-password', type: 'nullableString', defaultText: '(none)', doc: 'Server password clients must send with PASS. Unset: no password.' },
+  { key: 'ircOperPassword', env: 'LAGOON_IRC_OPER_PASSWORD', flag: 'irc-oper-password', type: 'nullableString', defaultText: '(none)', doc: 'Password for `OPER <name> <password>`. Unset: OPER is refused.' },
+  { key: 'ircMaxClients', env: 'LAGOON_IRC_MAX_CLIENTS', flag: 'irc-max-clients', type: 'int', min: 1, max: 1_000_000, defaultText: '10000', unit: 'connections', doc: 'Most IRC connections at once. Each costs a file descriptor and a few KiB.' },
+  { key: 'ircMaxClientsPerIp', env: 'LAGOON_IRC_MAX_CLIENTS_PER_IP', flag: 'irc-max-clients-per-ip', type: 'int', min: 0, max: 1_000_000, defaultText: '100', unit: 'connections', doc: 'Most IRC connections from one address; 0 disables the check.' },
+  { key: 'ircMaxChannelsPerClient', env: 'LAGOON_IRC_MAX_CHANNELS', flag: 'irc-max-channels', type: 'int', min: 1, max: 10_000, defaultText: '50', unit: 'channels', doc: 'Most channels one client may be in (CHANLIMIT).' },
+  { key: 'ircSendQBytes', env: 'LAGOON_IRC_SENDQ_BYTES', flag: 'irc-sendq-bytes', type: 'int', min: 4096, max: 1 << 30, defaultText: '1048576', unit: 'bytes', doc: 'Output a client may leave unread before it is disconnected with "SendQ exceeded".' },
+  { key: 'ircFloodBurstLines', env: 'LAGOON_IRC_FLOOD_BURST', flag: 'irc-flood-burst', type: 'int', min: 1, max: 1_000_000, defaultText: '20', unit: 'lines', doc: 'Lines a client may send at once before flood control paces it.' },
+  { key: 'ircFloodLinesPerSecond', env: 'LAGOON_IRC_FLOOD_RATE', flag: 'irc-flood-rate', type: 'int', min: 1, max: 1_000_000, defaultText: '5', unit: 'lines/s', doc: 'Sustained line rate per client; faster clients are delayed, then disconnected ("Excess Flood").' },
+  { key: 'ircPingIntervalMs', env: 'LAGOON_IRC_PING_INTERVAL_MS', flag: 'irc-ping-interval-ms', type: 'int', min: 1000, max: 86_400_000, defaultText: '90000', unit: 'ms', doc: 'Idle time after which the server PINGs a client.' },
+  { key: 'ircPingTimeoutMs', env: 'LAGOON_IRC_PING_TIMEOUT_MS', flag: 'irc-ping-timeout-ms', type: 'int', min: 1000, max: 86_400_000, defaultText: '60000', unit: 'ms', doc: 'Time a PINGed client has to answer before "Ping timeout".' },
+] as const satisfies readonly FieldSpec[];
+
+export type ConfigKey = (typeof CONFIG_FIELDS)[number]['key'];
+
+/** Non-setting environment variables that share the prefix (tools, tests). */
+export const NON_CONFIG_ENV = new Set(['LAGOON_CONFIG', 'LAGOON_SEED', 'LAGOON_PROFILE']);
+
+export function defaultValues(): Record<ConfigKey, unknown> {
+  const host = hostname() || 'localhost';
+  return {
+    dataDir: '.lagoon',
+    nodeName: host,
+    serverName: host,
+    networkName: 'Lagoon',
+    bind: '127.0.0.1',
+    ircPort: 6667,
+    ircTlsPort: 6697,
+    httpPort: 8787,
+    meshPort: 9443,
+    peers: [],
+    ygg: false,
+    tlsCertFile: null,
+    tlsKeyFile: null,
+    logLevel: 'info',
+    ircMotdFile: null,
+    ircPassword: null,
+    ircOperPassword: null,
+    ircMaxClients: 10000,
+    ircMaxClientsPerIp: 100,
+    ircMaxChannelsPerClient: 50,
+    ircSendQBytes: 1048576,
+    ircFloodBurstLines: 20,
+    ircFloodLinesPerSecond: 5,
+    ircPingIntervalMs: 90000,
+    ircPingTimeoutMs: 60000,
+  };
+}
+
+/** The README/`lagoon config` table. */
+export function configTableMarkdown(): string {
+  const rows = CONFIG_FIELDS.map((f) => {
+    const unit = 'unit' in f ? ` (${f.unit})` : '';
+    return `| \`${f.env}\` | \`--${f.flag}\` | \`${f.key}\` | ${f.defaultText}${unit} | ${f.doc} |`;
+  });
+  return ['| Environment | Flag | Config file key | Default | Meaning |', '|---|---|---|---|---|', ...rows].join('\n');
+}
