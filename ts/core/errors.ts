@@ -10,6 +10,8 @@ export type LagoonErrorCode =
   | 'ERR_IDENTITY_IO'
   | 'ERR_NATIVE_MISSING'
   | 'ERR_NATIVE'
+  | 'ERR_NATIVE_PANIC'
+  | 'ERR_PERMISSION'
   | 'ERR_STATE_CORRUPT'
   | 'ERR_LISTEN'
   | 'ERR_INVALID_ARGUMENT'
