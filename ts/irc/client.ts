@@ -1,0 +1,79 @@
+import { TokenBucket } from './flood.js';
+import type { Channel } from './channel.js';
+import { capVariant } from './caps.js';
+
+export type ClientId = number;
+
+export interface ClientInfo { remoteAddress: string; tls: boolean }
+
+/** One connection's state. Plain data; the machine and commands change it. */
+export class Client {
+  nick = '*';
+  foldedNick = '';
+  user = '';
+  realname = '';
+  registered = false;
+  /** CAP LS/REQ seen before registration: wait for CAP END. */
+  capNegotiating = false;
+  capVersion = 0;
+  readonly caps = new Set<string>();
+  variant = 0;
+  passOk = false;
+  away: string | null = null;
+  oper = false;
+  invisible = false;
+  wallops = false;
+  readonly channels = new Set<Channel>();
+  /** Folded names of channels this client was invited to. */
+  readonly invites = new Set<string>();
+  signonWallMs = 0;
+  /** Monotonic time of the last line received (for PING) and last message sent (for WHOIS idle). */
+  lastActivity: number;
+  lastSpoke: number;
+  pingSentAt: number | null = null;
+  /** Lines waiting for flood tokens. */
+  readonly backlog: string[] = [];
+  /** Earliest live timer-heap entry for this client (Infinity = none). */
+  scheduledAt = Infinity;
+  closing = false;
+  private cachedPrefix: string | null = null;
+  readonly flood: TokenBucket;
+
+  constructor(
+    readonly id: ClientId,
+    readonly info: ClientInfo,
+    readonly connectedAt: number,
+    floodBurst: number,
+    floodRate: number,
+    /** Services (LagoonBot) have no socket and never receive lines. */
+    readonly isService = false,
+  ) {
+    this.lastActivity = connectedAt;
+    this.lastSpoke = connectedAt;
+    this.flood = new TokenBucket(floodBurst, floodRate, connectedAt);
+  }
+
+  get host(): string { return this.info.remoteAddress; }
+
+  /** `nick!user@host`, cached because every relayed line needs it. */
+  get prefix(): string {
+    if (this.cachedPrefix === null) this.cachedPrefix = `${this.nick}!${this.user || '*'}@${this.host}`;
+    return this.cachedPrefix;
+  }
+
+  setNick(nick: string, folded: string): void {
+    this.nick = nick;
+    this.foldedNick = folded;
+    this.cachedPrefix = null;
+  }
+
+  setUser(user: string): void {
+    this.user = user;
+    this.cachedPrefix = null;
+  }
+
+  updateCaps(): void { this.variant = capVariant(this.caps); }
+
+  /** What a reply numeric addresses this client as. */
+  get target(): string { return this.nick; }
+}

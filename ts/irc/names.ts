@@ -1,0 +1,45 @@
+import type { IrcLimits } from './limits.js';
+
+/**
+ * Name syntax. Channel names reserve ':' for federation: `#room:server` names
+ * another server's room. Federation is a later layer; the parser recognises it
+ * now so that JOIN can answer it instead of creating a local `#room:server`.
+ */
+export type ChannelRef =
+  | { kind: 'local'; name: string }
+  | { kind: 'remote'; room: string; server: string }
+  | { kind: 'invalid' };
+
+const BAD_CHANNEL_CHARS = /[\s,\x07\x00]/;
+
+export function parseChannelName(raw: string, limits: IrcLimits): ChannelRef {
+  if (!raw.startsWith('#') || raw.length < 2 || BAD_CHANNEL_CHARS.test(raw)) return { kind: 'invalid' };
+  const colon = raw.indexOf(':');
+  if (colon >= 0) {
+    const room = raw.slice(0, colon);
+    const server = raw.slice(colon + 1);
+    if (room.length < 2 || server === '' || server.includes(':')) return { kind: 'invalid' };
+    return { kind: 'remote', room, server };
+  }
+  if (Buffer.byteLength(raw) > limits.channelLength) return { kind: 'invalid' };
+  return { kind: 'local', name: raw };
+}
+
+export function isChannelName(raw: string): boolean {
+  return raw.startsWith('#');
+}
+
+const NICK_FIRST = /^[A-Za-z[\]\\`_^{|}]/;
+const NICK_REST = /^[A-Za-z0-9[\]\\`_^{|}-]*$/;
+
+export function isValidNick(nick: string, limits: IrcLimits): boolean {
+  return nick.length > 0 && nick.length <= limits.nickLength && NICK_FIRST.test(nick) && NICK_REST.test(nick.slice(1));
+}
+
+const USER_BAD = /[\s@!\x00-\x1f]/g;
+
+/** A USER ident made safe for the nick!user@host prefix. */
+export function sanitizeUser(raw: string, max: number): string {
+  const clean = raw.replace(USER_BAD, '').slice(0, max);
+  return clean === '' ? 'user' : clean;
+}
