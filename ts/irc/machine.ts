@@ -205,6 +205,15 @@ export class IrcMachine {
   findNick(nick: string): Client | undefined { return this.nicks.get(fold(nick)); }
   findChannel(name: string): Channel | undefined { return this.channels.get(fold(name)); }
 
+  /**
+   * Re-derive `c`'s next deadline. Heap entries are lower bounds that activity
+   * only pushes later; a change that brings a deadline earlier (registration
+   * completing ends the long registration timeout) must call this.
+   */
+  reschedule(c: Client): void {
+    this.schedule(c, this.deadlineOf(c, this.lastNow));
+  }
+
   /** Persistent state changed; the driver debounces the save. */
   markDirty(): void { this.dirty = true; }
 

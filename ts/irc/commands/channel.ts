@@ -156,7 +156,8 @@ export const CHANNEL_COMMANDS: Record<string, CommandSpec> = {
         return;
       }
       const keys = (msg.params[1] ?? '').split(',');
-      const names = commaList(msg.params[0]!, m.limits.maxChannelsPerClient);
+      // Bounded so one line can't make unbounded work; extra names still get their 405.
+      const names = commaList(msg.params[0]!, m.limits.maxChannelsPerClient + PROTOCOL_LIMITS.maxTargets);
       names.forEach((n, i) => joinOne(m, c, n, keys[i] || undefined));
     },
   },

@@ -17,6 +17,7 @@ export function tryRegister(m: IrcMachine, c: Client): void {
     return;
   }
   c.registered = true;
+  m.reschedule(c);
   sendWelcome(m, c);
 }
 
