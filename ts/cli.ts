@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+/**
+ * `lagoon` command line.
+ *   lagoon start [--flag value …]   run a node (settings: `lagoon config`)
+ *   lagoon config                   print every setting with its default
+ *   lagoon id [--data-dir DIR]      print this node's peer_id (creating the key if needed)
+ *   lagoon --version
+ * Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CONFIG_FIELDS, configTableMarkdown } from './core/config-schema.js';
+import { loadConfig, type LagoonConfig } from './core/config.js';
+import { createLogger } from './core/logger.js';
+import { isLagoonError, LagoonError } from './core/errors.js';
+import { loadOrCreateIdentity } from './core/identity.js';
+import { startNode, VERSION } from './node.js';
+
+const USAGE = `Usage: lagoon <command> [options]
+
+Commands:
+  start     run a Lagoon node (IRC server, HTTP health and metrics)
+  config    list every setting: environment variable, flag, default, meaning
+  id        print this node's peer_id
+  version   print the version (also --version)
+
+Options for start and id: --config FILE (JSON), and one --<flag> per setting
+(see \`lagoon config\`). Precedence: defaults < config file < LAGOON_* environment < flags.
+`;
+
+function parseFlags(argv: string[]): { flags: Record<string, string | boolean>; configFile: string | null } {
+  const options: NonNullable<ParseArgsConfig['options']> = { config: { type: 'string' } };
+  for (const f of CONFIG_FIELDS) options[f.flag] = { type: f.type === 'bool' ? 'boolean' : 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw LagoonError.config(`${(err as Error).message.replace(/\. To specify.*$/s, '')} (see \`lagoon config\`)`);
+  }
+  const { config, ...rest } = parsed.values as Record<string, string | boolean | undefined>;
+  const flags: Record<string, string | boolean> = {};
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) flags[k] = v;
+  return { flags, configFile: typeof config === 'string' ? config : null };
+}
+
+function configFrom(argv: string[]): LagoonConfig {
+  const { flags, configFile } = parseFlags(argv);
+  return loadConfig({ env: process.env, file: configFile, flags });
+}
+
+async function start(argv: string[]): Promise<void> {
+  const config = configFrom(argv);
+  const logger = createLogger({ level: config.logLevel });
+  const node = await startNode(config, logger);
+  const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind;
+  process.stderr.write(
+    `Lagoon ${VERSION} — node ${config.nodeName}, server ${config.serverName}\n` +
+      `  peer_id   ${node.identity.peerId}\n` +
+      `  IRC       ${host}:${node.ports.irc}` +
+      (node.ports.ircTls !== null ? `, TLS ${host}:${node.ports.ircTls} (sha256 ${node.tlsFingerprint256})` : '') + '\n' +
+      `  HTTP      http://${host}:${node.ports.http}/healthz  /metrics\n` +
+      `  data      ${config.dataDir}\n`,
+  );
+
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      process.stderr.write(`lagoon: second ${signal}, exiting without a clean shutdown\n`);
+      process.exit(1);
+    }
+    node.close(`received ${signal}`).then(
+      () => {
+        logger.flush?.();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        process.stderr.write(`lagoon: shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case 'config':
+      process.stdout.write(configTableMarkdown() + '\n');
+      return;
+    case 'id': {
+      const config = configFrom(rest);
+      process.stdout.write((await loadOrCreateIdentity(config.dataDir)).peerId + '\n');
+      return;
+    }
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(VERSION + '\n');
+      return;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`lagoon: unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (isLagoonError(err, 'ERR_CONFIG')) {
+    process.stderr.write(`lagoon: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`lagoon: ${isLagoonError(err) ? err.message : (err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,8 @@
+/** Lagoon as a library: start a node, or use the pieces. */
+export { startNode, VERSION, type LagoonNode, type NodePorts } from './node.js';
+export { loadConfig, parseHostPort, type LagoonConfig, type ConfigSources, type HostPort } from './core/config.js';
+export { CONFIG_FIELDS, configTableMarkdown } from './core/config-schema.js';
+export { LagoonError, isLagoonError, type LagoonErrorCode } from './core/errors.js';
+export { loadOrCreateIdentity, ephemeralIdentity, peerIdFromPublicKey, isPeerId, verifySignature, type Identity } from './core/identity.js';
+export { createLogger, silentLogger, type Logger } from './core/logger.js';
+export { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcServerOptions, type IrcLimits } from './irc/index.js';

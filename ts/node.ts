@@ -1,0 +1,138 @@
+/**
+ * A Lagoon node: identity, the IRC server, and the HTTP listener (health,
+ * metrics), assembled from one frozen config. Later layers (mesh, discovery,
+ * federation) attach here.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { LagoonConfig } from './core/config.js';
+import type { Logger } from './core/logger.js';
+import { LagoonError } from './core/errors.js';
+import { loadOrCreateIdentity, tightenKeyFileMode, type Identity } from './core/identity.js';
+import { loadTlsMaterial } from './core/tls-cert.js';
+import { createRegistry, counterFrom, gaugeFrom } from './core/metrics.js';
+import { startHttpServer, sendJson, sendText, type HttpServer } from './http/server.js';
+import { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcLimits } from './irc/index.js';
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+export interface NodePorts {
+  readonly irc: number;
+  readonly ircTls: number | null;
+  readonly http: number;
+}
+
+export interface LagoonNode {
+  readonly identity: Identity;
+  readonly config: LagoonConfig;
+  readonly ports: NodePorts;
+  readonly tlsFingerprint256: string;
+  /** Idempotent: QUIT to IRC clients, state flushed, listeners closed. */
+  close(reason?: string): Promise<void>;
+}
+
+const DEFAULT_MOTD = [
+  'Welcome to Lagoon.',
+  'Rooms here belong to this server: JOIN #lagoon to meet its people and its LagoonBot.',
+  'Visiting another server\'s room is always your choice: #room:server.',
+];
+
+export function ircLimitsFrom(config: LagoonConfig): IrcLimits {
+  return {
+    ...DEFAULT_IRC_LIMITS,
+    maxClients: config.ircMaxClients,
+    maxClientsPerIp: config.ircMaxClientsPerIp,
+    maxChannelsPerClient: config.ircMaxChannelsPerClient,
+    sendQBytes: config.ircSendQBytes,
+    floodBurstLines: config.ircFloodBurstLines,
+    floodLinesPerSecond: config.ircFloodLinesPerSecond,
+    pingIntervalMs: config.ircPingIntervalMs,
+    pingTimeoutMs: config.ircPingTimeoutMs,
+  };
+}
+
+async function readMotd(path: string | null): Promise<string[]> {
+  if (path === null) return DEFAULT_MOTD;
+  try {
+    return (await readFile(path, 'utf8')).split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1);
+  } catch (err) {
+    throw new LagoonError('ERR_CONFIG', `cannot read LAGOON_IRC_MOTD_FILE ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export async function startNode(config: LagoonConfig, logger: Logger): Promise<LagoonNode> {
+  const log = logger.child({ name: 'lagoon:node' });
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const identity = await loadOrCreateIdentity(config.dataDir);
+  if (identity.path && (await tightenKeyFileMode(identity.path))) {
+    log.warn({ file: identity.path }, 'identity key was readable by others; mode set to 0600');
+  }
+  const tls = await loadTlsMaterial({
+    certFile: config.tlsCertFile,
+    keyFile: config.tlsKeyFile,
+    dataDir: config.dataDir,
+    commonName: config.serverName,
+  });
+
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => log.error({ err }, 'close failed'));
+  };
+
+  let irc: IrcServer;
+  let http: HttpServer;
+  try {
+    irc = await startIrcServer({
+      serverName: config.serverName,
+      networkName: config.networkName,
+      bind: config.bind,
+      port: config.ircPort,
+      tlsPort: config.ircTlsPort,
+      tls: { cert: tls.cert, key: tls.key },
+      dataDir: config.dataDir,
+      limits: ircLimitsFrom(config),
+      motd: await readMotd(config.ircMotdFile),
+      password: config.ircPassword,
+      operPassword: config.ircOperPassword,
+      version: `lagoon-${VERSION}`,
+      logger,
+    });
+    closers.push(() => irc.close('Server shutting down'));
+
+    http = await startHttpServer({ bind: config.bind, port: config.httpPort, logger });
+    closers.push(() => http.close());
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  const registry = createRegistry();
+  gaugeFrom(registry, 'lagoon_irc_clients', 'Connected IRC clients.', () => irc.stats().clients);
+  gaugeFrom(registry, 'lagoon_irc_channels', 'Channels on this server.', () => irc.stats().channels);
+  counterFrom(registry, 'lagoon_irc_messages_in_total', 'IRC lines received from clients.', () => irc.stats().messagesIn);
+  counterFrom(registry, 'lagoon_irc_messages_out_total', 'IRC lines sent to clients.', () => irc.stats().messagesOut);
+
+  const startedAt = Date.now();
+  http.route('GET', '/healthz', (_req, res) => {
+    sendJson(res, 200, { status: 'ok', peerId: identity.peerId, version: VERSION, uptimeMs: Date.now() - startedAt });
+  });
+  http.route('GET', '/metrics', async (_req, res) => {
+    sendText(res, 200, await registry.metrics(), registry.contentType);
+  });
+
+  const ports: NodePorts = { irc: irc.ports.plain, ircTls: irc.ports.tls, http: http.port };
+  log.info({ peer: identity.peerId, ircPort: ports.irc, ircTlsPort: ports.ircTls, httpPort: ports.http, bind: config.bind }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    identity,
+    config,
+    ports,
+    tlsFingerprint256: tls.fingerprint256,
+    close(reason) {
+      if (reason) log.info({ reason }, 'shutting down');
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}
