@@ -9,3 +9,4 @@
 mod errors;
 mod hash;
 mod info;
+mod vdf;

@@ -57,6 +57,11 @@ impl Attestation {
         Ok(bytes)
     }
 
+    /// [`Attestation::sign`] with the Ed25519 key whose seed is `seed`.
+    pub fn sign_with_seed(self, seed: &[u8; 32]) -> Result<Vec<u8>, Reject> {
+        self.sign(&SigningKey::from_bytes(seed))
+    }
+
     /// Decodes and checks the signature against the embedded attester key.
     pub fn verify(bytes: &[u8]) -> Result<Attestation, Reject> {
         let mut r = Reader::new(bytes);

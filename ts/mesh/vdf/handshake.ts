@@ -1,0 +1,318 @@
+/**
+ * The VDF handshake as a sans-IO machine: one per node, both roles (prover to
+ * its neighbours, verifier of its neighbours). No sockets, clock or randomness
+ * inside: time is passed in (`now`, monotonic ms, never going back), nonces
+ * come from the injected `random`, and every input returns the actions to
+ * perform, in order. Timers are data: call `handleTimeout(now)` at
+ * `nextTimeout()`.
+ *
+ * Inputs: neighbourAdded / neighbourRemoved, message (a frame from a peer),
+ * windowClosed (result of `request-window`), opened (result of
+ * `request-opening`), proofVerified (result of `verify-header` /
+ * `verify-opening`), handleTimeout.
+ * Outputs (`VdfAction`): send (to a direct neighbour only), absorb,
+ * request-window, request-opening, verify-header, verify-opening, verdict.
+ *
+ * Per window, between prover P and verifier V (docs/vdf.md):
+ *   P → V  PROOF(header_w)              signed, absorbs V's last nonce
+ *   V → P  CHALLENGE(w, c, show)         c: fresh nonce, drawn after the header
+ *   P → V  OPENING(w)                    segments drawn from (header, c) + show's
+ * Proofs go to direct neighbours only and are never forwarded: the machine has
+ * no path that sends a received frame on, and drops requests from non-neighbours.
+ */
+import { LagoonError } from '../../core/errors.js';
+import { DEFAULT_VDF_CONFIG, NONCE_LEN, type VdfConfig } from './constants.js';
+import type { HeaderFacts, RejectReason } from './engine.js';
+import { decodeFrame, encodeFrame, type VdfFrame } from './messages.js';
+
+export type Verdict = 'alive' | 'dead';
+
+export type VdfAction =
+  | { type: 'send'; peerId: string; frame: Uint8Array }
+  | { type: 'absorb'; nonce: Uint8Array }
+  | { type: 'request-window' }
+  | { type: 'request-opening'; peerId: string; window: number; challenge: Uint8Array; show: Uint8Array | null }
+  | { type: 'verify-header'; peerId: string; id: number; publicKey: Uint8Array; header: Uint8Array; prev: Uint8Array | null; required: Uint8Array | null }
+  | { type: 'verify-opening'; peerId: string; id: number; publicKey: Uint8Array; header: Uint8Array; opening: Uint8Array; challenge: Uint8Array; show: Uint8Array | null; k: number }
+  | { type: 'verdict'; peerId: string; verdict: Verdict; height: number; work: number; reason: string };
+
+export type VerifyResult =
+  | { id: number; kind: 'header'; ok: true; facts: HeaderFacts }
+  | { id: number; kind: 'opening'; ok: true }
+  | { id: number; kind: 'header' | 'opening'; ok: false; reason: RejectReason };
+
+export interface VdfCounters {
+  framesMalformed: number;
+  /** Frames or requests from peers that are not direct neighbours (dropped). */
+  nonNeighbourDropped: number;
+  proofsVerified: number;
+  proofsInvalid: number;
+  /** Headers that lacked our latest nonce (a challenge crossed a window close). */
+  proofsStale: number;
+  challengesDropped: number;
+  windowsMissed: number;
+  framesSent: number;
+  bytesSent: number;
+}
+
+/** What this node knows about one neighbour's work. */
+export interface PeerView {
+  peerId: string;
+  publicKey: Uint8Array;
+  verdict: Verdict | 'unknown';
+  /** Height at the end of the last fully verified window. */
+  height: number;
+  /** Steps verified by this node, done after its first nonce was absorbed. Never self-reported. */
+  work: number;
+  /** First height counted in `work` (for attestations). */
+  fromHeight: number;
+  /** Chain value at `height`. */
+  end: Uint8Array | null;
+  invalid: number;
+  missed: number;
+}
+
+interface Pending { header: Uint8Array; facts: HeaderFacts; challenge: Uint8Array; show: Uint8Array | null }
+
+interface PeerState extends PeerView {
+  lastHeader: Uint8Array | null;
+  lastNonce: Uint8Array;
+  pending: Pending | null;
+  verifying: { id: number; kind: 'header' | 'opening'; header: Uint8Array } | null;
+  failures: number;
+  deadline: number;
+  anchored: boolean;
+  challengesThisWindow: number;
+}
+
+export class VdfHandshake {
+  readonly config: VdfConfig;
+  readonly counters: VdfCounters = {
+    framesMalformed: 0, nonNeighbourDropped: 0, proofsVerified: 0, proofsInvalid: 0, proofsStale: 0,
+    challengesDropped: 0, windowsMissed: 0, framesSent: 0, bytesSent: 0,
+  };
+  #peers = new Map<string, PeerState>();
+  #random: (n: number) => Uint8Array;
+  #now = -Infinity;
+  #nextWindowAt: number | undefined;
+  #windowInFlight = false;
+  #nextId = 1;
+
+  constructor(random: (n: number) => Uint8Array, config: VdfConfig = DEFAULT_VDF_CONFIG) {
+    this.config = config;
+    this.#random = random;
+  }
+
+  #tick(now: number): void {
+    if (!Number.isFinite(now) || now < this.#now) throw LagoonError.invalidArgument(`vdf: time went backwards (${now} < ${this.#now})`);
+    this.#now = now;
+  }
+
+  #nonce(): Uint8Array {
+    const n = this.#random(NONCE_LEN);
+    if (n.length !== NONCE_LEN) throw LagoonError.invalidArgument('vdf: random() returned the wrong length');
+    return n;
+  }
+
+  #send(out: VdfAction[], peerId: string, frame: VdfFrame): void {
+    if (!this.#peers.has(peerId)) return; // never to a non-neighbour
+    const bytes = encodeFrame(frame);
+    this.counters.framesSent++;
+    this.counters.bytesSent += bytes.length;
+    out.push({ type: 'send', peerId, frame: bytes });
+  }
+
+  neighbourAdded(peerId: string, publicKey: Uint8Array, now: number): VdfAction[] {
+    this.#tick(now);
+    if (this.#peers.has(peerId)) return [];
+    if (this.#peers.size >= this.config.maxNeighbours) throw LagoonError.invalidArgument(`vdf: more than ${this.config.maxNeighbours} neighbours`);
+    if (publicKey.length !== 32) throw LagoonError.invalidArgument('vdf: public key must be 32 bytes');
+    const nonce = this.#nonce();
+    this.#peers.set(peerId, {
+      peerId, publicKey, verdict: 'unknown', height: 0, work: 0, fromHeight: 0, end: null, invalid: 0, missed: 0,
+      lastHeader: null, lastNonce: nonce, pending: null, verifying: null, failures: 0,
+      // The first proof may need a whole window to absorb the first nonce, so allow one more.
+      deadline: now + 2 * this.config.windowMs + this.config.graceMs, anchored: false, challengesThisWindow: 0,
+    });
+    this.#nextWindowAt ??= now + this.config.windowMs;
+    const out: VdfAction[] = [];
+    this.#send(out, peerId, { type: 'challenge', window: null, nonce, show: null });
+    return out;
+  }
+
+  neighbourRemoved(peerId: string, now: number): VdfAction[] {
+    this.#tick(now);
+    this.#peers.delete(peerId);
+    if (this.#peers.size === 0) this.#nextWindowAt = undefined;
+    return [];
+  }
+
+  message(peerId: string, bytes: Uint8Array, now: number): VdfAction[] {
+    this.#tick(now);
+    const peer = this.#peers.get(peerId);
+    if (!peer) {
+      this.counters.nonNeighbourDropped++;
+      return [];
+    }
+    const frame = decodeFrame(bytes);
+    if (!frame) {
+      this.counters.framesMalformed++;
+      return [];
+    }
+    const out: VdfAction[] = [];
+    if (frame.type === 'challenge') this.#onChallenge(out, peer, frame.window, frame.nonce, frame.show);
+    else if (frame.type === 'proof') this.#onProof(out, peer, frame.header);
+    else this.#onOpening(out, peer, frame.opening);
+    return out;
+  }
+
+  #onChallenge(out: VdfAction[], peer: PeerState, window: number | null, nonce: Uint8Array, show: Uint8Array | null): void {
+    if (peer.challengesThisWindow >= this.config.maxChallengesPerWindow) {
+      this.counters.challengesDropped++;
+      return;
+    }
+    peer.challengesThisWindow++;
+    out.push({ type: 'absorb', nonce });
+    if (window !== null) out.push({ type: 'request-opening', peerId: peer.peerId, window, challenge: nonce, show });
+  }
+
+  #onProof(out: VdfAction[], peer: PeerState, header: Uint8Array): void {
+    if (peer.verifying) {
+      this.counters.challengesDropped++;
+      return;
+    }
+    const id = this.#nextId++;
+    peer.verifying = { id, kind: 'header', header };
+    out.push({ type: 'verify-header', peerId: peer.peerId, id, publicKey: peer.publicKey, header, prev: peer.lastHeader, required: peer.lastNonce });
+  }
+
+  #onOpening(out: VdfAction[], peer: PeerState, opening: Uint8Array): void {
+    const p = peer.pending;
+    if (!p || peer.verifying) {
+      this.counters.challengesDropped++;
+      return;
+    }
+    const id = this.#nextId++;
+    peer.verifying = { id, kind: 'opening', header: p.header };
+    out.push({
+      type: 'verify-opening', peerId: peer.peerId, id, publicKey: peer.publicKey, header: p.header, opening,
+      challenge: p.challenge, show: p.show, k: this.config.k,
+    });
+  }
+
+  proofVerified(peerId: string, result: VerifyResult, now: number): VdfAction[] {
+    this.#tick(now);
+    const peer = this.#peers.get(peerId);
+    if (!peer || peer.verifying?.id !== result.id) return [];
+    const header = peer.verifying.header;
+    peer.verifying = null;
+    const out: VdfAction[] = [];
+    if (!result.ok) {
+      if (result.reason === 'nonce-missing' && result.kind === 'header') {
+        this.counters.proofsStale++;
+        return out;
+      }
+      this.counters.proofsInvalid++;
+      peer.invalid++;
+      if (result.kind === 'opening') peer.pending = null;
+      this.#fail(out, peer, `invalid ${result.kind}: ${result.reason}`);
+      return out;
+    }
+    if (result.kind === 'header') {
+      const challenge = this.#nonce();
+      peer.lastHeader = header;
+      peer.pending = { header, facts: result.facts, challenge, show: peer.lastNonce };
+      this.#send(out, peerId, { type: 'challenge', window: result.facts.window, nonce: challenge, show: peer.lastNonce });
+      peer.lastNonce = challenge;
+      return out;
+    }
+    const facts = peer.pending?.facts;
+    peer.pending = null;
+    if (!facts) return out;
+    this.counters.proofsVerified++;
+    if (!peer.anchored) peer.fromHeight = facts.endHeight - facts.freshSteps;
+    peer.work += peer.anchored ? facts.steps : facts.freshSteps;
+    peer.anchored = true;
+    peer.height = facts.endHeight;
+    peer.end = facts.end;
+    peer.failures = 0;
+    peer.deadline = now + this.config.windowMs + this.config.graceMs;
+    peer.verdict = 'alive';
+    out.push({ type: 'verdict', peerId, verdict: 'alive', height: peer.height, work: peer.work, reason: 'verified' });
+    return out;
+  }
+
+  #fail(out: VdfAction[], peer: PeerState, reason: string): void {
+    peer.failures++;
+    if (peer.failures >= this.config.deadAfterMissed && peer.verdict !== 'dead') {
+      peer.verdict = 'dead';
+      out.push({ type: 'verdict', peerId: peer.peerId, verdict: 'dead', height: peer.height, work: peer.work, reason });
+    }
+  }
+
+  /** Result of `request-window`: the signed header, or null when no step ran. */
+  windowClosed(header: Uint8Array | null, now: number): VdfAction[] {
+    this.#tick(now);
+    this.#windowInFlight = false;
+    const out: VdfAction[] = [];
+    if (header === null) return out;
+    for (const peer of this.#peers.values()) this.#send(out, peer.peerId, { type: 'proof', header });
+    return out;
+  }
+
+  /** Result of `request-opening`. Sent only if `peerId` is still a neighbour. */
+  opened(peerId: string, opening: Uint8Array | null, now: number): VdfAction[] {
+    this.#tick(now);
+    const out: VdfAction[] = [];
+    if (opening === null) return out;
+    if (!this.#peers.has(peerId)) {
+      this.counters.nonNeighbourDropped++;
+      return out;
+    }
+    this.#send(out, peerId, { type: 'opening', opening });
+    return out;
+  }
+
+  handleTimeout(now: number): VdfAction[] {
+    this.#tick(now);
+    const out: VdfAction[] = [];
+    if (this.#nextWindowAt !== undefined && now >= this.#nextWindowAt) {
+      this.#nextWindowAt = Math.max(this.#nextWindowAt + this.config.windowMs, now + 1);
+      for (const peer of this.#peers.values()) peer.challengesThisWindow = 0;
+      if (!this.#windowInFlight) {
+        this.#windowInFlight = true;
+        out.push({ type: 'request-window' });
+      }
+    }
+    for (const peer of this.#peers.values()) {
+      while (now >= peer.deadline) {
+        peer.deadline += this.config.windowMs;
+        peer.missed++;
+        this.counters.windowsMissed++;
+        this.#fail(out, peer, 'missed windows');
+      }
+    }
+    return out;
+  }
+
+  /** The earliest time `handleTimeout` must be called, or undefined when idle. */
+  nextTimeout(): number | undefined {
+    let t = this.#nextWindowAt;
+    for (const peer of this.#peers.values()) if (t === undefined || peer.deadline < t) t = peer.deadline;
+    return t;
+  }
+
+  /** Verified work of a neighbour, for slot conflicts and attestations; undefined for non-neighbours. */
+  peer(peerId: string): PeerView | undefined {
+    const p = this.#peers.get(peerId);
+    if (!p) return undefined;
+    return {
+      peerId: p.peerId, publicKey: p.publicKey, verdict: p.verdict, height: p.height, work: p.work, fromHeight: p.fromHeight,
+      end: p.end, invalid: p.invalid, missed: p.missed,
+    };
+  }
+
+  neighbours(): string[] {
+    return [...this.#peers.keys()];
+  }
+}
