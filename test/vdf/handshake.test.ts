@@ -1,0 +1,192 @@
+import test from 'ava';
+import { VdfHandshake, type VdfAction } from '../../ts/mesh/vdf/handshake.js';
+import { DEFAULT_VDF_CONFIG, vdfConfig } from '../../ts/mesh/vdf/constants.js';
+import { encodeFrame, decodeFrame } from '../../ts/mesh/vdf/messages.js';
+import { VdfProver, verifyHeader, verifyOpening } from '../../ts/mesh/vdf/engine.js';
+import type { HeaderFacts } from '../../ts/mesh/vdf/engine.js';
+
+/** Deterministic RNG (xorshift) so runs replay. */
+function rng(seed = 1): (n: number) => Uint8Array {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      out[i] = x & 0xff;
+    }
+    return out;
+  };
+}
+
+const PK = new Uint8Array(32).fill(7);
+const facts = (window: number, endHeight: number, steps = 1000, freshSteps = steps): HeaderFacts =>
+  ({ window, startHeight: endHeight - steps, endHeight, steps, freshSteps, noncePosition: steps - freshSteps, end: Buffer.alloc(32) });
+const of = <T extends VdfAction['type']>(acts: VdfAction[], type: T) => acts.filter((a): a is Extract<VdfAction, { type: T }> => a.type === type);
+
+/** Feeds one honest window from `peer` through `m` with fake (successful) verification. */
+function honestWindow(m: VdfHandshake, peer: string, window: number, now: number, steps = 1000, freshSteps = steps): VdfAction[] {
+  const header = new Uint8Array([window, 1, 2, 3]);
+  const [vh] = of(m.message(peer, encodeFrame({ type: 'proof', header }), now), 'verify-header');
+  if (!vh) throw new Error('no verify-header');
+  const acts = m.proofVerified(peer, { id: vh.id, kind: 'header', ok: true, facts: facts(window, (window + 1) * steps, steps, freshSteps) }, now);
+  const [vo] = of(m.message(peer, encodeFrame({ type: 'opening', opening: new Uint8Array([9]) }), now), 'verify-opening');
+  if (!vo) throw new Error('no verify-opening');
+  return [...acts, ...m.proofVerified(peer, { id: vo.id, kind: 'opening', ok: true }, now)];
+}
+
+test('frames round-trip and malformed frames decode to null', (t) => {
+  const c = { type: 'challenge' as const, window: 5, nonce: new Uint8Array(16).fill(1), show: new Uint8Array(16).fill(2) };
+  t.deepEqual(decodeFrame(encodeFrame(c)), c);
+  t.deepEqual(decodeFrame(encodeFrame({ ...c, window: null, show: null })), { ...c, window: null, show: null });
+  const bad = encodeFrame(c);
+  t.is(decodeFrame(bad.subarray(0, bad.length - 1)), null);
+  t.is(decodeFrame(new Uint8Array([0x09])), null);
+  t.is(decodeFrame(new Uint8Array([])), null);
+  t.is(decodeFrame(new Uint8Array([0x02])), null);
+});
+
+test('config rejects unknown keys and bad values', (t) => {
+  t.throws(() => vdfConfig({ nope: 1 } as never), { code: 'ERR_CONFIG' } as never);
+  t.throws(() => vdfConfig({ duty: 2 }), { code: 'ERR_CONFIG' } as never);
+  t.throws(() => vdfConfig({ maxSegments: 1000 }), { code: 'ERR_CONFIG' } as never);
+  t.is(vdfConfig({ k: 3 }).k, 3);
+});
+
+test('a neighbour gets a challenge; verified windows give alive verdicts with height and work', (t) => {
+  const m = new VdfHandshake(rng());
+  const first = m.neighbourAdded('b', PK, 0);
+  t.is(of(first, 'send').length, 1);
+  const acts = honestWindow(m, 'b', 0, 1000, 1000, 400);
+  const challenge = of(acts, 'send')[0];
+  t.truthy(challenge);
+  const frame = decodeFrame(challenge!.frame);
+  t.is(frame?.type, 'challenge');
+  t.deepEqual(of(acts, 'verdict')[0], { type: 'verdict', peerId: 'b', verdict: 'alive', height: 1000, work: 400, reason: 'verified' });
+  const acts2 = honestWindow(m, 'b', 1, 2200);
+  t.is(of(acts2, 'verdict')[0]?.work, 1400, 'later windows count fully, the first only after our nonce');
+  t.is(m.peer('b')?.height, 2000);
+});
+
+test('a peer that goes silent is declared dead within 5 s under default settings', (t) => {
+  const m = new VdfHandshake(rng(), DEFAULT_VDF_CONFIG);
+  m.neighbourAdded('b', PK, 0);
+  let now = 0;
+  for (let w = 0; w < 5; w++) {
+    now += DEFAULT_VDF_CONFIG.windowMs;
+    m.handleTimeout(now);
+    honestWindow(m, 'b', w, now);
+  }
+  const silentSince = now;
+  let deadAt: number | undefined;
+  for (let i = 0; i < 100 && deadAt === undefined; i++) {
+    const next = m.nextTimeout();
+    if (next === undefined) break;
+    now = next;
+    if (of(m.handleTimeout(now), 'verdict').some((v) => v.verdict === 'dead')) deadAt = now;
+  }
+  t.truthy(deadAt);
+  t.true(deadAt! - silentSince <= 5000, `dead after ${deadAt! - silentSince} ms`);
+  t.is(m.peer('b')?.verdict, 'dead');
+});
+
+test('dead after N missed windows, configurable', (t) => {
+  const m = new VdfHandshake(rng(), vdfConfig({ deadAfterMissed: 5, windowMs: 100, graceMs: 0 }));
+  m.neighbourAdded('b', PK, 0);
+  honestWindow(m, 'b', 0, 10);
+  const verdicts: number[] = [];
+  for (let now = 10; now <= 1000; now += 10) for (const v of of(m.handleTimeout(now), 'verdict')) verdicts.push(now);
+  t.deepEqual(verdicts, [10 + 100 + 400]);
+  t.true((m.peer('b')?.missed ?? 0) >= 5);
+});
+
+test('invalid proofs are counted per peer and lead to dead', (t) => {
+  const m = new VdfHandshake(rng());
+  m.neighbourAdded('b', PK, 0);
+  m.neighbourAdded('c', PK, 0);
+  const out: VdfAction[] = [];
+  for (let i = 0; i < 3; i++) {
+    const [vh] = of(m.message('b', encodeFrame({ type: 'proof', header: new Uint8Array([i]) }), 10 + i), 'verify-header');
+    out.push(...m.proofVerified('b', { id: vh!.id, kind: 'header', ok: false, reason: 'signature' }, 10 + i));
+  }
+  t.is(m.peer('b')?.invalid, 3);
+  t.is(m.peer('c')?.invalid, 0);
+  t.is(of(out, 'verdict')[0]?.verdict, 'dead');
+  // A header missing our nonce (challenge crossed the window close) is stale, not invalid.
+  const [vh] = of(m.message('c', encodeFrame({ type: 'proof', header: new Uint8Array([1]) }), 20), 'verify-header');
+  m.proofVerified('c', { id: vh!.id, kind: 'header', ok: false, reason: 'nonce-missing' }, 20);
+  t.is(m.peer('c')?.invalid, 0);
+  t.is(m.counters.proofsStale, 1);
+});
+
+test('proofs go to direct neighbours only: requests from others are dropped and counted, nothing is forwarded', (t) => {
+  const m = new VdfHandshake(rng());
+  m.neighbourAdded('b', PK, 0);
+  m.neighbourAdded('c', PK, 0);
+  const challenge = encodeFrame({ type: 'challenge', window: 0, nonce: new Uint8Array(16).fill(3), show: null });
+  t.deepEqual(m.message('stranger', challenge, 1), []);
+  t.deepEqual(m.message('stranger', encodeFrame({ type: 'proof', header: new Uint8Array([1]) }), 1), []);
+  t.is(m.counters.nonNeighbourDropped, 2);
+  // An opening produced for a peer that stopped being a neighbour is not sent.
+  const req = of(m.message('b', challenge, 2), 'request-opening');
+  t.is(req.length, 1);
+  m.neighbourRemoved('b', 3);
+  t.deepEqual(m.opened('b', new Uint8Array([1, 2]), 4), []);
+  // Our window proof goes to each current neighbour and nobody else.
+  const sends = of(m.windowClosed(new Uint8Array([5, 5]), 5), 'send');
+  t.deepEqual(sends.map((s) => s.peerId), ['c']);
+  // A proof received from c never leaves the machine towards anyone.
+  const acts = m.message('c', encodeFrame({ type: 'proof', header: new Uint8Array([7]) }), 6);
+  t.deepEqual(of(acts, 'send'), []);
+});
+
+test('time must not go backwards; neighbour table is bounded', (t) => {
+  const m = new VdfHandshake(rng(), vdfConfig({ maxNeighbours: 1 }));
+  m.neighbourAdded('a', PK, 10);
+  t.throws(() => m.handleTimeout(5), { code: 'ERR_INVALID_ARGUMENT' } as never);
+  t.throws(() => m.neighbourAdded('b', PK, 11), { code: 'ERR_INVALID_ARGUMENT' } as never);
+});
+
+test('two machines with real provers and native verification reach alive and accumulate work', async (t) => {
+  const cfg = vdfConfig({ windowMs: 100, graceMs: 100 });
+  const nodes = new Map<string, { m: VdfHandshake; p: VdfProver }>();
+  nodes.set('a', { m: new VdfHandshake(rng(11), cfg), p: new VdfProver(Buffer.alloc(32, 1)) });
+  nodes.set('b', { m: new VdfHandshake(rng(22), cfg), p: new VdfProver(Buffer.alloc(32, 2)) });
+  const queue: Array<[string, string, Uint8Array]> = [];
+  const verdicts: Array<{ at: string; peer: string; work: number }> = [];
+  let now = 0;
+  const run = async (self: string, acts: VdfAction[]): Promise<void> => {
+    const n = nodes.get(self)!;
+    for (const a of acts) {
+      if (a.type === 'send') queue.push([self, a.peerId, a.frame]);
+      else if (a.type === 'absorb') n.p.absorb(a.nonce);
+      else if (a.type === 'request-window') await run(self, n.m.windowClosed(n.p.closeWindow(), now));
+      else if (a.type === 'request-opening') await run(self, n.m.opened(a.peerId, n.p.open(a.window, a.challenge, a.show, cfg.k), now));
+      else if (a.type === 'verify-header') {
+        const r = await verifyHeader(a.publicKey, a.header, a.prev, a.required);
+        await run(self, n.m.proofVerified(a.peerId, r.ok ? { id: a.id, kind: 'header', ok: true, facts: r.facts } : { id: a.id, kind: 'header', ok: false, reason: r.reason }, now));
+      } else if (a.type === 'verify-opening') {
+        const r = await verifyOpening(a.publicKey, a.header, a.opening, a.challenge, a.show, a.k);
+        await run(self, n.m.proofVerified(a.peerId, r.ok ? { id: a.id, kind: 'opening', ok: true } : { id: a.id, kind: 'opening', ok: false, reason: r.reason }, now));
+      } else if (a.type === 'verdict') verdicts.push({ at: self, peer: a.peerId, work: a.work });
+    }
+  };
+  await run('a', nodes.get('a')!.m.neighbourAdded('b', nodes.get('b')!.p.publicKey, 0));
+  await run('b', nodes.get('b')!.m.neighbourAdded('a', nodes.get('a')!.p.publicKey, 0));
+  for (let tick = 0; tick < 100; tick++) {
+    now += 10;
+    for (const [, n] of nodes) n.p.advance(2_000);
+    for (const [id, n] of nodes) await run(id, n.m.handleTimeout(now));
+    while (queue.length > 0) {
+      const [from, to, frame] = queue.shift()!;
+      await run(to, nodes.get(to)!.m.message(from, frame, now));
+    }
+  }
+  const a = nodes.get('a')!.m.peer('b')!;
+  const b = nodes.get('b')!.m.peer('a')!;
+  t.is(a.verdict, 'alive');
+  t.is(b.verdict, 'alive');
+  t.true(a.work > 100_000, `work ${a.work}`);
+  t.true(a.work <= a.height);
+  t.is(nodes.get('a')!.m.counters.proofsInvalid, 0);
+  t.true(verdicts.length > 10);
+});
