@@ -20,8 +20,6 @@ import { sleep } from '../lib/proc.js';
 export const CHANNEL = '#bench';
 /** Padding so each PRIVMSG text is ~64 bytes, like a short chat line. */
 const PADDING = 'lagoon-bench-fanout-'.padEnd(36, 'x');
-/** Handshakes in flight while adding receivers (InspIRCd completes registration on a 1 s tick). */
-const CONNECT_CONCURRENCY = 256;
 const MAX_LATENCY_SAMPLES = 1_000_000;
 
 interface ActiveRun {
@@ -40,13 +38,19 @@ export class FanoutRig {
   private nextSeq = 0;
   private readonly scratch: PayloadOut = { seq: 0, sentNs: 0 };
 
-  private constructor(readonly name: string, readonly port: number, readonly sender: RawClient, private readonly timeoutMs: number) {}
+  private constructor(
+    readonly name: string,
+    readonly port: number,
+    readonly sender: RawClient,
+    private readonly timeoutMs: number,
+    private readonly concurrency: number,
+  ) {}
 
   /** Connect the sender (it creates the channel) to a running server. */
-  static async create(name: string, port: number, timeoutMs: number): Promise<FanoutRig> {
+  static async create(name: string, port: number, timeoutMs: number, concurrency: number): Promise<FanoutRig> {
     const sender = await RawClient.open(port, 'sender', -1, timeoutMs);
     await sender.join(CHANNEL, timeoutMs);
-    const rig = new FanoutRig(name, port, sender, timeoutMs);
+    const rig = new FanoutRig(name, port, sender, timeoutMs, concurrency);
     sender.onClose = () => rig.dropped.push(`sender: ${sender.lastError || 'closed'}`);
     return rig;
   }
@@ -55,7 +59,7 @@ export class FanoutRig {
   async growTo(n: number): Promise<void> {
     const have = this.receivers.length;
     if (n <= have) return;
-    const added = await openMany(this.port, 'r', have, n - have, { concurrency: CONNECT_CONCURRENCY, timeoutMs: this.timeoutMs, join: CHANNEL });
+    const added = await openMany(this.port, 'r', have, n - have, { concurrency: this.concurrency, timeoutMs: this.timeoutMs, join: CHANNEL });
     for (const c of added) {
       c.handler = this.onLine;
       c.onClose = (cl) => this.onReceiverClosed(cl);

@@ -24,6 +24,14 @@ export interface RunningServer {
   how: string;
 }
 
+/**
+ * Registration handshakes the generator keeps in flight per server. InspIRCd
+ * completes registrations on a 1 s tick, so it needs many at once; ngIRCd
+ * listens with a short accept backlog, and overflowing it costs a 1 s SYN
+ * retransmit per connection, so it goes fastest with few at once.
+ */
+export const CONNECT_CONCURRENCY: Record<ServerKind, number> = { lagoon: 100, inspircd: 500, ngircd: 10 };
+
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function newestMtimeMs(dir: string, depth = 0): number {

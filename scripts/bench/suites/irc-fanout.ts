@@ -7,7 +7,7 @@
  * the median of `runs` repetitions.
  */
 import type { BenchContext, BenchReport, BenchRow } from '../types.js';
-import { startServer, DISPLAY_NAME, type RunningServer, type ServerKind } from '../irc/servers.js';
+import { startServer, DISPLAY_NAME, CONNECT_CONCURRENCY, type RunningServer, type ServerKind } from '../irc/servers.js';
 import { fanoutLimits } from '../irc/configs.js';
 import { FanoutRig } from '../irc/fanout.js';
 import { availableServers, benchRuns } from '../irc/setup.js';
@@ -166,7 +166,7 @@ export default async function ircFanout(ctx: BenchContext): Promise<BenchReport>
       try {
         const { port: _unused, ...limits } = fanoutLimits(1, maxN + 1000);
         e.server = await startServer({ kind: e.kind, limits, tmpDir: ctx.tmpDir, log: ctx.log, startTimeoutMs: 30_000 });
-        e.rig = await FanoutRig.create(e.server.name, e.server.port, p.timeoutMs);
+        e.rig = await FanoutRig.create(e.server.name, e.server.port, p.timeoutMs, CONNECT_CONCURRENCY[e.kind]);
       } catch (err) {
         fail(e, err, ctx.log);
       }

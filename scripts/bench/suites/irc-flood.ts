@@ -6,7 +6,7 @@
  * flood limits, is shown for context (no goal).
  */
 import type { BenchContext, BenchReport, BenchRow } from '../types.js';
-import { startServer, DISPLAY_NAME, type ServerKind } from '../irc/servers.js';
+import { startServer, DISPLAY_NAME, CONNECT_CONCURRENCY, type ServerKind } from '../irc/servers.js';
 import { NGIRCD_SENDQ_BYTES, type ServerLimits } from '../irc/configs.js';
 import { FanoutRig } from '../irc/fanout.js';
 import { Worker } from 'node:worker_threads';
@@ -86,7 +86,7 @@ async function measureServer(kind: ServerKind, ctx: BenchContext, runs: number, 
   let rig: FanoutRig | null = null;
   let gang: Worker | null = null;
   try {
-    rig = await FanoutRig.create(server.name, server.port, 20_000);
+    rig = await FanoutRig.create(server.name, server.port, 20_000, CONNECT_CONCURRENCY[kind]);
     await rig.growTo(RECEIVERS);
     for (let r = 0; r < runs; r++) {
       const q = await rig.paced(SENDER_MSGS_PER_S, 500, durationMs);
