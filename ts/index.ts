@@ -6,3 +6,4 @@ export { LagoonError, isLagoonError, type LagoonErrorCode } from './core/errors.
 export { loadOrCreateIdentity, ephemeralIdentity, peerIdFromPublicKey, isPeerId, verifySignature, type Identity } from './core/identity.js';
 export { createLogger, silentLogger, type Logger } from './core/logger.js';
 export { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcServerOptions, type IrcLimits } from './irc/index.js';
+export { blake3, probeCapabilities, nativeInfo, type Capabilities, type NativeInfo } from './core/native.js';
