@@ -1,0 +1,144 @@
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { ItemSet, idHex, type Item } from '../../../ts/mesh/spore/items.js';
+import { runReconciliation } from '../../../ts/mesh/spore/run.js';
+import { SporeSession } from '../../../ts/mesh/spore/session.js';
+import { decodeMessage, encodeMessage } from '../../../ts/mesh/spore/messages.js';
+import { RecordStore, encodeRecord, decodeRecord, signedBytes, type SporeRecord } from '../../../ts/mesh/spore/store.js';
+import { MAX_MESSAGE_BYTES } from '../../../ts/mesh/spore/constants.js';
+import { isLagoonError } from '../../../ts/core/errors.js';
+
+const h = (s: string): Buffer => createHash('sha256').update(s).digest();
+// A test "signature": HMAC-like digest the verifier recomputes (the real one is Ed25519, injected).
+const fakeSign = (r: Omit<SporeRecord, 'signature'>): Uint8Array => Buffer.concat([h('k:' + r.origin).subarray(0, 16), createHash('sha256').update(signedBytes(r)).digest(), Buffer.alloc(16)]);
+const verify = (r: SporeRecord): boolean => Buffer.compare(Buffer.from(fakeSign(r)), Buffer.from(r.signature)) === 0;
+
+function record(i: number, seq = 1, tag = ''): SporeRecord {
+  const origin = 'b3b3/' + h('origin' + i).toString('hex');
+  const payload = Buffer.from(`{"ygg":"200:${i.toString(16)}::1","ws":"wss://node-${i}.example:9443","slot":${i}}${tag}`.padEnd(100, ' '));
+  const r = { origin, seq, payload };
+  return { ...r, signature: fakeSign(r) };
+}
+
+const RECORD_BYTES = encodeRecord(record(1)).length;
+
+function syntheticItems(n: number, salt: string): Item[] {
+  return Array.from({ length: n }, (_, i) => ({ ts: i % 997, id: new Uint8Array(h(salt + i).subarray(0, 16)) }));
+}
+
+const bases = new Map<number, Item[]>();
+const baseOf = (n: number): Item[] => {
+  let b = bases.get(n);
+  if (b === undefined) bases.set(n, (b = syntheticItems(n, 'base')));
+  return b;
+};
+
+for (const n of [10_000, 100_000]) {
+  for (const d of [0, 1, 10, 1000]) {
+    test(`n=${n} d=${d}: both sides learn the difference; bytes ≤ 2×diff records + 1 KiB`, (t) => {
+      const base = baseOf(n);
+      const extra = syntheticItems(d, 'extra');
+      const a = new ItemSet([...base, ...extra.filter((_, i) => i % 2 === 0)]);
+      const b = new ItemSet([...base, ...extra.filter((_, i) => i % 2 === 1)]);
+      const r = runReconciliation(a, b);
+      t.is(r.aOnly.length + r.bOnly.length, d);
+      t.deepEqual([...r.aOnly, ...r.bOnly].map(idHex).sort(), extra.map((it) => idHex(it.id)).sort());
+      const diffBytes = d * RECORD_BYTES;
+      t.log(`${r.bytes} B in ${r.messages} messages; diff records ${diffBytes} B; full set ${n * RECORD_BYTES} B`);
+      t.true(r.bytes <= 2 * diffBytes + 1024, `${r.bytes} > ${2 * diffBytes + 1024}`);
+      if (d === 0) t.true(r.bytes <= 32, 'identical sets cost one fingerprint');
+    });
+  }
+}
+
+test('identical sets cost the same bytes whatever their size', (t) => {
+  const sizes = [0, 1, 100, 50_000].map((n) => {
+    const s = new ItemSet(syntheticItems(n, 'same'));
+    return runReconciliation(s, s).bytes;
+  });
+  t.true(sizes.every((b) => b === sizes[0]), JSON.stringify(sizes));
+});
+
+test('one side empty: the other learns everything in bounded messages', (t) => {
+  const full = new ItemSet(syntheticItems(60_000, 'full'));
+  const r = runReconciliation(new ItemSet([]), full);
+  t.is(r.bOnly.length, 60_000);
+  t.is(r.aOnly.length, 0);
+});
+
+test('store-backed sync: both stores end with the union (records move for have/need)', (t) => {
+  const sa = new RecordStore({ maxRecords: 20_000, verify });
+  const sb = new RecordStore({ maxRecords: 20_000, verify });
+  for (let i = 0; i < 10_000; i++) {
+    if (i % 1000 !== 1) sa.put(record(i));
+    if (i % 1000 !== 2) sb.put(record(i));
+  }
+  sb.put(record(5, 2, 'newer')); // a newer version of origin 5 on B only
+  const r = runReconciliation(sa.items(), sb.items());
+  for (const id of r.aOnly) t.is(sb.put(decodeRecord(encodeRecord(sa.getById(id)!))!) === 'forged', false);
+  for (const id of r.bOnly) sa.put(decodeRecord(encodeRecord(sb.getById(id)!))!);
+  t.is(sa.size, 10_000);
+  t.is(sb.size, 10_000);
+  t.is(sa.get(record(5).origin)!.seq, 2);
+  t.is(sb.get(record(5).origin)!.seq, 2, 'the stale seq 1 from A was dropped');
+  t.true(sb.counters.stale >= 1);
+  t.deepEqual(runReconciliation(sa.items(), sb.items()).bytes, 20);
+});
+
+test('store: verify before store; stale, replayed, forged, equivocation counted; bounded with eviction', (t) => {
+  let verified = 0;
+  const s = new RecordStore({ maxRecords: 3, verify: (r) => (verified++, verify(r)) });
+  t.is(s.put(record(1, 5)), 'accepted');
+  t.is(s.put(record(1, 5)), 'replayed');
+  t.is(s.put(record(1, 4)), 'stale');
+  t.is(s.put(record(1, 6)), 'replaced');
+  const forged = { ...record(1, 7), signature: new Uint8Array(64) };
+  t.is(s.put(forged), 'forged');
+  t.is(s.get(record(1).origin)!.seq, 6, 'forged record never stored');
+  const equiv = record(1, 6, 'other');
+  t.is(s.put(equiv), 'equivocation');
+  s.put(record(2));
+  s.put(record(3));
+  t.is(s.put(record(4)), 'accepted');
+  t.is(s.size, 3);
+  t.is(s.counters.evicted, 1);
+  t.is(s.get(record(1).origin), undefined, 'oldest-updated origin evicted');
+  t.like(s.counters, { accepted: 4, replaced: 1, stale: 1, replayed: 1, forged: 1, equivocation: 1 });
+  t.true(verified > 0);
+  t.is(s.put({ ...record(9), seq: -1 }), 'malformed');
+  t.is(decodeRecord(new Uint8Array([1, 200])), undefined);
+  t.is(decodeRecord(encodeRecord(record(1)).subarray(0, 50)), undefined);
+});
+
+test('malformed messages are rejected with ERR_PROTOCOL, never thrown, never over-allocated', (t) => {
+  const s = new SporeSession(new ItemSet(syntheticItems(100, 'x')));
+  const good = s.initiate();
+  const cases: [string, Uint8Array][] = [
+    ['empty', new Uint8Array(0)],
+    ['wrong version', Uint8Array.of(0x7f, ...good.subarray(1))],
+    ['truncated', good.subarray(0, good.length - 3)],
+    ['unknown mode', Uint8Array.of(1, 0, 0, 9)],
+    ['absurd id count', Uint8Array.of(1, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0x0f)],
+    ['huge prefix', Uint8Array.of(1, 5, 200)],
+    ['varint too long', Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)],
+    ['bounds not increasing', Uint8Array.of(1, 5, 0, 0, 3, 0, 0)],
+    ['oversized', new Uint8Array(MAX_MESSAGE_BYTES + 1).fill(1)],
+  ];
+  for (const [name, bytes] of cases) {
+    const res = s.reconcile(bytes);
+    t.truthy(res.error, name);
+    t.true(isLagoonError(res.error, 'ERR_PROTOCOL'), name);
+    t.is(res.error!.origin, 'peer');
+    t.is(res.reply, undefined);
+  }
+  t.is(s.counters.malformed, cases.length);
+  // random garbage never throws
+  for (let i = 0; i < 2000; i++) {
+    const junk = new Uint8Array(h('junk' + i).subarray(0, (i % 32) + 1));
+    junk[0] = 1;
+    t.notThrows(() => s.reconcile(junk));
+  }
+  const round = decodeMessage(good);
+  t.true(round.ok);
+  if (round.ok) t.deepEqual(encodeMessage(round.msg), good);
+});

@@ -1,0 +1,127 @@
+/**
+ * The sorted item set SPORE reconciles, with range fingerprints.
+ *
+ * An item is (ts, id): `ts` orders items (for SPORE records: the sequence
+ * number) and `id` is 16 bytes of SHA-256 over the signed record. Items sort
+ * by ts, then id bytes. A range fingerprint is
+ *   SHA-256( (Σ ids mod 2^128, little-endian) ‖ varint(count) )[0..16]
+ * The sum is order-independent and incremental; hashing it with the count
+ * stops the trivial "add x, remove x" and count-shift tricks. Crafting a
+ * collision means choosing records whose ids (hashes of signed records) sum to
+ * a target: only the attacker's own records can be ground, so the most it can
+ * do is hide its own records from a sync, and a 128-bit sum behind a hash makes
+ * even that a generalised-birthday search far beyond a node's budget.
+ */
+import { createHash } from 'node:crypto';
+import { FP_BYTES, ID_BYTES } from './constants.js';
+import { encodeVarint } from './varint.js';
+
+export interface Item {
+  readonly ts: number;
+  readonly id: Uint8Array;
+}
+
+/** A range bound: items with (ts, id) ≥ (ts, prefix‖0…) are at or above it. ts = Infinity is the end. */
+export interface Bound {
+  readonly ts: number;
+  readonly prefix: Uint8Array;
+}
+
+export const INFINITY_BOUND: Bound = { ts: Infinity, prefix: new Uint8Array(0) };
+export const ZERO_BOUND: Bound = { ts: 0, prefix: new Uint8Array(0) };
+
+export function compareIds(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+export function compareItems(a: Item, b: Item): number {
+  return a.ts - b.ts || compareIds(a.id, b.id);
+}
+
+/** Is `item` below `bound`? */
+export function below(item: Item, bound: Bound): boolean {
+  if (item.ts !== bound.ts) return item.ts < bound.ts;
+  for (let i = 0; i < bound.prefix.length; i++) if (item.id[i] !== bound.prefix[i]) return item.id[i]! < bound.prefix[i]!;
+  return false; // equal on the prefix: item ≥ prefix‖0…
+}
+
+export function idHex(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+}
+
+/** An immutable sorted snapshot of items with O(log n) range lookup. */
+export class ItemSet {
+  readonly items: readonly Item[];
+  private readonly words: Uint32Array;
+
+  constructor(items: Iterable<Item>) {
+    const list = [...items];
+    for (const it of list) if (it.id.length !== ID_BYTES) throw new RangeError(`item id must be ${ID_BYTES} bytes`);
+    list.sort(compareItems);
+    this.items = list.filter((it, i) => i === 0 || compareItems(list[i - 1]!, it) !== 0);
+    this.words = new Uint32Array(this.items.length * 4);
+    this.items.forEach((it, i) => {
+      const dv = new DataView(it.id.buffer, it.id.byteOffset, ID_BYTES);
+      for (let w = 0; w < 4; w++) this.words[i * 4 + w] = dv.getUint32(w * 4, true);
+    });
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Index of the first item not below `bound`. */
+  lowerBound(bound: Bound, from = 0): number {
+    let lo = from;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (below(this.items[mid]!, bound)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Fingerprint of items [begin, end). */
+  fingerprint(begin: number, end: number): Uint8Array {
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    const w = this.words;
+    for (let i = begin; i < end; i++) {
+      // 128-bit add with carries, one 32-bit limb at a time
+      let s = c0 + w[i * 4]!;
+      c0 = s >>> 0;
+      let carry = s > 0xffffffff ? 1 : 0;
+      s = c1 + w[i * 4 + 1]! + carry;
+      c1 = s >>> 0;
+      carry = s > 0xffffffff ? 1 : 0;
+      s = c2 + w[i * 4 + 2]! + carry;
+      c2 = s >>> 0;
+      carry = s > 0xffffffff ? 1 : 0;
+      c3 = (c3 + w[i * 4 + 3]! + carry) >>> 0;
+    }
+    const sum = new Uint8Array(16);
+    const dv = new DataView(sum.buffer);
+    dv.setUint32(0, c0, true);
+    dv.setUint32(4, c1, true);
+    dv.setUint32(8, c2, true);
+    dv.setUint32(12, c3, true);
+    const h = createHash('sha256').update(sum).update(encodeVarint(end - begin)).digest();
+    return new Uint8Array(h.buffer, h.byteOffset, FP_BYTES);
+  }
+
+  /** The shortest bound b with items[i−1] < b ≤ items[i]. */
+  boundBetween(i: number): Bound {
+    const cur = this.items[i]!;
+    if (i === 0) return { ts: cur.ts, prefix: new Uint8Array(0) };
+    const prev = this.items[i - 1]!;
+    if (prev.ts !== cur.ts) return { ts: cur.ts, prefix: new Uint8Array(0) };
+    let p = 0;
+    while (p < ID_BYTES && prev.id[p] === cur.id[p]) p++;
+    return { ts: cur.ts, prefix: cur.id.slice(0, Math.min(p + 1, ID_BYTES)) };
+  }
+}

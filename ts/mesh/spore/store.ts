@@ -1,0 +1,169 @@
+/**
+ * The record store SPORE syncs: signed records, one per origin (use one store
+ * per record kind: peer addresses, slot claims, …).
+ *
+ * `put` verifies the signature with the injected `verify` BEFORE anything is
+ * stored (hyperdht's persistent.js order), then keeps the record only if its
+ * sequence number is newer than what it holds for that origin. Stale,
+ * replayed, forged and equivocating records are dropped and counted; nothing
+ * a peer sends is an exception. Capacity is bounded: when full, a record for a
+ * new origin evicts the origin updated longest ago.
+ */
+import { createHash } from 'node:crypto';
+import { LagoonError } from '../../core/errors.js';
+import { ID_BYTES } from './constants.js';
+import { idHex, ItemSet, type Item } from './items.js';
+import { decodeVarint, encodeVarint } from './varint.js';
+
+export interface SporeRecord {
+  /** Origin peer id (`b3b3/…`), whose key signed the record. */
+  readonly origin: string;
+  /** Origin's sequence number; higher replaces lower. */
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  /** Signature by the origin over `signedBytes(record)`. */
+  readonly signature: Uint8Array;
+}
+
+export const RECORD_VERSION = 1;
+export const MAX_ORIGIN_BYTES = 128;
+export const MAX_PAYLOAD_BYTES = 2048;
+export const MAX_SIGNATURE_BYTES = 128;
+
+export type PutOutcome = 'accepted' | 'replaced' | 'stale' | 'replayed' | 'forged' | 'equivocation' | 'malformed';
+
+export interface StoreCounters {
+  accepted: number;
+  replaced: number;
+  stale: number;
+  replayed: number;
+  forged: number;
+  equivocation: number;
+  malformed: number;
+  evicted: number;
+}
+
+export interface RecordStoreOptions {
+  /** Maximum records held (one per origin). */
+  maxRecords: number;
+  /** Signature check, run before storing. */
+  verify: (record: SporeRecord) => boolean;
+}
+
+/** The bytes the origin signs: everything but the signature. */
+export function signedBytes(r: Omit<SporeRecord, 'signature'>): Uint8Array {
+  const origin = Buffer.from(r.origin, 'utf8');
+  return Buffer.concat([Uint8Array.of(RECORD_VERSION, origin.length), origin, encodeVarint(r.seq), encodeVarint(r.payload.length), r.payload]);
+}
+
+export function encodeRecord(r: SporeRecord): Uint8Array {
+  return Buffer.concat([signedBytes(r), Uint8Array.of(r.signature.length), r.signature]);
+}
+
+/** Decode a record from a peer; undefined when malformed (length-checked). */
+export function decodeRecord(buf: Uint8Array): SporeRecord | undefined {
+  if (buf.length < 2 || buf[0] !== RECORD_VERSION) return undefined;
+  const olen = buf[1]!;
+  if (olen > MAX_ORIGIN_BYTES || 2 + olen > buf.length) return undefined;
+  const origin = Buffer.from(buf.subarray(2, 2 + olen)).toString('utf8');
+  const s = decodeVarint(buf, 2 + olen);
+  if (s === undefined) return undefined;
+  const p = decodeVarint(buf, s[1]);
+  if (p === undefined || p[0] > MAX_PAYLOAD_BYTES || p[1] + p[0] + 1 > buf.length) return undefined;
+  const payload = buf.slice(p[1], p[1] + p[0]);
+  const sigOff = p[1] + p[0];
+  const slen = buf[sigOff]!;
+  if (slen > MAX_SIGNATURE_BYTES || sigOff + 1 + slen !== buf.length) return undefined;
+  return { origin, seq: s[0], payload, signature: buf.slice(sigOff + 1) };
+}
+
+/** SPORE item id of a record: SHA-256 of its encoding, first 16 bytes. */
+export function recordId(r: SporeRecord): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(encodeRecord(r)).digest().subarray(0, ID_BYTES));
+}
+
+interface Entry {
+  record: SporeRecord;
+  item: Item;
+  bytes: number;
+}
+
+export class RecordStore {
+  readonly counters: StoreCounters = { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, evicted: 0 };
+  private readonly byOrigin = new Map<string, Entry>(); // insertion order = update order
+  private readonly byId = new Map<string, Entry>();
+  private snapshot: ItemSet | undefined;
+
+  constructor(private readonly options: RecordStoreOptions) {
+    if (!Number.isInteger(options.maxRecords) || options.maxRecords < 1) throw LagoonError.invalidArgument('maxRecords must be a positive integer');
+  }
+
+  get size(): number {
+    return this.byOrigin.size;
+  }
+
+  put(record: SporeRecord): PutOutcome {
+    if (!wellFormed(record)) return this.count('malformed');
+    const held = this.byOrigin.get(record.origin);
+    if (held !== undefined && record.seq < held.record.seq) return this.count('stale');
+    if (!this.options.verify(record)) return this.count('forged');
+    if (held !== undefined && record.seq === held.record.seq) {
+      return this.count(idHex(recordId(record)) === idHex(held.item.id) ? 'replayed' : 'equivocation');
+    }
+    if (held !== undefined) this.remove(held);
+    else if (this.byOrigin.size >= this.options.maxRecords) {
+      const oldest = this.byOrigin.values().next().value as Entry;
+      this.remove(oldest);
+      this.counters.evicted++;
+    }
+    const item: Item = { ts: record.seq, id: recordId(record) };
+    const entry: Entry = { record, item, bytes: encodeRecord(record).length };
+    this.byOrigin.set(record.origin, entry);
+    this.byId.set(idHex(item.id), entry);
+    this.snapshot = undefined;
+    return this.count(held === undefined ? 'accepted' : 'replaced');
+  }
+
+  get(origin: string): SporeRecord | undefined {
+    return this.byOrigin.get(origin)?.record;
+  }
+
+  getById(id: Uint8Array): SporeRecord | undefined {
+    return this.byId.get(idHex(id))?.record;
+  }
+
+  /** Encoded size of the record with this id (for accounting). */
+  bytesOf(id: Uint8Array): number {
+    return this.byId.get(idHex(id))?.bytes ?? 0;
+  }
+
+  /** The item set SPORE reconciles, rebuilt lazily after changes. */
+  items(): ItemSet {
+    this.snapshot ??= new ItemSet([...this.byOrigin.values()].map((e) => e.item));
+    return this.snapshot;
+  }
+
+  private remove(e: Entry): void {
+    this.byOrigin.delete(e.record.origin);
+    this.byId.delete(idHex(e.item.id));
+    this.snapshot = undefined;
+  }
+
+  private count(outcome: PutOutcome): PutOutcome {
+    this.counters[outcome]++;
+    return outcome;
+  }
+}
+
+function wellFormed(r: SporeRecord): boolean {
+  return (
+    typeof r.origin === 'string' &&
+    Buffer.byteLength(r.origin) <= MAX_ORIGIN_BYTES &&
+    Number.isSafeInteger(r.seq) &&
+    r.seq >= 0 &&
+    r.payload instanceof Uint8Array &&
+    r.payload.length <= MAX_PAYLOAD_BYTES &&
+    r.signature instanceof Uint8Array &&
+    r.signature.length <= MAX_SIGNATURE_BYTES
+  );
+}
