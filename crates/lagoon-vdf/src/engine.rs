@@ -8,9 +8,19 @@
 //! A burst holds the prover lock and hands it over fairly, so a caller waits at
 //! most one burst (tens of µs). [`Engine::close`] is idempotent and joins the
 //! thread; dropping the engine closes it.
+//!
+//! Per step the thread does one hash plus the prover's checkpoint bookkeeping.
+//! Per burst it reads one relaxed atomic for `stop`, one for queued nonces
+//! (the queue's mutex is taken only when one is waiting), takes the
+//! uncontended prover lock and reads the clock once. Nonces are absorbed at
+//! the start of a burst; `stats().pending_nonces == 0` means all are in.
+//!
+//! The thread touches nothing but its own [`Shared`] state (no JavaScript
+//! values, no statics that a host tears down), so it stays sound even when the
+//! host process exits without closing the engine.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -71,14 +81,15 @@ pub struct EngineStats {
     pub pending_nonces: u64,
 }
 
-struct Control {
-    stop: bool,
-    pending: VecDeque<Nonce>,
-}
-
 struct Shared {
     prover: Mutex<Prover>,
-    control: Mutex<Control>,
+    /// Nonces waiting for the next burst boundary (at most `MAX_PENDING_NONCES`).
+    /// Lock order: `prover` before `pending`.
+    pending: Mutex<VecDeque<Nonce>>,
+    /// `pending.len()`, readable without the lock.
+    queued: AtomicUsize,
+    /// Set once by `close`; the sleeper checks it under `pending`'s lock.
+    stop: AtomicBool,
     wake: Condvar,
     busy_ns: AtomicU64,
     windows: AtomicU64,
@@ -97,7 +108,9 @@ impl Engine {
         let key = prover.signing_key().clone();
         let shared = Arc::new(Shared {
             prover: Mutex::new(prover),
-            control: Mutex::new(Control { stop: false, pending: VecDeque::new() }),
+            pending: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
             wake: Condvar::new(),
             busy_ns: AtomicU64::new(0),
             windows: AtomicU64::new(0),
@@ -121,11 +134,12 @@ impl Engine {
     /// Queues `nonce`; the thread absorbs it at its next step boundary.
     /// Returns false if the queue is full or the engine is closed.
     pub fn absorb(&self, nonce: Nonce) -> bool {
-        let mut ctl = self.shared.control.lock();
-        if ctl.stop || ctl.pending.len() >= MAX_PENDING_NONCES {
+        let mut pending = self.shared.pending.lock();
+        if self.shared.stop.load(Ordering::Relaxed) || pending.len() >= MAX_PENDING_NONCES {
             return false;
         }
-        ctl.pending.push_back(nonce);
+        pending.push_back(nonce);
+        self.shared.queued.store(pending.len(), Ordering::Relaxed);
         true
     }
 
@@ -154,7 +168,7 @@ impl Engine {
             height,
             busy_ns: self.shared.busy_ns.load(Ordering::Relaxed),
             windows: self.shared.windows.load(Ordering::Relaxed),
-            pending_nonces: self.shared.control.lock().pending.len() as u64,
+            pending_nonces: self.shared.queued.load(Ordering::Relaxed) as u64,
         }
     }
 
@@ -165,8 +179,13 @@ impl Engine {
     /// Stops and joins the thread. Idempotent.
     pub fn close(&self) {
         let Some(handle) = self.thread.lock().take() else { return };
-        self.shared.control.lock().stop = true;
-        self.shared.wake.notify_all();
+        self.shared.stop.store(true, Ordering::Relaxed);
+        {
+            // Notify under the lock the sleeper checks `stop` under: no lost wake-up.
+            let _pending = self.shared.pending.lock();
+            self.shared.wake.notify_all();
+        }
+        // A panic on the chain thread has already ended it; nothing to propagate.
         let _ = handle.join();
     }
 }
@@ -178,61 +197,127 @@ impl Drop for Engine {
 }
 
 fn run(shared: &Shared, config: EngineConfig) {
+    let flat_out = config.duty >= 1.0;
     let budget = config.period.mul_f64(config.duty);
-    let burst_steps = if config.duty >= 1.0 { config.burst_steps.max(FLAT_OUT_BURST_STEPS) } else { config.burst_steps };
+    let burst_steps = if flat_out { config.burst_steps.max(FLAT_OUT_BURST_STEPS) } else { config.burst_steps };
     let mut period_start = Instant::now();
     let mut busy = Duration::ZERO;
-    let mut nonces: Vec<Nonce> = Vec::new();
-    loop {
-        {
-            let mut ctl = shared.control.lock();
-            if ctl.stop {
-                return;
-            }
-            let n = ctl.pending.len();
-            nonces.extend(ctl.pending.drain(..n));
-        }
-        let t0 = Instant::now();
+    let mut last = period_start;
+    while !shared.stop.load(Ordering::Relaxed) {
         {
             let mut p = shared.prover.lock();
-            burst(&mut p, &mut nonces, burst_steps);
+            if shared.queued.load(Ordering::Relaxed) > 0 {
+                absorb_queued(shared, &mut p);
+            }
+            p.advance(burst_steps);
             MutexGuard::unlock_fair(p);
         }
+        // One clock read per burst: the time since the previous one is busy time.
         let now = Instant::now();
-        let spent = now - t0;
-        busy += spent;
+        let spent = now - last;
+        last = now;
         shared.busy_ns.fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
-        if config.duty >= 1.0 {
+        if flat_out {
             continue;
         }
+        busy += spent;
         if now >= period_start + config.period {
             period_start = now;
             busy = Duration::ZERO;
         } else if busy >= budget {
             sleep_until(shared, period_start + config.period);
             period_start = Instant::now();
+            last = period_start;
             busy = Duration::ZERO;
         }
     }
 }
 
-/// Absorbs what fits, then runs plain steps. Nonces that do not fit in this
-/// window stay queued for the next one.
-fn burst(p: &mut Prover, nonces: &mut Vec<Nonce>, steps: u64) {
-    let mut absorbed = 0;
-    for n in nonces.iter() {
+/// Absorbs queued nonces while the window has room; the rest stay queued for
+/// the next window. Called with the prover locked (lock order: prover, then
+/// pending), so once `queued` reads 0 every nonce is in the chain and a
+/// `close_window` that follows includes it.
+fn absorb_queued(shared: &Shared, p: &mut Prover) {
+    let mut pending = shared.pending.lock();
+    while let Some(n) = pending.front() {
         if p.absorb(n).is_err() {
             break;
         }
-        absorbed += 1;
+        pending.pop_front();
     }
-    nonces.drain(..absorbed);
-    p.advance(steps);
+    shared.queued.store(pending.len(), Ordering::Relaxed);
 }
 
 fn sleep_until(shared: &Shared, deadline: Instant) {
-    let mut ctl = shared.control.lock();
-    while !ctl.stop && Instant::now() < deadline {
-        shared.wake.wait_until(&mut ctl, deadline);
+    let mut pending = shared.pending.lock();
+    while !shared.stop.load(Ordering::Relaxed) {
+        if shared.wake.wait_until(&mut pending, deadline).timed_out() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: [u8; 32] = [5; 32];
+
+    #[test]
+    fn close_wakes_a_sleeping_thread_at_once() {
+        // 1 % of a 10 s period: the thread sleeps ~9.9 s per period unless woken.
+        let cfg = EngineConfig { duty: 0.01, period: Duration::from_secs(10), ..EngineConfig::default() };
+        let e = Engine::start(&SEED, cfg).unwrap();
+        while e.stats().height == 0 {
+            std::thread::yield_now();
+        }
+        let t = Instant::now();
+        e.close();
+        assert!(t.elapsed() < Duration::from_secs(2), "close waited {:?}", t.elapsed());
+        assert!(e.is_closed());
+    }
+
+    #[test]
+    fn engines_dropped_from_many_threads_while_working() {
+        let handles: Vec<_> = (0..4u8)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    for round in 0..10u8 {
+                        let duty = if round % 2 == 0 { 1.0 } else { 0.05 };
+                        let cfg = EngineConfig { duty, period: Duration::from_millis(1), ..EngineConfig::default() };
+                        let e = Arc::new(Engine::start(&[i; 32], cfg).unwrap());
+                        let other = Arc::clone(&e);
+                        let closer = std::thread::spawn(move || {
+                            other.absorb([round; 16]);
+                            let _ = other.close_window();
+                            other.close();
+                        });
+                        let _ = e.close_window();
+                        closer.join().unwrap();
+                        e.close();
+                        // The last Arc drops here or in `closer`: Drop after close is a no-op.
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn no_queued_nonces_means_all_are_in_the_next_window() {
+        let cfg = EngineConfig { duty: 0.05, period: Duration::from_millis(2), ..EngineConfig::default() };
+        let e = Engine::start(&SEED, cfg).unwrap();
+        for round in 0..20u8 {
+            let n = [round; 16];
+            assert!(e.absorb(n));
+            while e.stats().pending_nonces > 0 {
+                std::thread::yield_now();
+            }
+            let w = e.close_window().unwrap();
+            let h = crate::proof::Header::decode(&w).unwrap();
+            assert!(h.nonce_position(&n).is_some(), "round {round}");
+        }
     }
 }
