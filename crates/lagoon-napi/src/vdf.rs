@@ -2,12 +2,17 @@
 //! tests and benchmarks), asynchronous verification on the libuv pool,
 //! attestations and two benchmark loops. One-to-one with the crate, no policy:
 //! `ts/mesh/vdf/engine.ts` validates and owns handles.
+//!
+//! Lifetimes: every argument is copied into Rust-owned memory before the call
+//! returns; no JavaScript value reaches the chain thread or the libuv pool.
+//! Pool work (`Task::compute`) runs under [`pooled`], so a panic there becomes a
+//! rejected promise instead of unwinding into libuv (which would abort Node).
 
 use std::time::{Duration, Instant};
 
 use lagoon_vdf::{attest::Attestation, chain, engine, verify, Engine, EngineConfig, Prover, NONCE_LEN};
 use napi::bindgen_prelude::{AsyncTask, Buffer};
-use napi::{Env, Task};
+use napi::{Env, Status, Task};
 use napi_derive::napi;
 
 use crate::errors::{coded, guard, Code, Result};
@@ -30,6 +35,19 @@ fn count(what: &str, n: f64) -> Result<u64> {
     } else {
         Err(coded(Code::InvalidArgument, format!("{what} must be a non-negative safe integer")))
     }
+}
+
+/// Runs pool work, turning a panic into an error (its message starts with the
+/// code; napi-rs tasks can only reject with a `Status`, so `.code` is `GenericFailure`).
+fn pooled<T>(f: impl FnOnce() -> T) -> napi::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        napi::Error::new(Status::GenericFailure, format!("{}: panic in native code (libuv pool): {what}", Code::Panic.as_str()))
+    })
 }
 
 fn prove_error(e: lagoon_vdf::ProveError) -> crate::errors::Error {
@@ -67,7 +85,7 @@ impl VdfEngine {
         })
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn public_key(&self) -> Buffer {
         Buffer::from(self.inner.public_key().to_vec())
     }
@@ -93,14 +111,16 @@ impl VdfEngine {
         })
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stats(&self) -> VdfStats {
         let s = self.inner.stats();
         VdfStats { height: s.height as f64, busy_ns: s.busy_ns as f64, windows: s.windows as f64, pending_nonces: s.pending_nonces as u32 }
     }
 
-    /// Stops and joins the chain thread. Idempotent.
-    #[napi]
+    /// Stops and joins the chain thread (waits at most one burst). Idempotent.
+    /// Without it the thread stops when the object is collected, or at
+    /// environment teardown; see `Engine` for process exit.
+    #[napi(catch_unwind)]
     pub fn close(&self) {
         self.inner.close();
     }
@@ -115,7 +135,7 @@ impl Task for CloseTask {
     type JsValue = Option<Buffer>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(self.engine.close_window().ok())
+        pooled(|| self.engine.close_window().ok())
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -202,7 +222,7 @@ impl Task for HeaderTask {
     type JsValue = VdfHeaderResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(verify::verify_header(&self.public_key, &self.header, self.prev.as_deref(), self.required.as_ref()))
+        pooled(|| verify::verify_header(&self.public_key, &self.header, self.prev.as_deref(), self.required.as_ref()))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -279,7 +299,7 @@ impl Task for OpeningTask {
     type JsValue = VdfCheck;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(self.run())
+        pooled(|| self.run())
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
