@@ -159,3 +159,11 @@ test('nick change reaches each channel peer once', (t) => {
   t.is(h.m.findNick('ALYCE')?.nick, 'Alyce');
   t.is(h.m.findNick('alice'), undefined);
 });
+
+test('IPv6 hosts never start with a colon; IPv4-mapped shows as IPv4', (t) => {
+  const h = new Harness();
+  h.register(1, 'six', [], '::1');
+  h.register(2, 'four', [], '::ffff:192.0.2.7');
+  h.send(1, 'USERHOST six four');
+  t.deepEqual(h.take(1), [':irc.test 302 six :six=+~six@0::1 four=+~four@192.0.2.7']);
+});

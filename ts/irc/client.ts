@@ -1,6 +1,7 @@
 import { TokenBucket } from './flood.js';
 import type { Channel } from './channel.js';
 import { capVariant } from './caps.js';
+import { displayHost } from './names.js';
 
 export type ClientId = number;
 
@@ -51,9 +52,11 @@ export class Client {
     this.lastActivity = connectedAt;
     this.lastSpoke = connectedAt;
     this.flood = new TokenBucket(floodBurst, floodRate, connectedAt);
+    this.host = displayHost(info.remoteAddress);
   }
 
-  get host(): string { return this.info.remoteAddress; }
+  /** Shown host; `info.remoteAddress` stays the raw address (per-IP limits key on it). */
+  readonly host: string;
 
   /** `nick!user@host`, cached because every relayed line needs it. */
   get prefix(): string {

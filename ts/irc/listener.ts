@@ -37,6 +37,9 @@ export class IrcDriver {
   private timer: NodeJS.Timeout | null = null;
   private armedAt: number | null = null;
   private readonly sendQVictims: ClientId[] = [];
+  /** Sockets written to since the last flush; corked so many lines leave in one writev. */
+  private readonly corked = new Set<net.Socket>();
+  private flushScheduled = false;
   private readonly t0 = performance.now();
   ports: { plain: number; tls: number | null } = { plain: 0, tls: null };
 
@@ -60,7 +63,8 @@ export class IrcDriver {
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', (err) => reject(new LagoonError('ERR_LISTEN', `irc cannot listen on ${this.opts.bind}:${port}`, { cause: err })));
-      server.listen(port, this.opts.bind, () => resolve((server.address() as net.AddressInfo).port));
+      // A deep accept backlog absorbs reconnect storms (a restart brings everyone back at once).
+      server.listen({ port, host: this.opts.bind, backlog: 1024 }, () => resolve((server.address() as net.AddressInfo).port));
     });
   }
 
@@ -70,6 +74,7 @@ export class IrcDriver {
     sock.setNoDelay(true);
     sock.on('error', () => undefined); // 'close' follows and reports it
     this.sockets.set(id, sock);
+    this.opts.logger.debug({ client: id, tls: secure }, 'irc connection');
     this.run(() => this.machine.connect(id, { remoteAddress: sock.remoteAddress ?? 'unknown', tls: secure }, this.now()), id);
     sock.on('data', (chunk: Buffer) => {
       this.counters.bytesIn += chunk.length;
@@ -81,6 +86,7 @@ export class IrcDriver {
       }
     });
     sock.on('close', () => {
+      this.opts.logger.debug({ client: id }, 'irc connection closed');
       if (!this.sockets.delete(id)) return;
       this.run(() => this.machine.disconnected(id, 'Connection closed', this.now()), null);
     });
@@ -134,10 +140,30 @@ export class IrcDriver {
       return;
     }
     this.counters.bytesOut += buf.length;
+    if (!this.corked.has(sock)) {
+      sock.cork();
+      this.corked.add(sock);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(() => this.uncorkAll());
+      }
+    }
     sock.write(buf);
   }
 
+  /**
+   * One input chunk can hold hundreds of lines; without corking each relayed
+   * line is one syscall per recipient. Uncorking after the current tick sends
+   * everything a recipient got from that chunk in one writev.
+   */
+  private uncorkAll(): void {
+    this.flushScheduled = false;
+    for (const s of this.corked) s.uncork();
+    this.corked.clear();
+  }
+
   private endGracefully(sock: net.Socket): void {
+    if (this.corked.delete(sock)) sock.uncork();
     sock.end();
     setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref();
   }

@@ -243,8 +243,9 @@ export class IrcMachine {
     for (const ch of [...c.channels]) this.removeMember(ch, c);
     if (c.foldedNick && this.nicks.get(c.foldedNick) === c) this.nicks.delete(c.foldedNick);
     this.clients.delete(c.id);
-    const n = (this.perIp.get(c.host) ?? 1) - 1;
-    if (n <= 0) this.perIp.delete(c.host); else this.perIp.set(c.host, n);
+    const ip = c.info.remoteAddress;
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(ip); else this.perIp.set(ip, n);
     if (sendError) {
       this.sendTo(c.id, formatLine(null, 'ERROR', [`Closing Link: ${c.host} (${reason})`], true));
       this.out.push({ kind: 'close', client: c.id, reason });

@@ -43,3 +43,13 @@ export function sanitizeUser(raw: string, max: number): string {
   const clean = raw.replace(USER_BAD, '').slice(0, max);
   return clean === '' ? 'user' : clean;
 }
+
+/**
+ * The host shown in `nick!user@host`. IPv4-mapped IPv6 shows as plain IPv4;
+ * a host starting with ':' (e.g. `::1`) gets a leading '0' because a middle
+ * parameter may not start with ':' on the wire.
+ */
+export function displayHost(remoteAddress: string): string {
+  const a = remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+  return a.startsWith(':') ? `0${a}` : a;
+}
