@@ -61,7 +61,7 @@ test('a client that vanishes mid-line is cleaned up; others carry on', async (t)
 });
 
 test('a client that never reads is dropped for SendQ; a reading client keeps receiving', async (t) => {
-  const server = await startTestServer({ operPassword: 'op', limits: { sendQBytes: 64 * 1024 } });
+  const server = await startTestServer({ operPassword: 'op', limits: { sendQBytes: 256 * 1024 } });
   t.teardown(() => server.close());
   const sender = await RawClient.connect(server.ports.plain);
   const reader = await RawClient.connect(server.ports.plain);
@@ -78,9 +78,9 @@ test('a client that never reads is dropped for SendQ; a reading client keeps rec
   const text = 'x'.repeat(400);
   let batch = 0;
   while (!reader.lines.some((l) => l.includes('QUIT :SendQ exceeded'))) {
-    t.true(batch < 500, 'the stuck client should have been dropped by now');
-    sender.write(Array.from({ length: 500 }, (_, i) => `PRIVMSG #big :${batch}-${i} ${text}\r\n`).join(''));
-    await reader.waitFor((l) => l.includes(`PRIVMSG #big :${batch}-499 `), `batch ${batch}`);
+    t.true(batch < 3000, 'the stuck client should have been dropped by now');
+    sender.write(Array.from({ length: 100 }, (_, i) => `PRIVMSG #big :${batch}-${i} ${text}\r\n`).join(''));
+    await reader.waitFor((l) => l.includes(`PRIVMSG #big :${batch}-99 `), `batch ${batch}`);
     batch++;
   }
   t.is(server.stats().sendQDisconnects, 1);
@@ -114,4 +114,17 @@ test('close() sends ERROR to clients and resolves', async (t) => {
   await a.waitFor(/^ERROR :Closing Link: 127.0.0.1 \(Maintenance\)/);
   await a.closed;
   t.pass();
+});
+
+test('the driver arms the machine timer: PING after idle, then Ping timeout', async (t) => {
+  const server = await startTestServer({ limits: { pingIntervalMs: 150, pingTimeoutMs: 150 } });
+  t.teardown(() => server.close());
+  const c = await RawClient.connect(server.ports.plain);
+  await c.register('sleepy');
+  await c.waitFor(/^PING :irc.test$/);
+  c.write('PONG :irc.test\r\n');
+  await c.waitFor(/^PING :irc.test$/); // answered once, idle again, pinged again
+  await c.waitFor(/^ERROR :Closing Link: 127.0.0.1 \(Ping timeout: \d+ seconds\)/);
+  await c.closed;
+  t.is(server.stats().pingTimeouts, 1);
 });

@@ -167,3 +167,15 @@ test('IPv6 hosts never start with a colon; IPv4-mapped shows as IPv4', (t) => {
   h.send(1, 'USERHOST six four');
   t.deepEqual(h.take(1), [':irc.test 302 six :six=+~six@0::1 four=+~four@192.0.2.7']);
 });
+
+test('garbage lines never throw and leave the client usable', (t) => {
+  const h = new Harness();
+  h.register(1, 'alice');
+  const junk = ['', '   ', ':', ':only-source', '@', '@a=b', '@;;;=== PING x', `PRIVMSG ${'a '.repeat(10_000)}`,
+    'JOIN ,,,', 'MODE', 'MODE #', 'MODE #x +kkkkkkkk', 'KICK # ,', 'PRIVMSG ,,, :x', 'NICK :', '\u0001\u0002', 'CAP', 'CAP FOO', '💥 💥'];
+  t.notThrows(() => h.send(1, ...junk));
+  h.send(1, 'PING alive');
+  h.advance(10_000); // the junk used up the flood burst; the rest drains at 5 lines/s
+  t.is(h.take(1).at(-1), ':irc.test PONG irc.test :alive');
+  t.false(h.closed.has(1));
+});
