@@ -68,3 +68,11 @@ test('TLS listener: registers over TLS and WHOIS shows the secure connection', a
   c.close();
   p.close();
 });
+
+test('a taken port fails start with ERR_LISTEN and releases the other listener', async (t) => {
+  const taken = await startTestServer();
+  t.teardown(() => taken.close());
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048, days: 1 });
+  const err = await t.throwsAsync(startTestServer({ tlsPort: taken.ports.plain, tls: { cert: pems.cert, key: pems.private } }));
+  t.regex(err!.message, /^ERR_LISTEN/);
+});

@@ -77,7 +77,12 @@ export async function startIrcServer(opts: IrcServerOptions): Promise<IrcServer>
     bind: opts.bind, port: opts.port, tlsPort: opts.tlsPort, tls: opts.tls, sendQBytes: limits.sendQBytes, logger: log,
     onStateChanged: () => store?.scheduleSave(() => snapshot(machine)),
   });
-  await driver.listen();
+  try {
+    await driver.listen();
+  } catch (err) {
+    await driver.close('startup failed'); // e.g. plain bound but TLS port taken: release what we hold
+    throw err;
+  }
   log.info({ plain: driver.ports.plain, tls: driver.ports.tls, restoredChannels: state?.channels.length ?? 0 }, 'irc listening');
   let closing: Promise<void> | null = null;
   return {

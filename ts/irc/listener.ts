@@ -145,16 +145,18 @@ export class IrcDriver {
       this.corked.add(sock);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        process.nextTick(() => this.uncorkAll());
+        setImmediate(() => this.uncorkAll());
       }
     }
     sock.write(buf);
   }
 
   /**
-   * One input chunk can hold hundreds of lines; without corking each relayed
-   * line is one syscall per recipient. Uncorking after the current tick sends
-   * everything a recipient got from that chunk in one writev.
+   * One input chunk can hold hundreds of lines, and one poll phase can hold
+   * hundreds of chunks; without corking each relayed line is one syscall per
+   * recipient. Uncorking in the check phase (setImmediate), after every ready
+   * socket was read, sends all a recipient got in this loop turn in one writev,
+   * as an epoll ircd flushes once per loop iteration.
    */
   private uncorkAll(): void {
     this.flushScheduled = false;

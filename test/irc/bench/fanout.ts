@@ -36,6 +36,7 @@ async function sockets(): Promise<void> {
   let allDone: () => void = () => undefined;
   const finished = new Promise<void>((r) => { allDone = r; });
   const socks: net.Socket[] = [];
+  const tJoin = performance.now();
   for (let i = 0; i < R; i++) {
     const s = net.connect(server.ports.plain, '127.0.0.1');
     socks.push(s);
@@ -59,6 +60,7 @@ async function sockets(): Promise<void> {
     if (i % 100 === 99) while (joined < i + 1) await new Promise((r) => setImmediate(r));
   }
   while (joined < R) await new Promise((r) => setImmediate(r));
+  console.log(`join: ${R} clients registered and joined one channel in ${(performance.now() - tJoin).toFixed(0)} ms`);
   const snd = net.connect(server.ports.plain, '127.0.0.1');
   snd.write('NICK sender\r\nUSER s 0 * :s\r\nOPER s op\r\nJOIN #big\r\nPING ready\r\n');
   await new Promise<void>((r) => { let b = ''; snd.on('data', (d) => { b += String(d); if (b.includes('ready')) r(); }); });
