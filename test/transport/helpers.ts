@@ -36,6 +36,8 @@ export interface Relay {
   readonly address: string;
   /** Flip one bit at byte 100 of the next chunk/frame of ≥ 200 bytes going from dialler to target. */
   armFlip(): void;
+  /** Bytes (or frames) seen from dialler to target so far. */
+  recorded(): Buffer[];
   close(): Promise<void>;
 }
 
@@ -43,11 +45,13 @@ export interface Relay {
 export async function tcpRelay(targetAddress: string): Promise<Relay> {
   const u = new URL(targetAddress);
   let flip = false;
+  const log: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((down) => {
     const up = net.connect(Number(u.port), u.hostname);
     for (const s of [down, up]) { sockets.add(s); s.on('error', () => undefined); s.on('close', () => { down.destroy(); up.destroy(); }); }
     down.on('data', (chunk: Buffer) => {
+      log.push(Buffer.from(chunk));
       if (flip && chunk.length >= 200) { flip = false; chunk = Buffer.from(chunk); chunk[100]! ^= 0x01; }
       up.write(chunk);
     });
@@ -58,6 +62,7 @@ export async function tcpRelay(targetAddress: string): Promise<Relay> {
   return {
     address: targetAddress.replace(`:${u.port}`, `:${port}`),
     armFlip: () => { flip = true; },
+    recorded: () => log,
     close: async () => { for (const s of sockets) s.destroy(); await new Promise<void>((r) => server.close(() => r())); },
   };
 }
@@ -70,11 +75,13 @@ export async function memoryRelay(net_: MemoryNetwork, targetAddress: string): P
   const target = targetAddress.replace('memory://', '');
   const name = `relay-${++relayCount}`;
   let flip = false;
+  const log: Buffer[] = [];
   const pairs: MemoryCarrier[] = [];
   const unlisten = net_.listen(name, RAW, (down) => {
     const up = net_.connect(target, RAW);
     pairs.push(down, up);
     down.on('frame', (f) => {
+      log.push(Buffer.from(f));
       if (flip && f.length >= 200) { flip = false; f = Buffer.from(f); f[100]! ^= 0x01; }
       if (!up.closed) up.send(f);
     });
@@ -85,6 +92,7 @@ export async function memoryRelay(net_: MemoryNetwork, targetAddress: string): P
   return {
     address: `memory://${name}`,
     armFlip: () => { flip = true; },
+    recorded: () => log,
     close: async () => { unlisten(); for (const c of pairs) c.close({ reason: 'local', message: 'relay closed' }); },
   };
 }

@@ -84,6 +84,7 @@ export class MeshListener {
 
   private onSocket(socket: net.Socket): void {
     this.sockets.add(socket);
+    socket.setNoDelay(true); // set on the raw socket: TLS over the replay duplex cannot reach it
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined); // reported through 'close'; never crash the node
     void this.route(socket, false);
