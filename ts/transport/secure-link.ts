@@ -13,13 +13,12 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../core/logger.js';
 import { LagoonError, type LagoonErrorCode } from '../core/errors.js';
-import { Handshake, type HandshakeResult } from './handshake.js';
+import type { HandshakeResult } from './handshake.js';
 import { FrameSealer, NonceExhausted } from './seal.js';
 import { MAX_CLOSE_REASON_BYTES } from './constants.js';
 import type { CarrierBase } from './carrier-base.js';
 import type { TransportCounters } from './counters.js';
 import type { CloseInfo, CloseReason, Link, LinkEvents, LinkKind } from './types.js';
-import type { LinkIdentity } from './noise-keys.js';
 
 const TYPE_DATA = 0;
 const TYPE_CLOSE = 1;
