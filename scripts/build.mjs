@@ -9,7 +9,7 @@
 //        LAGOON_NODE_API_HEADERS=1 forces the node-api-headers fallback.
 // Nothing is downloaded except crates from crates.io by cargo.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
@@ -66,11 +66,22 @@ function newestMtime(paths) {
   return newest;
 }
 
+/**
+ * Install a built binary. Never rewrite a .node file in place: copyFileSync
+ * truncates and refills the same inode, and every process that has it mapped
+ * (a running node, ava workers, a bench) dies with SIGBUS/SIGSEGV. Write a
+ * sibling and rename it over, so running processes keep the old inode; and
+ * compare bytes, not mtimes, so a no-op build installs nothing.
+ */
 function copyIfChanged(from, to) {
   mkdirSync(dirname(to), { recursive: true });
-  const same = existsSync(to) && statSync(to).size === statSync(from).size && statSync(to).mtimeMs >= statSync(from).mtimeMs;
-  if (!same) copyFileSync(from, to);
-  log(`${same ? 'up to date' : 'copied'}: ${relative(root, to)}`);
+  const same = existsSync(to) && statSync(to).size === statSync(from).size && readFileSync(to).equals(readFileSync(from));
+  if (!same) {
+    const tmp = `${to}.${process.pid}.tmp`;
+    copyFileSync(from, tmp);
+    renameSync(tmp, to);
+  }
+  log(`${same ? 'up to date' : 'installed'}: ${relative(root, to)}`);
 }
 
 function buildRust() {
