@@ -7,7 +7,9 @@
 //! `duty × period`, then sleeps until the period ends. `duty = 1.0` is flat out.
 //! A burst holds the prover lock and hands it over fairly, so a caller waits at
 //! most one burst (tens of µs). [`Engine::close`] is idempotent and joins the
-//! thread; dropping the engine closes it.
+//! thread; dropping the engine closes it. A window never exceeds
+//! [`crate::limits::MAX_WINDOW_STEPS`]; if the caller does not close it in
+//! time the thread idles until it does.
 //!
 //! Per step the thread does one hash plus the prover's checkpoint bookkeeping.
 //! Per burst it reads one relaxed atomic for `stop`, one for queued nonces
@@ -204,13 +206,23 @@ fn run(shared: &Shared, config: EngineConfig) {
     let mut busy = Duration::ZERO;
     let mut last = period_start;
     while !shared.stop.load(Ordering::Relaxed) {
-        {
+        let ran = {
             let mut p = shared.prover.lock();
             if shared.queued.load(Ordering::Relaxed) > 0 {
                 absorb_queued(shared, &mut p);
             }
-            p.advance(burst_steps);
+            let ran = p.advance(burst_steps);
             MutexGuard::unlock_fair(p);
+            ran
+        };
+        if ran == 0 {
+            // The window holds MAX_WINDOW_STEPS: wait (one period at a time)
+            // for `close_window` instead of spinning on the lock.
+            sleep_until(shared, Instant::now() + config.period);
+            period_start = Instant::now();
+            last = period_start;
+            busy = Duration::ZERO;
+            continue;
         }
         // One clock read per burst: the time since the previous one is busy time.
         let now = Instant::now();

@@ -16,19 +16,14 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use crate::chain::{Hash, Nonce, NONCE_LEN};
 use crate::codec::Reader;
-use crate::merkle::MAX_DEPTH;
+pub use crate::limits::{MAX_NONCES, MAX_OPENED, MAX_SEGMENTS};
+use crate::limits::{MAX_PATH, MAX_SEGMENT_LEN, MAX_WINDOW_STEPS};
 use crate::reject::Reject;
 
 pub const VERSION: u8 = 1;
 pub const KIND_HEADER: u8 = 1;
 pub const KIND_OPENING: u8 = 2;
 pub const KIND_ATTESTATION: u8 = 3;
-/// Most nonces one window may absorb (≥ the 20 SPIRAL neighbours, with room for re-challenges).
-pub const MAX_NONCES: usize = 64;
-/// Most segments a window may be cut into (bounds Merkle depth and verifier work).
-pub const MAX_SEGMENTS: u32 = 1 << MAX_DEPTH;
-/// Most segments one opening may carry.
-pub const MAX_OPENED: usize = 64;
 const WINDOW_DOMAIN: &[u8] = b"lagoon-vdf-window-v1\0";
 const HEADER_FIXED: usize = 2 + 8 + 8 + 4 + 4 + 32 * 3 + 2;
 
@@ -105,7 +100,7 @@ impl Header {
         let (start, end, root) = (r.array()?, r.array()?, r.array()?);
         let count = usize::from(r.u16()?);
         if count > MAX_NONCES {
-            return Err(Reject::Malformed);
+            return Err(Reject::Shape);
         }
         let mut nonces = Vec::with_capacity(count);
         for _ in 0..count {
@@ -118,12 +113,21 @@ impl Header {
         Ok(header)
     }
 
+    /// Structure and bounds ([`crate::limits`]): after this, recomputing any
+    /// one segment costs at most `MAX_SEGMENT_LEN` steps and the tree has at
+    /// most `MAX_SEGMENTS` leaves, whatever the (attacker's) signature covers.
     fn check_shape(&self) -> Result<(), Reject> {
         if self.steps == 0 {
             return Err(Reject::Empty);
         }
-        if self.segment_len == 0 || self.segments() > MAX_SEGMENTS {
+        if self.segment_len == 0 {
             return Err(Reject::Malformed);
+        }
+        if self.steps > MAX_WINDOW_STEPS || self.segment_len > MAX_SEGMENT_LEN || self.segments() > MAX_SEGMENTS {
+            return Err(Reject::Shape);
+        }
+        if self.nonces.len() > MAX_NONCES {
+            return Err(Reject::Shape);
         }
         if self.start_height.checked_add(u64::from(self.steps)).is_none() {
             return Err(Reject::Malformed);
@@ -195,15 +199,15 @@ impl Opening {
         let challenge = r.array()?;
         let count = usize::from(r.u8()?);
         if count > MAX_OPENED {
-            return Err(Reject::Malformed);
+            return Err(Reject::Shape);
         }
         let mut segments = Vec::with_capacity(count);
         for _ in 0..count {
             let index = r.u32()?;
             let (start, end) = (r.array()?, r.array()?);
             let depth = usize::from(r.u8()?);
-            if depth > MAX_DEPTH {
-                return Err(Reject::Malformed);
+            if depth > MAX_PATH {
+                return Err(Reject::Shape);
             }
             let path = (0..depth).map(|_| r.array()).collect::<Result<_, _>>()?;
             segments.push(OpenedSegment { index, start, end, path });

@@ -8,12 +8,15 @@ use ed25519_dalek::SigningKey;
 
 use crate::chain::{self, Hash, Nonce};
 use crate::merkle::{self, Tree};
-use crate::proof::{header_hash, Header, OpenedSegment, Opening, MAX_NONCES};
+use crate::limits::{MAX_K, MAX_NONCES, MAX_SEGMENTS, MAX_SEGMENT_LEN, MAX_WINDOW_STEPS};
+use crate::proof::{header_hash, Header, OpenedSegment, Opening};
 use crate::sample;
 
 /// Default number of segments a long window is cut into (2^13): a verifier
 /// that opens `k + 1` segments does ≥ 2^12 / (k + 1) times less work than
-/// recomputing, and a Merkle path is at most 13 hashes.
+/// recomputing, and a Merkle path is at most 13 hashes. A soft target: once
+/// segments reach [`MAX_SEGMENT_LEN`] steps they stop growing and the window
+/// gets more segments instead (up to [`MAX_SEGMENTS`]).
 pub const DEFAULT_MAX_SEGMENTS: u32 = 1 << 13;
 /// Closed windows kept for answering late challenges.
 const KEPT_WINDOWS: usize = 4;
@@ -26,6 +29,10 @@ pub enum ProveError {
     UnknownWindow,
     /// The window already absorbed `MAX_NONCES` nonces.
     NoncesFull,
+    /// The window already holds `MAX_WINDOW_STEPS` steps: close it first.
+    WindowFull,
+    /// `k` above `MAX_K`: no verifier would accept the opening.
+    KTooLarge,
 }
 
 impl ProveError {
@@ -34,6 +41,8 @@ impl ProveError {
             ProveError::EmptyWindow => "empty-window",
             ProveError::UnknownWindow => "unknown-window",
             ProveError::NoncesFull => "nonces-full",
+            ProveError::WindowFull => "window-full",
+            ProveError::KTooLarge => "k-too-large",
         }
     }
 }
@@ -44,7 +53,7 @@ pub struct Building {
     pub window: u64,
     pub start_height: u64,
     pub steps: u32,
-    /// Checkpoint spacing in steps: a power of two, doubled when checkpoints thin.
+    /// Checkpoint spacing in steps: a power of two ≤ `MAX_SEGMENT_LEN`, doubled when checkpoints thin.
     interval: u32,
     /// `checkpoints[i]` is the chain value after `i * interval` steps.
     checkpoints: Vec<Hash>,
@@ -61,7 +70,10 @@ impl Building {
             return;
         }
         self.checkpoints.push(h);
-        if self.checkpoints.len() > max_segments as usize {
+        // Thin to keep ≤ max_segments segments, but never past MAX_SEGMENT_LEN:
+        // beyond that the window gets more segments (≤ MAX_SEGMENTS, since
+        // steps ≤ MAX_WINDOW_STEPS = MAX_SEGMENTS × MAX_SEGMENT_LEN).
+        if self.checkpoints.len() > max_segments as usize && self.interval < MAX_SEGMENT_LEN {
             let kept: Vec<Hash> = self.checkpoints.iter().step_by(2).copied().collect();
             self.checkpoints = kept;
             self.interval *= 2;
@@ -94,7 +106,7 @@ impl Prover {
         let key = SigningKey::from_bytes(seed);
         let public_key = key.verifying_key().to_bytes();
         let h = chain::genesis(&public_key);
-        let max_segments = max_segments.clamp(2, crate::proof::MAX_SEGMENTS);
+        let max_segments = max_segments.clamp(2, MAX_SEGMENTS);
         Prover { key, public_key, h, height: 0, max_segments, building: Building::new(0, 0, h), closed: VecDeque::new() }
     }
 
@@ -114,9 +126,10 @@ impl Prover {
         self.h
     }
 
-    /// Steps that fit in the current window (`steps` is a u32).
+    /// Steps that still fit in the current window (≤ `MAX_WINDOW_STEPS` per
+    /// window; when full the chain waits for `close_window`).
     pub fn room(&self) -> u64 {
-        u64::from(u32::MAX - self.building.steps)
+        u64::from(MAX_WINDOW_STEPS - self.building.steps)
     }
 
     pub fn nonce_room(&self) -> usize {
@@ -147,7 +160,7 @@ impl Prover {
             return Err(ProveError::NoncesFull);
         }
         if self.room() == 0 {
-            return Err(ProveError::NoncesFull);
+            return Err(ProveError::WindowFull);
         }
         let b = &mut self.building;
         b.nonces.push((b.steps, *nonce));
@@ -188,6 +201,9 @@ impl Prover {
     /// Opens window `window` for `challenge`, revealing the segment that
     /// absorbed `show` too when given.
     pub fn open(&self, window: u64, challenge: &Nonce, show: Option<&Nonce>, k: u32) -> Result<Vec<u8>, ProveError> {
+        if k > MAX_K {
+            return Err(ProveError::KTooLarge);
+        }
         let closed = self.closed.iter().find(|c| c.header.window == window).ok_or(ProveError::UnknownWindow)?;
         let indices = sample::required(&closed.header, &closed.hash, challenge, show, k);
         let segments = indices
@@ -217,6 +233,7 @@ pub fn seal(building: Building, end: Hash, key: &SigningKey) -> Sealed {
         checkpoints.push(end);
     }
     debug_assert_eq!(checkpoints.last(), Some(&end));
+    debug_assert!(steps <= MAX_WINDOW_STEPS && interval <= MAX_SEGMENT_LEN && checkpoints.len() - 1 <= MAX_SEGMENTS as usize);
     let leaves = checkpoints.windows(2).enumerate().map(|(j, w)| merkle::leaf(j as u32, &w[0], &w[1])).collect();
     let tree = Tree::build(leaves);
     let header = Header {

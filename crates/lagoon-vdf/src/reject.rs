@@ -7,6 +7,10 @@ use std::fmt;
 pub enum Reject {
     /// Truncated, over-long, or a field out of range.
     Malformed,
+    /// A declared size exceeds a protocol bound ([`crate::limits`]): segment
+    /// length, steps per window, segments, nonces, opened segments, Merkle path
+    /// length, or the verifier's own `k`. Checked before any work is done.
+    Shape,
     /// Unknown format version or frame kind.
     Version,
     /// The Ed25519 signature does not verify under the expected key.
@@ -35,6 +39,7 @@ impl Reject {
     pub const fn as_str(self) -> &'static str {
         match self {
             Reject::Malformed => "malformed",
+            Reject::Shape => "shape",
             Reject::Version => "version",
             Reject::Signature => "signature",
             Reject::Replay => "replay",

@@ -242,3 +242,179 @@ fn engine_runs_absorbs_proves_and_closes() {
     assert!(e.is_closed());
     assert!(!e.absorb(N2));
 }
+
+// ---- Bounds: verifier work is constant, whatever a (signed) header declares ----
+
+use std::time::Instant;
+
+use crate::limits::{MAX_K, MAX_NONCES, MAX_OPENED, MAX_OPENING_STEPS, MAX_PATH, MAX_SEGMENTS, MAX_SEGMENT_LEN, MAX_WINDOW_STEPS};
+use crate::proof::OpenedSegment;
+use crate::prover::ProveError;
+
+/// An attacker's own key: its signatures are valid, its sizes are not to be trusted.
+fn attacker() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[66u8; 32])
+}
+
+/// A one-segment window 0 signed by `key` claiming `steps` steps in segments
+/// of `segment_len`, with `nonces` nonces, and an opening of its segment 0
+/// whose Merkle path is consistent (the tree is the single leaf).
+fn forged(key: &ed25519_dalek::SigningKey, steps: u32, segment_len: u32, nonces: usize, c: &Nonce) -> (Vec<u8>, Vec<u8>) {
+    let pk = key.verifying_key().to_bytes();
+    let (start, end) = (chain::genesis(&pk), [0xee; 32]);
+    let header = Header {
+        window: 0, start_height: 0, steps, segment_len, start, end,
+        root: crate::merkle::leaf(0, &start, &end),
+        nonces: (0..nonces).map(|i| (i as u32, [i as u8; 16])).collect(),
+        signature: [0; 64],
+    };
+    let (_, bytes) = header.sign(key);
+    let seg = OpenedSegment { index: 0, start, end, path: vec![] };
+    let opening = Opening { window: 0, header_hash: crate::proof::header_hash(&bytes), challenge: *c, segments: vec![seg] }.encode();
+    (bytes, opening)
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed())
+}
+
+#[test]
+fn a_hostile_huge_segment_is_rejected_at_once() {
+    // The review's attack: one segment of ~2^32 steps (≈ 7 min to recompute).
+    let key = attacker();
+    let pk = key.verifying_key().to_bytes();
+    let c = [3u8; 16];
+    for (steps, segment_len) in [(u32::MAX, u32::MAX), (MAX_WINDOW_STEPS, MAX_WINDOW_STEPS), (MAX_SEGMENT_LEN + 1, MAX_SEGMENT_LEN + 1)] {
+        let (h, o) = forged(&key, steps, segment_len, 0, &c);
+        let (r, took) = timed(|| verify_header(&pk, &h, None, None));
+        assert_eq!(r, Err(Reject::Shape), "header steps={steps} segment_len={segment_len}");
+        assert!(took < Duration::from_millis(100), "verify_header took {took:?}");
+        let (r, took) = timed(|| verify_opening(&pk, &h, &o, &c, None, DEFAULT_K));
+        assert_eq!(r, Err(Reject::Shape), "opening steps={steps} segment_len={segment_len}");
+        assert!(took < Duration::from_millis(100), "verify_opening took {took:?}");
+    }
+    // The same forgery at the bound is checked for real (and fails on the fake end), quickly.
+    let (h, o) = forged(&key, MAX_SEGMENT_LEN, MAX_SEGMENT_LEN, 0, &c);
+    let (r, took) = timed(|| verify_opening(&pk, &h, &o, &c, None, DEFAULT_K));
+    assert_eq!(r, Err(Reject::Segment));
+    assert!(took < Duration::from_millis(100), "a maximal segment took {took:?}");
+}
+
+#[test]
+fn steps_per_window_are_bounded() {
+    let key = attacker();
+    let pk = key.verifying_key().to_bytes();
+    let c = [3u8; 16];
+    // Segments at the cap, but one step too many (also more than MAX_SEGMENTS segments).
+    let (h, _) = forged(&key, MAX_WINDOW_STEPS + 1, MAX_SEGMENT_LEN, 0, &c);
+    assert_eq!(verify_header(&pk, &h, None, None), Err(Reject::Shape));
+    let (h, _) = forged(&key, u32::MAX, MAX_SEGMENT_LEN, 0, &c);
+    assert_eq!(verify_header(&pk, &h, None, None), Err(Reject::Shape));
+    // Exactly at the bound: the shape is fine (the header verifies; only openings can catch a lie).
+    let (h, _) = forged(&key, MAX_WINDOW_STEPS, MAX_SEGMENT_LEN, 0, &c);
+    assert!(verify_header(&pk, &h, None, None).is_ok());
+    assert_eq!(Prover::new(&SEED, 64).room(), u64::from(MAX_WINDOW_STEPS));
+}
+
+#[test]
+fn segment_length_is_bounded() {
+    let key = attacker();
+    let pk = key.verifying_key().to_bytes();
+    let c = [3u8; 16];
+    let (h, _) = forged(&key, 10, MAX_SEGMENT_LEN + 1, 0, &c);
+    assert_eq!(verify_header(&pk, &h, None, None), Err(Reject::Shape));
+    let (h, _) = forged(&key, 10, MAX_SEGMENT_LEN, 0, &c);
+    assert!(verify_header(&pk, &h, None, None).is_ok());
+}
+
+#[test]
+fn segment_count_is_bounded() {
+    let key = attacker();
+    let pk = key.verifying_key().to_bytes();
+    let c = [3u8; 16];
+    let (h, _) = forged(&key, MAX_SEGMENTS + 1, 1, 0, &c);
+    assert_eq!(verify_header(&pk, &h, None, None), Err(Reject::Shape));
+    let (h, _) = forged(&key, MAX_SEGMENTS, 1, 0, &c);
+    assert!(verify_header(&pk, &h, None, None).is_ok());
+}
+
+#[test]
+fn nonce_count_is_bounded() {
+    let key = attacker();
+    let pk = key.verifying_key().to_bytes();
+    let c = [3u8; 16];
+    let (h, _) = forged(&key, 1000, 100, MAX_NONCES + 1, &c);
+    assert_eq!(verify_header(&pk, &h, None, None), Err(Reject::Shape));
+    let (h, _) = forged(&key, 1000, 100, MAX_NONCES, &c);
+    assert!(verify_header(&pk, &h, None, None).is_ok());
+    // A declared count far above the bytes present is refused before any allocation.
+    let mut huge = h.clone();
+    let at = 2 + 8 + 8 + 4 + 4 + 96;
+    huge[at..at + 2].copy_from_slice(&u16::MAX.to_le_bytes());
+    assert_eq!(Header::decode(&huge), Err(Reject::Shape));
+}
+
+#[test]
+fn opened_segments_path_length_and_k_are_bounded() {
+    let mut p = prover();
+    let pk = p.public_key();
+    let (_, w1) = two_windows(&mut p);
+    let c = [8u8; 16];
+    let honest = Opening::decode(&p.open(1, &c, Some(&N2), DEFAULT_K).unwrap()).unwrap();
+    // Too many opened segments.
+    let mut many = honest.clone();
+    while many.segments.len() <= MAX_OPENED {
+        many.segments.push(honest.segments[0].clone());
+    }
+    assert_eq!(verify_opening(&pk, &w1, &many.encode(), &c, Some(&N2), DEFAULT_K), Err(Reject::Shape));
+    many.segments.truncate(MAX_OPENED);
+    assert_eq!(verify_opening(&pk, &w1, &many.encode(), &c, Some(&N2), DEFAULT_K), Err(Reject::OpeningSet));
+    // A path longer than any tree allows.
+    let mut deep = honest.clone();
+    deep.segments[0].path = vec![[0; 32]; MAX_PATH + 1];
+    assert_eq!(verify_opening(&pk, &w1, &deep.encode(), &c, Some(&N2), DEFAULT_K), Err(Reject::Shape));
+    deep.segments[0].path = vec![[0; 32]; MAX_PATH];
+    assert_eq!(verify_opening(&pk, &w1, &deep.encode(), &c, Some(&N2), DEFAULT_K), Err(Reject::Merkle));
+    // k is the verifier's own, bounded all the same; the prover refuses it too.
+    assert_eq!(verify_opening(&pk, &w1, &honest.encode(), &c, Some(&N2), MAX_K + 1), Err(Reject::Shape));
+    assert_eq!(p.open(1, &c, Some(&N2), MAX_K + 1), Err(ProveError::KTooLarge));
+    let o = p.open(1, &c, Some(&N2), MAX_K).unwrap();
+    verify_opening(&pk, &w1, &o, &c, Some(&N2), MAX_K).unwrap();
+}
+
+#[test]
+fn the_prover_grows_segments_within_the_cap_and_worst_case_verify_is_bounded() {
+    // max_segments = 2 would want segments of 2^18 steps here: the prover stops
+    // at MAX_SEGMENT_LEN and cuts the window into more segments instead.
+    let mut p = Prover::new(&SEED, 2);
+    let pk = p.public_key();
+    p.advance(u64::from(MAX_SEGMENT_LEN) * 31 + 5);
+    p.absorb(&N1).unwrap();
+    p.advance(u64::from(MAX_SEGMENT_LEN) * 32);
+    let h = p.close_window().unwrap();
+    let header = Header::decode(&h).unwrap();
+    assert_eq!(header.segment_len, MAX_SEGMENT_LEN);
+    assert_eq!(header.segments(), 64);
+    // Worst case for a verifier: k = MAX_K drawn + the show segment, all full length.
+    let c = [1u8; 16];
+    let o = p.open(0, &c, Some(&N1), MAX_K).unwrap();
+    let opened = Opening::decode(&o).unwrap().segments;
+    assert_eq!(opened.len(), MAX_OPENED);
+    let steps: u64 = opened.iter().map(|s| { let (a, b) = header.segment_range(s.index); u64::from(b - a) }).sum();
+    assert!(steps <= MAX_OPENING_STEPS);
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let (r, took) = timed(|| verify_opening(&pk, &h, &o, &c, Some(&N1), MAX_K));
+        r.unwrap();
+        best = best.min(took);
+    }
+    eprintln!("worst-case opening: {} segments, {steps} steps, verified in {best:?}", opened.len());
+    assert!(best < Duration::from_millis(100), "worst-case opening took {best:?}");
+    // The default k: 3 segments.
+    let o = p.open(0, &c, Some(&N1), DEFAULT_K).unwrap();
+    let (r, took) = timed(|| verify_opening(&pk, &h, &o, &c, Some(&N1), DEFAULT_K));
+    r.unwrap();
+    eprintln!("default-k opening verified in {took:?}");
+}

@@ -1,8 +1,14 @@
 //! Verification: a header against the last accepted one, then an opening
 //! against its header. Both are pure and cost microseconds plus the opened
 //! segments' steps; the binding runs them off the JavaScript thread.
+//!
+//! The cost is bounded by constants, never by what the peer declares: the
+//! shape checks ([`crate::limits`]) run before the signature and before any
+//! recomputation, so an opening recomputes at most
+//! [`MAX_OPENING_STEPS`](crate::limits::MAX_OPENING_STEPS) steps.
 
 use crate::chain::{self, Hash, Nonce};
+use crate::limits::{MAX_K, MAX_SEGMENT_LEN};
 use crate::merkle;
 use crate::proof::{header_hash, Header, Opening};
 use crate::reject::Reject;
@@ -76,6 +82,7 @@ fn check_chaining(header: &Header, hash: &Hash, prev: &Header, prev_hash: &Hash)
 /// Checks an opening of `header_bytes` for `challenge`: the signature, that it
 /// opens exactly the segments the challenge selects (plus the one holding
 /// `show`), each Merkle path, and each segment by recomputation.
+/// `k > MAX_K` is refused (`Shape`) so the cost stays bounded.
 pub fn verify_opening(
     public_key: &[u8; 32],
     header_bytes: &[u8],
@@ -84,6 +91,9 @@ pub fn verify_opening(
     show: Option<&Nonce>,
     k: u32,
 ) -> Result<(), Reject> {
+    if k > MAX_K {
+        return Err(Reject::Shape);
+    }
     let header = Header::decode(header_bytes)?;
     header.verify_signature(public_key)?;
     let opening = Opening::decode(opening_bytes)?;
@@ -109,6 +119,7 @@ pub fn verify_opening(
             return Err(Reject::Merkle);
         }
         let (from, to) = header.segment_range(seg.index);
+        debug_assert!(to - from <= MAX_SEGMENT_LEN);
         if chain::run_range(seg.start, from, to, &header.nonces) != seg.end {
             return Err(Reject::Segment);
         }
