@@ -7,10 +7,13 @@
 //! returns; no JavaScript value reaches the chain thread or the libuv pool.
 //! Pool work (`Task::compute`) runs under [`pooled`], so a panic there becomes a
 //! rejected promise instead of unwinding into libuv (which would abort Node).
+//! Pool work is bounded by constants (`lagoon_vdf::limits`): a header or
+//! opening declaring sizes above them is refused (`shape`) before any work, so
+//! no peer can hold a pool thread longer than one worst-case opening (≈ 6 ms).
 
 use std::time::{Duration, Instant};
 
-use lagoon_vdf::{attest::Attestation, chain, engine, verify, Engine, EngineConfig, Prover, NONCE_LEN};
+use lagoon_vdf::{attest::Attestation, chain, engine, limits, verify, Engine, EngineConfig, Prover, NONCE_LEN};
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
@@ -189,6 +192,33 @@ impl VdfProver {
             let (c, s) = (nonce("challenge", &challenge)?, opt_nonce("show", show.as_ref())?);
             Ok(Buffer::from(self.inner.open(count("window", window)?, &c, s.as_ref(), k).map_err(prove_error)?))
         })
+    }
+}
+
+/// The protocol bounds of `lagoon_vdf::limits` (one definition; the TS config mirrors them).
+#[napi(object)]
+pub struct VdfLimits {
+    pub max_segment_len: u32,
+    pub max_window_steps: u32,
+    pub max_segments: u32,
+    pub max_nonces: u32,
+    pub max_k: u32,
+    pub max_opened: u32,
+    pub max_path: u32,
+    pub max_opening_steps: f64,
+}
+
+#[napi(catch_unwind)]
+pub fn vdf_limits() -> VdfLimits {
+    VdfLimits {
+        max_segment_len: limits::MAX_SEGMENT_LEN,
+        max_window_steps: limits::MAX_WINDOW_STEPS,
+        max_segments: limits::MAX_SEGMENTS,
+        max_nonces: limits::MAX_NONCES as u32,
+        max_k: limits::MAX_K,
+        max_opened: limits::MAX_OPENED as u32,
+        max_path: limits::MAX_PATH as u32,
+        max_opening_steps: limits::MAX_OPENING_STEPS as f64,
     }
 }
 

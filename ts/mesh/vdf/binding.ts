@@ -48,9 +48,22 @@ export interface RawAttestation extends RawCheck {
   attester?: Buffer | null;
 }
 
+/** `lagoon_vdf::limits`: protocol bounds on every peer-declared size. */
+export interface RawVdfLimits {
+  maxSegmentLen: number;
+  maxWindowSteps: number;
+  maxSegments: number;
+  maxNonces: number;
+  maxK: number;
+  maxOpened: number;
+  maxPath: number;
+  maxOpeningSteps: number;
+}
+
 export interface VdfBinding {
   VdfEngine: new (seed: Uint8Array, duty: number, periodMs: number, maxSegments: number) => RawVdfEngine;
   VdfProver: new (seed: Uint8Array, maxSegments: number) => RawVdfProver;
+  vdfLimits(): RawVdfLimits;
   vdfGenesis(publicKey: Uint8Array): Buffer;
   vdfVerifyHeader(publicKey: Uint8Array, header: Uint8Array, prev?: Uint8Array | null, required?: Uint8Array | null): Promise<RawHeaderResult>;
   vdfVerifyOpening(publicKey: Uint8Array, header: Uint8Array, opening: Uint8Array, challenge: Uint8Array, show: Uint8Array | null | undefined, k: number): Promise<RawCheck>;

@@ -10,6 +10,43 @@ export const NONCE_LEN = 16;
 /** Bytes in an Ed25519 public key / seed. */
 export const KEY_LEN = 32;
 
+/**
+ * Protocol bounds, mirrored from `crates/lagoon-vdf/src/limits.rs` (the one
+ * definition; test/vdf/binding.test.ts checks this copy against the binding's
+ * `vdfLimits()`). A header or opening exceeding one is rejected with reason
+ * `shape` before any work, so one verification recomputes at most
+ * `maxOpeningSteps` steps (≈ 6 ms) whatever the peer declares.
+ */
+export interface VdfLimits {
+  readonly maxSegmentLen: number;
+  readonly maxWindowSteps: number;
+  readonly maxSegments: number;
+  readonly maxNonces: number;
+  readonly maxK: number;
+  readonly maxOpened: number;
+  readonly maxPath: number;
+  readonly maxOpeningSteps: number;
+}
+
+export const VDF_LIMITS: VdfLimits = Object.freeze({
+  /** Steps per segment (2^13). */
+  maxSegmentLen: 8192,
+  /** Steps per window (2^16 · 2^13 = 2^29). */
+  maxWindowSteps: 536_870_912,
+  /** Segments per window (2^16): Merkle paths ≤ 16 hashes. */
+  maxSegments: 65_536,
+  /** Nonces absorbed per window. */
+  maxNonces: 64,
+  /** Largest k a verifier may ask for. */
+  maxK: 8,
+  /** Segments per opening: maxK drawn + the show segment. */
+  maxOpened: 9,
+  /** Hashes per Merkle path. */
+  maxPath: 16,
+  /** Steps one opening makes the verifier recompute: maxOpened · maxSegmentLen. */
+  maxOpeningSteps: 73_728,
+});
+
 export interface VdfConfig {
   /** How often a node closes a window and sends its proof to each neighbour (ms). Default 1250. Shorter: faster death detection, more bytes/s. */
   readonly windowMs: number;
@@ -17,13 +54,13 @@ export interface VdfConfig {
   readonly graceMs: number;
   /** Consecutive missed or invalid windows before a neighbour is declared dead. Default 3 (dead ≤ windowMs·3 + graceMs = 4.25 s after its last good window). */
   readonly deadAfterMissed: number;
-  /** Fiat–Shamir-drawn segments opened per window per verifier, besides the segment holding the verifier's nonce. Default 2. Each adds ~0.5 KiB per window. */
+  /** Fiat–Shamir-drawn segments opened per window per verifier, besides the segment holding the verifier's nonce. Default 2, at most VDF_LIMITS.maxK (8). Each adds ~0.5 KiB per window and ≤ 8192 steps (≈ 0.8 ms) of verification. */
   readonly k: number;
   /** Share of one core the chain thread may use, in (0, 1]. Default 0.05. */
   readonly duty: number;
   /** Duty-cycle period (ms). Default 20: bursts of ≤ duty·period ms. */
   readonly dutyPeriodMs: number;
-  /** Most segments per window (power of two ≤ 65536). Default 8192: verification ≥ 2^12/(k+1) × cheaper than recomputing; Merkle paths ≤ 13 hashes. */
+  /** Target segments per window (power of two ≤ 65536). Default 8192: verification ≥ 2^12/(k+1) × cheaper than recomputing; Merkle paths ≤ 13 hashes. Segments never exceed VDF_LIMITS.maxSegmentLen steps: a longer window gets more segments instead. */
   readonly maxSegments: number;
   /** Most neighbours tracked (SPIRAL has ≤ 20). Default 32. */
   readonly maxNeighbours: number;
@@ -62,9 +99,9 @@ export function vdfConfig(overrides: Partial<VdfConfig> = {}, base: VdfConfig = 
   int('windowMs', c.windowMs, 10, 600_000);
   int('graceMs', c.graceMs, 0, 600_000);
   int('deadAfterMissed', c.deadAfterMissed, 1, 100);
-  int('k', c.k, 1, 32);
+  int('k', c.k, 1, VDF_LIMITS.maxK);
   int('dutyPeriodMs', c.dutyPeriodMs, 1, 10_000);
-  int('maxSegments', c.maxSegments, 2, 65_536);
+  int('maxSegments', c.maxSegments, 2, VDF_LIMITS.maxSegments);
   int('maxNeighbours', c.maxNeighbours, 1, 1024);
   int('maxChallengesPerWindow', c.maxChallengesPerWindow, 1, 64);
   if (!(c.duty > 0 && c.duty <= 1)) throw LagoonError.config(`vdf.duty must be in (0, 1], got ${c.duty}`);

@@ -6,10 +6,10 @@
 import { LagoonError } from '../../core/errors.js';
 import { callNative } from '../../core/native-errors.js';
 import { vdfBinding, type RawVdfEngine, type RawVdfProver } from './binding.js';
-import { DEFAULT_VDF_CONFIG, KEY_LEN, NONCE_LEN } from './constants.js';
+import { DEFAULT_VDF_CONFIG, KEY_LEN, NONCE_LEN, VDF_LIMITS, type VdfLimits } from './constants.js';
 
 export type RejectReason =
-  | 'malformed' | 'version' | 'signature' | 'replay' | 'fork' | 'gap' | 'nonce-missing' | 'empty'
+  | 'malformed' | 'shape' | 'version' | 'signature' | 'replay' | 'fork' | 'gap' | 'nonce-missing' | 'empty'
   | 'opening-mismatch' | 'opening-set' | 'merkle' | 'segment';
 
 /** What a verified header proves. */
@@ -81,7 +81,7 @@ export class VdfEngine {
     const maxSegments = options.maxSegments ?? DEFAULT_VDF_CONFIG.maxSegments;
     if (!(duty > 0 && duty <= 1)) throw LagoonError.invalidArgument(`vdf: duty must be in (0, 1], got ${duty}`);
     if (!Number.isInteger(period) || period < 1 || period > 10_000) throw LagoonError.invalidArgument('vdf: dutyPeriodMs must be in [1, 10000]');
-    if (!Number.isInteger(maxSegments) || maxSegments < 2 || maxSegments > 65_536) throw LagoonError.invalidArgument('vdf: maxSegments must be in [2, 65536]');
+    if (!Number.isInteger(maxSegments) || maxSegments < 2 || maxSegments > VDF_LIMITS.maxSegments) throw LagoonError.invalidArgument(`vdf: maxSegments must be in [2, ${VDF_LIMITS.maxSegments}]`);
     const b = vdfBinding();
     this.#raw = callNative('VdfEngine', () => new b.VdfEngine(seed, duty, period, maxSegments));
     this.publicKey = this.#raw.publicKey();
@@ -162,6 +162,15 @@ export class VdfProver {
     if (show !== null) bytes('show', show, NONCE_LEN);
     return callNative('open', () => this.#raw.open(safeInt('window', window), challenge, show, k));
   }
+}
+
+/** The native crate's protocol bounds (`lagoon_vdf::limits`); `VDF_LIMITS` in constants.ts mirrors them. */
+export function nativeLimits(): VdfLimits {
+  const l = callNative('vdfLimits', () => vdfBinding().vdfLimits());
+  return Object.freeze({
+    maxSegmentLen: l.maxSegmentLen, maxWindowSteps: l.maxWindowSteps, maxSegments: l.maxSegments, maxNonces: l.maxNonces,
+    maxK: l.maxK, maxOpened: l.maxOpened, maxPath: l.maxPath, maxOpeningSteps: l.maxOpeningSteps,
+  });
 }
 
 export function genesis(publicKey: Uint8Array): Buffer {

@@ -6,15 +6,15 @@
  *   PROOF     0x02 | window header bytes (crates/lagoon-vdf/README.md)
  *   OPENING   0x03 | opening bytes
  */
-import { NONCE_LEN } from './constants.js';
+import { NONCE_LEN, VDF_LIMITS } from './constants.js';
 
 export const FRAME_CHALLENGE = 0x01;
 export const FRAME_PROOF = 0x02;
 export const FRAME_OPENING = 0x03;
 /** Largest header: 124 fixed + 64 nonces × 20 + 64 signature. */
-export const MAX_PROOF_BYTES = 124 + 64 * 20 + 64;
-/** Largest opening: 59 fixed + 64 segments × (69 + 16 × 32). */
-export const MAX_OPENING_BYTES = 59 + 64 * (69 + 16 * 32);
+export const MAX_PROOF_BYTES = 124 + VDF_LIMITS.maxNonces * 20 + 64;
+/** Largest opening: 59 fixed + 9 segments × (69 + 16 × 32). */
+export const MAX_OPENING_BYTES = 59 + VDF_LIMITS.maxOpened * (69 + VDF_LIMITS.maxPath * 32);
 
 export interface ChallengeFrame {
   type: 'challenge';
