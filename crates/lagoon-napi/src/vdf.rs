@@ -9,7 +9,7 @@
 //! rejected promise instead of unwinding into libuv (which would abort Node).
 //! Pool work is bounded by constants (`lagoon_vdf::limits`): a header or
 //! opening declaring sizes above them is refused (`shape`) before any work, so
-//! no peer can hold a pool thread longer than one worst-case opening (≈ 6 ms).
+//! no peer can hold a pool thread longer than one worst-case opening (≈ 7 ms).
 
 use std::time::{Duration, Instant};
 

@@ -294,6 +294,7 @@ fn a_hostile_huge_segment_is_rejected_at_once() {
         let (r, took) = timed(|| verify_opening(&pk, &h, &o, &c, None, DEFAULT_K));
         assert_eq!(r, Err(Reject::Shape), "opening steps={steps} segment_len={segment_len}");
         assert!(took < Duration::from_millis(100), "verify_opening took {took:?}");
+        eprintln!("hostile steps={steps} segment_len={segment_len}: rejected in {took:?}");
     }
     // The same forgery at the bound is checked for real (and fails on the fake end), quickly.
     let (h, o) = forged(&key, MAX_SEGMENT_LEN, MAX_SEGMENT_LEN, 0, &c);
@@ -392,7 +393,7 @@ fn the_prover_grows_segments_within_the_cap_and_worst_case_verify_is_bounded() {
     let pk = p.public_key();
     p.advance(u64::from(MAX_SEGMENT_LEN) * 31 + 5);
     p.absorb(&N1).unwrap();
-    p.advance(u64::from(MAX_SEGMENT_LEN) * 32);
+    p.advance(u64::from(MAX_SEGMENT_LEN) * 33 - 6); // 64 full segments
     let h = p.close_window().unwrap();
     let header = Header::decode(&h).unwrap();
     assert_eq!(header.segment_len, MAX_SEGMENT_LEN);
@@ -403,7 +404,7 @@ fn the_prover_grows_segments_within_the_cap_and_worst_case_verify_is_bounded() {
     let opened = Opening::decode(&o).unwrap().segments;
     assert_eq!(opened.len(), MAX_OPENED);
     let steps: u64 = opened.iter().map(|s| { let (a, b) = header.segment_range(s.index); u64::from(b - a) }).sum();
-    assert!(steps <= MAX_OPENING_STEPS);
+    assert_eq!(steps, MAX_OPENING_STEPS);
     let mut best = Duration::MAX;
     for _ in 0..5 {
         let (r, took) = timed(|| verify_opening(&pk, &h, &o, &c, Some(&N1), MAX_K));

@@ -15,7 +15,7 @@ export const KEY_LEN = 32;
  * definition; test/vdf/binding.test.ts checks this copy against the binding's
  * `vdfLimits()`). A header or opening exceeding one is rejected with reason
  * `shape` before any work, so one verification recomputes at most
- * `maxOpeningSteps` steps (≈ 6 ms) whatever the peer declares.
+ * `maxOpeningSteps` steps (≈ 7 ms) whatever the peer declares.
  */
 export interface VdfLimits {
   readonly maxSegmentLen: number;
