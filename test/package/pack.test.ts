@@ -59,7 +59,7 @@ function packAndInstall(log: (message: string) => void): Installed {
   try {
     const npm = npmCli();
     const packOut = check(
-      spawnSync(process.execPath, [npm, 'pack', '--json', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' }),
+      spawnSync(process.execPath, [npm, 'pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' }),
       'npm pack',
     );
     const packed = (JSON.parse(packOut) as PackResult[])[0];
