@@ -11,7 +11,8 @@ export interface LoggerOptions {
 }
 
 /**
- * The root logger. Components take `root.child({ name: 'lagoon:<component>' })`.
+ * The root logger. Components take `root.child({ name: 'lagoon:<component>' })`;
+ * the root itself carries no `name`, or every record would hold the key twice.
  * Fields are key=value (peer=, code=, client=); never keys or payloads.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -20,12 +21,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (pretty) {
     return pino({
       level,
-      name: 'lagoon',
       transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
     });
   }
-  if (options.destination) return pino({ level, name: 'lagoon' }, options.destination);
-  return pino({ level, name: 'lagoon' });
+  if (options.destination) return pino({ level }, options.destination);
+  return pino({ level });
 }
 
 /** A logger that discards everything, for tests and embedded use. */
