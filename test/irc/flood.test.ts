@@ -41,3 +41,21 @@ test('opers are exempt from flood control', (t) => {
   t.is(h.take(1).length, 100);
   t.false(h.closed.has(1));
 });
+
+test('a throttled client is paused until its backlog drains, then resumed', (t) => {
+  const h = new Harness({ limits: { floodBurstLines: 3, floodLinesPerSecond: 2 } });
+  h.register(1, 'fast');
+  h.advance(10_000); // refill the bucket after registration
+  h.take(1);
+  h.send(1, 'PING 1', 'PING 2', 'PING 3');
+  t.false(h.paused.has(1), 'within the burst nothing is paused');
+  h.send(1, 'PING 4');
+  t.true(h.paused.has(1), 'the first line that has to wait pauses input');
+  h.send(1, 'PING 5');
+  t.true(h.paused.has(1));
+  h.advance(500);
+  t.true(h.paused.has(1), 'still a line waiting');
+  h.advance(500);
+  t.false(h.paused.has(1), 'resumed once the backlog is empty');
+  t.deepEqual(h.take(1).map((l) => l.split(' ').at(-1)), [':1', ':2', ':3', ':4', ':5']);
+});

@@ -121,6 +121,10 @@ export class IrcDriver {
         const sock = this.sockets.get(a.client);
         this.sockets.delete(a.client);
         if (sock !== undefined) this.endGracefully(sock);
+      } else if (a.kind === 'pauseInput') {
+        this.sockets.get(a.client)?.pause();
+      } else if (a.kind === 'resumeInput') {
+        this.sockets.get(a.client)?.resume();
       } else {
         this.opts.onStateChanged();
       }
@@ -165,6 +169,10 @@ export class IrcDriver {
   }
 
   private endGracefully(sock: net.Socket): void {
+    // Stop reading at once: a client we are closing (often a flooder) must not
+    // make us read and frame its input during the grace period.
+    sock.pause();
+    sock.removeAllListeners('data');
     if (this.corked.delete(sock)) sock.uncork();
     sock.end();
     setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref();

@@ -99,6 +99,7 @@ export class IrcMachine {
         this.counters.floodDisconnects++;
         this.quit(c, 'Excess Flood');
       } else {
+        if (c.backlog.length === 0) this.out.push({ kind: 'pauseInput', client: c.id });
         c.backlog.push(raw);
         this.schedule(c, c.flood.readyAt(now));
       }
@@ -321,8 +322,10 @@ export class IrcMachine {
   }
 
   private runClientTimers(c: Client, now: number): void {
+    const throttled = c.backlog.length > 0;
     while (c.backlog.length > 0 && !c.closing && c.flood.tryTake(now)) this.process(c, c.backlog.shift()!, now);
     if (c.closing) return;
+    if (throttled && c.backlog.length === 0) this.out.push({ kind: 'resumeInput', client: c.id });
     const l = this.limits;
     if (!c.registered) {
       if (now >= c.connectedAt + l.registrationTimeoutMs) {

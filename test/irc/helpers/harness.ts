@@ -13,6 +13,8 @@ export class Harness {
   readonly inbox = new Map<number, string[]>();
   readonly closed = new Map<number, string>();
   stateChanges = 0;
+  /** Clients whose input the driver would have paused (flood back-pressure). */
+  readonly paused = new Set<number>();
   /** Every send action, to check fan-out grouping. */
   readonly sends: { to: readonly number[]; line: string }[] = [];
 
@@ -36,6 +38,10 @@ export class Harness {
         }
       } else if (a.kind === 'close') {
         this.closed.set(a.client, a.reason);
+      } else if (a.kind === 'pauseInput') {
+        this.paused.add(a.client);
+      } else if (a.kind === 'resumeInput') {
+        this.paused.delete(a.client);
       } else {
         this.stateChanges++;
       }
