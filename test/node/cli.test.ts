@@ -2,9 +2,8 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
-import { once } from 'node:events';
-import { spawnCli, testEnv, RawIrc, ROOT } from './helpers.js';
+import { spawnCli, testEnv, ROOT } from './helpers.js';
+import { RawClient } from '../irc/helpers/net.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lagoon-cli-'));
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -66,21 +65,14 @@ test('start serves IRC, IRC over TLS, /healthz and /metrics, and SIGTERM shuts d
   t.is(health.status, 200);
   t.like(await health.json(), { status: 'ok', peerId: ports.peer, version });
 
-  const irc = await RawIrc.connect(ports.ircPort);
-  await irc.register('alice', signal);
-  irc.send('JOIN #lagoon');
-  await irc.waitFor(/ 366 alice #lagoon /, signal);
+  const irc = await RawClient.connect(ports.ircPort);
+  await irc.register('alice');
+  irc.write('JOIN #lagoon\r\n');
+  await irc.waitFor(/ 366 alice #lagoon /);
 
-  const tls = tlsConnect({ port: ports.ircTlsPort, host: '127.0.0.1', rejectUnauthorized: false });
-  await once(tls, 'secureConnect');
-  tls.write('NICK bob\r\nUSER bob 0 * :bob\r\n');
-  let tlsText = '';
-  tls.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    tls.on('data', (d: string) => { tlsText += d; if (/ 001 bob /.test(tlsText)) resolve(); });
-    signal.addEventListener('abort', () => reject(new Error('no 001 over TLS')), { once: true });
-  });
-  tls.destroy();
+  const secure = await RawClient.connect(ports.ircTlsPort, { tls: true });
+  await secure.register('bob');
+  secure.close();
 
   const metrics = await (await fetch(`http://127.0.0.1:${ports.httpPort}/metrics`, { signal })).text();
   t.regex(metrics, /^lagoon_irc_clients [1-9]/m);
@@ -91,7 +83,7 @@ test('start serves IRC, IRC over TLS, /healthz and /metrics, and SIGTERM shuts d
   t.is((await fetch(`http://127.0.0.1:${ports.httpPort}/nope`, { signal })).status, 404);
 
   run.child.kill('SIGTERM');
-  await irc.waitFor(/^ERROR /, signal);
+  await irc.waitFor(/^ERROR /);
   await irc.closed;
   const { code } = await run.exit;
   t.is(code, 0);

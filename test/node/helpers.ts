@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
@@ -48,55 +47,4 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, signal: AbortSi
   });
   listening.catch(() => undefined);
   return { child, listening, stderr: () => err, exit };
-}
-
-/** A raw IRC connection that collects lines and waits for one matching a pattern. */
-export class RawIrc {
-  readonly lines: string[] = [];
-  private buf = '';
-  private waiters: Array<{ re: RegExp; from: number; resolve: (l: string) => void }> = [];
-  closed: Promise<void>;
-
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => {
-      this.buf += d;
-      let i;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i).replace(/\r$/, '');
-        this.buf = this.buf.slice(i + 1);
-        this.lines.push(line);
-        this.waiters = this.waiters.filter((w) => (w.re.test(line) ? (w.resolve(line), false) : true));
-      }
-    });
-    this.closed = once(socket, 'close').then(() => undefined);
-    socket.on('error', () => undefined);
-  }
-
-  static async connect(port: number, host = '127.0.0.1'): Promise<RawIrc> {
-    const s = connect(port, host);
-    await once(s, 'connect');
-    return new RawIrc(s);
-  }
-
-  send(line: string): void {
-    this.socket.write(line + '\r\n');
-  }
-
-  /** Resolves with the first line (already received or future) matching `re`. */
-  waitFor(re: RegExp, signal: AbortSignal): Promise<string> {
-    const found = this.lines.find((l) => re.test(l));
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const w = { re, from: this.lines.length, resolve };
-      this.waiters.push(w);
-      signal.addEventListener('abort', () => reject(new Error(`timed out waiting for ${re}; got:\n${this.lines.join('\n')}`)), { once: true });
-    });
-  }
-
-  async register(nick: string, signal: AbortSignal): Promise<void> {
-    this.send(`NICK ${nick}`);
-    this.send(`USER ${nick} 0 * :${nick}`);
-    await this.waitFor(/ 001 /, signal);
-  }
 }
