@@ -37,8 +37,8 @@ export class IrcDriver {
   private timer: NodeJS.Timeout | null = null;
   private armedAt: number | null = null;
   private readonly sendQVictims: ClientId[] = [];
-  /** Sockets written to since the last flush; corked so many lines leave in one writev. */
-  private readonly corked = new Set<net.Socket>();
+  /** Lines queued per socket since the last flush; each leaves in one write per loop turn. */
+  private readonly pending = new Map<net.Socket, { bufs: Buffer[]; bytes: number }>();
   private flushScheduled = false;
   private readonly t0 = performance.now();
   ports: { plain: number; tls: number | null } = { plain: 0, tls: null };
@@ -134,38 +134,50 @@ export class IrcDriver {
   private write(id: ClientId, buf: Buffer): void {
     const sock = this.sockets.get(id);
     if (sock === undefined) return;
-    if (sock.writableLength + buf.length > this.opts.sendQBytes) {
+    let q = this.pending.get(sock);
+    if (sock.writableLength + (q?.bytes ?? 0) + buf.length > this.opts.sendQBytes) {
       this.counters.sendQDisconnects++;
       this.sockets.delete(id);
-      this.opts.logger.info({ client: id, queued: sock.writableLength }, 'sendq exceeded');
+      this.opts.logger.info({ client: id, queued: sock.writableLength + (q?.bytes ?? 0) }, 'sendq exceeded');
+      this.flushOne(sock);
       sock.write(`ERROR :Closing Link: ${sock.remoteAddress ?? 'unknown'} (SendQ exceeded)\r\n`);
       this.endGracefully(sock);
       this.sendQVictims.push(id);
       return;
     }
     this.counters.bytesOut += buf.length;
-    if (!this.corked.has(sock)) {
-      sock.cork();
-      this.corked.add(sock);
+    if (q === undefined) {
+      q = { bufs: [], bytes: 0 };
+      this.pending.set(sock, q);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.uncorkAll());
+        setImmediate(() => this.flushAll());
       }
     }
-    sock.write(buf);
+    q.bufs.push(buf);
+    q.bytes += buf.length;
   }
 
   /**
    * One input chunk can hold hundreds of lines, and one poll phase can hold
-   * hundreds of chunks; without corking each relayed line is one syscall per
-   * recipient. Uncorking in the check phase (setImmediate), after every ready
-   * socket was read, sends all a recipient got in this loop turn in one writev,
-   * as an epoll ircd flushes once per loop iteration.
+   * hundreds of chunks; writing each relayed line at once costs one syscall
+   * per line per recipient. Lines are queued per socket instead and flushed in
+   * the check phase (setImmediate), after every ready socket was read: each
+   * recipient gets one write per loop turn, as an epoll ircd flushes once per
+   * iteration. A plain queue and one write() is cheaper per recipient than
+   * cork()/uncork(), which matters when one line goes to thousands of sockets.
    */
-  private uncorkAll(): void {
+  private flushAll(): void {
     this.flushScheduled = false;
-    for (const s of this.corked) s.uncork();
-    this.corked.clear();
+    for (const [sock, q] of this.pending) sock.write(q.bufs.length === 1 ? q.bufs[0]! : Buffer.concat(q.bufs, q.bytes));
+    this.pending.clear();
+  }
+
+  private flushOne(sock: net.Socket): void {
+    const q = this.pending.get(sock);
+    if (q === undefined) return;
+    this.pending.delete(sock);
+    sock.write(q.bufs.length === 1 ? q.bufs[0]! : Buffer.concat(q.bufs, q.bytes));
   }
 
   private endGracefully(sock: net.Socket): void {
@@ -173,7 +185,7 @@ export class IrcDriver {
     // make us read and frame its input during the grace period.
     sock.pause();
     sock.removeAllListeners('data');
-    if (this.corked.delete(sock)) sock.uncork();
+    this.flushOne(sock);
     sock.end();
     setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref();
   }
