@@ -111,6 +111,12 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   gaugeFrom(registry, 'lagoon_irc_channels', 'Channels on this server.', () => irc.stats().channels);
   counterFrom(registry, 'lagoon_irc_messages_in_total', 'IRC lines received from clients.', () => irc.stats().messagesIn);
   counterFrom(registry, 'lagoon_irc_messages_out_total', 'IRC lines sent to clients.', () => irc.stats().messagesOut);
+  counterFrom(registry, 'lagoon_irc_bytes_in_total', 'Bytes read from IRC clients.', () => irc.stats().bytesIn);
+  counterFrom(registry, 'lagoon_irc_bytes_out_total', 'Bytes queued to IRC clients.', () => irc.stats().bytesOut);
+  counterFrom(registry, 'lagoon_irc_flood_disconnects_total', 'Clients disconnected for Excess Flood.', () => irc.stats().floodDisconnects);
+  counterFrom(registry, 'lagoon_irc_sendq_disconnects_total', 'Clients disconnected for SendQ exceeded.', () => irc.stats().sendQDisconnects);
+  counterFrom(registry, 'lagoon_irc_ping_timeouts_total', 'Clients disconnected for Ping timeout.', () => irc.stats().pingTimeouts);
+  counterFrom(registry, 'lagoon_irc_rejected_connections_total', 'Connections refused (server full, per-IP limit).', () => irc.stats().rejectedConnections);
 
   const startedAt = Date.now();
   http.route('GET', '/healthz', (_req, res) => {

@@ -79,6 +79,11 @@ test('start serves IRC, IRC over TLS, /healthz and /metrics, and SIGTERM shuts d
   t.regex(metrics, /^lagoon_irc_channels [1-9]/m);
   t.regex(metrics, /^lagoon_irc_messages_in_total [1-9]/m);
   t.regex(metrics, /^lagoon_irc_messages_out_total [1-9]/m);
+  t.regex(metrics, /^lagoon_irc_bytes_in_total [1-9]/m);
+  t.regex(metrics, /^lagoon_irc_bytes_out_total [1-9]/m);
+  for (const name of ['flood_disconnects', 'sendq_disconnects', 'ping_timeouts', 'rejected_connections']) {
+    t.regex(metrics, new RegExp(`^lagoon_irc_${name}_total 0$`, 'm'));
+  }
   t.is((await fetch(`http://127.0.0.1:${ports.httpPort}/metrics`, { method: 'POST', signal })).status, 405);
   t.is((await fetch(`http://127.0.0.1:${ports.httpPort}/nope`, { signal })).status, 404);
 
