@@ -1,5 +1,5 @@
 import test from 'ava';
-import { RawClient, bounded, startTestServer } from './helpers/net.js';
+import { RawClient, bounded, clientsInChannel, startTestServer } from './helpers/net.js';
 
 // A flooder is stopped by back-pressure and disconnection, not by us reading
 // everything it sends: the server must take in only a small part of a 16 MiB
@@ -7,13 +7,7 @@ import { RawClient, bounded, startTestServer } from './helpers/net.js';
 test('a flooding client meets back-pressure: the server reads a fraction of its burst', async (t) => {
   const server = await startTestServer({ limits: { floodBurstLines: 10, floodLinesPerSecond: 5 } });
   t.teardown(() => server.close());
-  const calm = await RawClient.connect(server.ports.plain);
-  const flooder = await RawClient.connect(server.ports.plain);
-  await calm.register('calm');
-  await flooder.register('flooder');
-  calm.write('JOIN #a\r\n');
-  flooder.write('JOIN #a\r\n');
-  await calm.waitFor(/:flooder!\S+ JOIN #a/);
+  const [calm, flooder] = await clientsInChannel(server.ports.plain, ['calm', 'flooder']) as [RawClient, RawClient];
 
   const line = Buffer.from(`PRIVMSG #a :${'x'.repeat(400)}\r\n`);
   const burst = Buffer.concat(Array.from({ length: Math.ceil((16 << 20) / line.length) }, () => line));

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { RawClient, startTestServer } from './helpers/net.js';
+import { RawClient, clientsInChannel, startTestServer } from './helpers/net.js';
 
 test('an over-long line gets 417 and the client stays connected', async (t) => {
   const server = await startTestServer();
@@ -19,13 +19,7 @@ test('an over-long line gets 417 and the client stays connected', async (t) => {
 test('invalid UTF-8, NUL bytes, empty and space-only lines, bad tags do not hurt', async (t) => {
   const server = await startTestServer();
   t.teardown(() => server.close());
-  const a = await RawClient.connect(server.ports.plain);
-  const b = await RawClient.connect(server.ports.plain);
-  await a.register('alice');
-  await b.register('bob');
-  a.write('JOIN #a\r\n');
-  b.write('JOIN #a\r\n');
-  await a.waitFor(/:bob!\S+ JOIN #a/);
+  const [a, b] = await clientsInChannel(server.ports.plain, ['alice', 'bob']) as [RawClient, RawClient];
   a.write(Buffer.concat([Buffer.from('PRIVMSG #a :bad '), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from('\r\n')]));
   a.write(Buffer.from('PRIV\0MSG #a :nul\r\n\r\n   \r\n@;;=;+x=\\ PRIVMSG #a :tags\r\n:spoof!x@y PRIVMSG #a :src\r\n'));
   a.write('PRIVMSG #a :ok\r\n');
@@ -42,14 +36,7 @@ test('invalid UTF-8, NUL bytes, empty and space-only lines, bad tags do not hurt
 test('a client that vanishes mid-line is cleaned up; others carry on', async (t) => {
   const server = await startTestServer();
   t.teardown(() => server.close());
-  const a = await RawClient.connect(server.ports.plain);
-  const b = await RawClient.connect(server.ports.plain);
-  await a.register('alice');
-  await b.register('bob');
-  a.write('JOIN #a\r\n');
-  b.write('JOIN #a\r\n');
-  await b.waitFor(/:bob!\S+ JOIN #a/);
-  await a.waitFor(/:bob!\S+ JOIN #a/);
+  const [a, b] = await clientsInChannel(server.ports.plain, ['alice', 'bob']) as [RawClient, RawClient];
   a.write('PRIVMSG #a :half a li');
   a.close();
   await b.waitFor(/^:alice!\S+ QUIT :Connection closed/);

@@ -86,3 +86,22 @@ export class RawClient {
 
   close(): void { this.sock.destroy(); }
 }
+
+/**
+ * Connect one raw client per nick, register them, and have them join
+ * `channel` in order; resolves once the first client has seen the last join,
+ * so every client is in the channel and has seen everyone who joined after it.
+ */
+export async function clientsInChannel(port: number, nicks: string[], channel = '#a'): Promise<RawClient[]> {
+  const clients: RawClient[] = [];
+  for (const nick of nicks) {
+    const c = await RawClient.connect(port);
+    await c.register(nick);
+    c.write(`JOIN ${channel}\r\n`);
+    await c.waitFor((l) => l.includes(` 366 ${nick} ${channel} `), `${nick} joined ${channel}`);
+    clients.push(c);
+  }
+  const last = nicks.at(-1)!;
+  await clients[0]!.waitFor((l) => l.startsWith(`:${last}!`) && l.includes(` JOIN ${channel}`), `${last} JOIN seen by ${nicks[0]}`);
+  return clients;
+}
