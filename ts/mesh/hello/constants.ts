@@ -63,7 +63,7 @@ export interface HelloConfig {
   readonly helloTimeoutMs: number;
   /** Largest accepted |remote timestamp − our wall clock|, ms. Default 30 s. Wider tolerates bad clocks; narrower shortens the replay window (and the replay cache's memory). */
   readonly maxClockSkewMs: number;
-  /** Entries kept in the per-node replay cache (peer, nonce). Default 4096 (≈ 0.5 MiB). When full the oldest entry is dropped and counted. */
+  /** Entries kept in the per-node replay cache (peer, nonce). Default 4096 (≈ 0.5 KiB per entry, ≈ 2 MiB). When full the oldest entry is dropped and counted. */
   readonly replayCacheMax: number;
 }
 
