@@ -51,7 +51,7 @@ test('a corrupt state file does not stop the server', async (t) => {
 });
 
 test('TLS listener: registers over TLS and WHOIS shows the secure connection', async (t) => {
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048, days: 1 });
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048 });
   const server = await startTestServer({ tlsPort: 0, tls: { cert: pems.cert, key: pems.private } });
   t.teardown(() => server.close());
   t.true(typeof server.ports.tls === 'number' && server.ports.tls > 0);
@@ -72,7 +72,7 @@ test('TLS listener: registers over TLS and WHOIS shows the secure connection', a
 test('a taken port fails start with ERR_LISTEN and releases the other listener', async (t) => {
   const taken = await startTestServer();
   t.teardown(() => taken.close());
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048, days: 1 });
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048 });
   const err = await t.throwsAsync(startTestServer({ tlsPort: taken.ports.plain, tls: { cert: pems.cert, key: pems.private } }));
   t.regex(err!.message, /^ERR_LISTEN/);
 });

@@ -5,6 +5,7 @@ import { ephemeralIdentity, type Identity } from '../../ts/core/identity.js';
 import { Handshake, type HandshakeAction, type HandshakeResult } from '../../ts/transport/handshake.js';
 import { curve, noiseKeyPair } from '../../ts/transport/noise-keys.js';
 import { PROLOGUE } from '../../ts/transport/constants.js';
+import type { CloseReason } from '../../ts/transport/types.js';
 
 const sendOf = (actions: HandshakeAction[]): Buffer => {
   const a = actions.find((x) => x.type === 'send');
@@ -107,7 +108,7 @@ test('reaching yourself ends both sides with self, after msg3', (t) => {
 
 test('bad input fails with a reason, never throws', (t) => {
   const b = ephemeralIdentity();
-  const cases: [string, Buffer, string][] = [
+  const cases: [string, Buffer, CloseReason][] = [
     ['short msg1', Buffer.alloc(5), 'handshake'],
     ['msg1 with a plaintext payload', Buffer.alloc(40, 1), 'protocol'],
     ['huge message', Buffer.alloc(5000), 'protocol'],

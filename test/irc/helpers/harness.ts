@@ -18,7 +18,7 @@ export class Harness {
   /** Every send action, to check fan-out grouping. */
   readonly sends: { to: readonly number[]; line: string }[] = [];
 
-  constructor(opts: Partial<IrcMachineOptions> & { limits?: Partial<IrcLimits> } = {}) {
+  constructor(opts: Partial<Omit<IrcMachineOptions, 'limits'>> & { limits?: Partial<IrcLimits> } = {}) {
     this.m = new IrcMachine({
       serverName: 'irc.test', networkName: 'TestNet', version: 'lagoon-test', motd: ['hello'],
       operPassword: null, password: null, wallClock: () => this.wall,
