@@ -1,0 +1,416 @@
+/**
+ * MeshService: the driver that runs the HELLO machine (hello/machine.ts) on
+ * real links from the transport. The one place with a real clock and timers
+ * for HELLO: it listens on the mesh port, dials the configured peers with
+ * backoff, runs one HELLO per link, keeps one link per peer in a bounded
+ * table and reports status. See docs/mesh-hello.md, "Mesh service".
+ *
+ * Events: 'peer-up' (a peer got its first link), 'peer-down' (its link
+ * closed and no other replaced it), 'frame' (a non-HELLO frame on a peer's
+ * current link, for the protocols above).
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { LagoonError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { HostPort } from '../core/config.js';
+import type { Identity } from '../core/identity.js';
+import { Transport } from '../transport/transport.js';
+import type { CloseInfo, Link } from '../transport/types.js';
+import { HelloMachine, createHelloNode, type HelloAction, type HelloNode, type LocalHello } from './hello/machine.js';
+import { isHelloFrame, type Hello } from './hello/messages.js';
+import type { HelloConfig } from './hello/constants.js';
+import { PeerTable, keepExisting, type LinkDirection, type PeerEntry } from './peer-table.js';
+
+export interface DialRetry {
+  /** First delay after a failure or a lost link, ms. */
+  readonly initialMs: number;
+  /** Largest delay, ms; the delay doubles per consecutive failure up to this. */
+  readonly maxMs: number;
+}
+
+export interface MeshServiceOptions {
+  readonly identity: Identity;
+  /** Address to listen on (e.g. `0.0.0.0`, `127.0.0.1`). */
+  readonly bind: string;
+  /** Mesh port; 0 picks a free one (see `status().port`). */
+  readonly port: number;
+  /** Configured peers, dialled as `tcp://host:port` and redialled when lost. */
+  readonly peers: readonly HostPort[];
+  readonly nodeName: string;
+  readonly siteName: string;
+  readonly logger?: Logger;
+  /** Open links (in HELLO or established) at most. Default 64; more are closed with `max_links`. */
+  readonly maxLinks?: number;
+  /** Backoff between dials of one address. Default 1 s … 60 s. */
+  readonly dialRetry?: DialRetry;
+  /** Whole dial attempt (connect + handshake) limit, ms. Default 15 s. */
+  readonly dialTimeoutMs?: number;
+  /** HELLO machine configuration (timeouts, skew, replay cache). */
+  readonly hello?: Partial<HelloConfig>;
+  /** CAPABILITY bits announced in our HELLO. Default 0. */
+  readonly capabilities?: number;
+  /** Passed to the transport. */
+  readonly handshakeTimeoutMs?: number;
+  readonly sniffTimeoutMs?: number;
+  readonly maxFrameBytes?: number;
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+export interface MeshServiceEvents {
+  'peer-up': [peer: PeerEntry];
+  'peer-down': [peer: PeerEntry, info: CloseInfo];
+  frame: [peerId: string, frame: Buffer];
+}
+
+export type DialState = 'idle' | 'dialling' | 'hello' | 'connected' | 'waiting' | 'self';
+
+export interface MeshCounters {
+  dialAttempts: number;
+  dialFailures: number;
+  /** Dials that reached ourselves (address then marked self, never redialled). */
+  dialSelf: number;
+  /** Inbound connections that turned out to be ourselves. */
+  inboundSelf: number;
+  linksAccepted: number;
+  linksDialled: number;
+  established: number;
+  /** Second links to an already linked peer, closed with `duplicate`. */
+  duplicatesClosed: number;
+  /** Links refused because `maxLinks` were open. */
+  maxLinksRefused: number;
+  /** HELLO failures (closed links) by reason. */
+  helloFailures: Record<string, number>;
+  /** Links closed, by transport close reason. */
+  linksClosed: Record<string, number>;
+}
+
+export interface MeshLinkStatus {
+  readonly peerId: string;
+  readonly nodeName: string;
+  readonly siteName: string;
+  readonly kind: string;
+  readonly direction: LinkDirection;
+  readonly remoteAddress: string;
+  /** Unix ms when the link's HELLO completed. */
+  readonly sinceMs: number;
+}
+
+export interface MeshDialStatus {
+  readonly address: string;
+  readonly state: DialState;
+  readonly attempts: number;
+  /** Consecutive failures (reset when a link is established). */
+  readonly failures: number;
+  readonly peerId: string | null;
+}
+
+export interface MeshStatus {
+  readonly peerId: string;
+  readonly port: number;
+  readonly links: MeshLinkStatus[];
+  readonly dials: MeshDialStatus[];
+  readonly counters: MeshCounters & { readonly hello: unknown; readonly transport: unknown };
+}
+
+interface Dial {
+  readonly address: string;
+  state: DialState;
+  attempts: number;
+  failures: number;
+  peerId: string | undefined;
+  timer: NodeJS.Timeout | undefined;
+  abort: AbortController | undefined;
+}
+
+interface LinkCtx {
+  readonly link: Link;
+  readonly direction: LinkDirection;
+  readonly dial: Dial | undefined;
+  readonly machine: HelloMachine;
+  timer: NodeJS.Timeout | undefined;
+  established: boolean;
+}
+
+const DEFAULT_RETRY: DialRetry = { initialMs: 1000, maxMs: 60_000 };
+
+/** Delay before the next dial after `failures` consecutive failures (0 = a lost link): doubling, capped, jittered to [½, 1] of it. */
+export function backoffDelayMs(failures: number, retry: DialRetry, random: () => number = Math.random): number {
+  const base = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+export function meshAddress(p: HostPort): string {
+  return `tcp://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+}
+
+export class MeshService extends EventEmitter<MeshServiceEvents> {
+  readonly peerId: string;
+  readonly transport: Transport;
+  private readonly log: Logger;
+  private readonly table: PeerTable;
+  private readonly pending = new Set<LinkCtx>();
+  private readonly dials: Dial[];
+  private readonly helloNode: HelloNode;
+  private readonly local: LocalHello;
+  private readonly retry: DialRetry;
+  private readonly dialTimeoutMs: number;
+  private readonly counters: MeshCounters = {
+    dialAttempts: 0, dialFailures: 0, dialSelf: 0, inboundSelf: 0, linksAccepted: 0, linksDialled: 0,
+    established: 0, duplicatesClosed: 0, maxLinksRefused: 0, helloFailures: {}, linksClosed: {},
+  };
+  private boundPort = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly opts: MeshServiceOptions) {
+    super();
+    const maxLinks = opts.maxLinks ?? 64;
+    if (!Number.isSafeInteger(maxLinks) || maxLinks <= 0) throw LagoonError.config(`mesh maxLinks must be a positive integer, got ${maxLinks}`);
+    this.retry = opts.dialRetry ?? DEFAULT_RETRY;
+    if (!(this.retry.initialMs > 0) || !(this.retry.maxMs >= this.retry.initialMs)) {
+      throw LagoonError.config(`mesh dialRetry needs 0 < initialMs <= maxMs, got ${this.retry.initialMs}..${this.retry.maxMs}`);
+    }
+    this.dialTimeoutMs = opts.dialTimeoutMs ?? 15_000;
+    this.peerId = opts.identity.peerId;
+    this.log = (opts.logger ?? silentLogger()).child({ name: 'lagoon:mesh' });
+    this.table = new PeerTable(maxLinks);
+    this.transport = new Transport({
+      identity: opts.identity, logger: opts.logger,
+      ...(opts.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {}),
+      ...(opts.sniffTimeoutMs !== undefined ? { sniffTimeoutMs: opts.sniffTimeoutMs } : {}),
+      ...(opts.maxFrameBytes !== undefined ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+      ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
+    });
+    this.helloNode = createHelloNode({
+      peerId: opts.identity.peerId, publicKey: opts.identity.publicKey, randomBytes: (n) => randomBytes(n),
+      ...(opts.hello !== undefined ? { config: opts.hello } : {}),
+    });
+    this.local = {
+      nodeName: opts.nodeName, siteName: opts.siteName, spiralSlot: null, vdf: null,
+      yggAddr: null, yggPeerUri: null, capabilities: opts.capabilities ?? 0,
+    };
+    const seen = new Set<string>();
+    this.dials = [];
+    for (const p of opts.peers) {
+      const address = meshAddress(p);
+      if (seen.has(address)) continue;
+      seen.add(address);
+      this.dials.push({ address, state: 'idle', attempts: 0, failures: 0, peerId: undefined, timer: undefined, abort: undefined });
+    }
+  }
+
+  /** Listen, then dial every configured peer. */
+  async start(): Promise<void> {
+    this.transport.on('link', (link) => { this.counters.linksAccepted++; this.adopt(link, 'inbound', undefined); });
+    this.transport.on('self', () => { this.counters.inboundSelf++; });
+    const { port } = await this.transport.listen(this.opts.bind, this.opts.port);
+    this.boundPort = port;
+    this.log.info({ peer: this.peerId, port, peers: this.dials.length }, 'mesh listening');
+    for (const d of this.dials) void this.attempt(d);
+  }
+
+  get port(): number { return this.boundPort; }
+
+  peer(peerId: string): PeerEntry | undefined { return this.table.get(peerId); }
+
+  /** Send a frame on the peer's current link; false = back-pressure or no link. */
+  send(peerId: string, frame: Uint8Array): boolean {
+    const e = this.table.get(peerId);
+    if (e === undefined || e.link.closed) return false;
+    return e.link.send(frame);
+  }
+
+  status(): MeshStatus {
+    const links: MeshLinkStatus[] = [...this.table.values()].map((e) => ({
+      peerId: e.peerId, nodeName: e.nodeName, siteName: e.siteName, kind: e.kind,
+      direction: e.direction, remoteAddress: e.remoteAddress, sinceMs: e.sinceMs,
+    }));
+    const dials = this.dials.map((d) => ({ address: d.address, state: d.state, attempts: d.attempts, failures: d.failures, peerId: d.peerId ?? null }));
+    const counters = structuredClone({ ...this.counters, hello: this.helloNode.counters, transport: this.transport.counters });
+    return { peerId: this.peerId, port: this.boundPort, links, dials, counters };
+  }
+
+  /** Stop dialling, close every link and the listener, clear timers. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const d of this.dials) {
+        if (d.timer !== undefined) clearTimeout(d.timer);
+        d.timer = undefined;
+        d.abort?.abort();
+      }
+      for (const ctx of [...this.pending]) ctx.link.close('shutting down');
+      for (const e of [...this.table.values()]) e.link.close('shutting down');
+      await this.transport.close();
+      this.log.info({ peer: this.peerId }, 'mesh closed');
+    })();
+    return this.closing;
+  }
+
+  private get closed(): boolean { return this.closing !== undefined; }
+
+  // ------------------------------------------------------------ dialling
+
+  private async attempt(d: Dial): Promise<void> {
+    d.timer = undefined;
+    if (this.closed || d.state === 'self') return;
+    if (d.peerId !== undefined && this.table.has(d.peerId)) { d.state = 'connected'; return; }
+    d.state = 'dialling';
+    d.attempts++;
+    this.counters.dialAttempts++;
+    const ac = new AbortController();
+    d.abort = ac;
+    try {
+      const out = await this.transport.dial(d.address, { signal: AbortSignal.any([ac.signal, AbortSignal.timeout(this.dialTimeoutMs)]) });
+      if (this.closed) { if (!out.self) out.link.close('shutting down'); return; }
+      if (out.self) { this.markSelf(d, out.peerId); return; }
+      this.counters.linksDialled++;
+      d.state = 'hello';
+      if (!this.adopt(out.link, 'outbound', d)) this.failed(d, 'max_links');
+    } catch (err) {
+      if (this.closed) return;
+      this.failed(d, err instanceof Error ? err.message : String(err));
+    } finally {
+      d.abort = undefined;
+    }
+  }
+
+  private markSelf(d: Dial, peerId: string): void {
+    d.state = 'self';
+    d.peerId = peerId;
+    this.counters.dialSelf++;
+    this.log.info({ addr: d.address }, 'mesh address is ourselves; not dialling it again');
+  }
+
+  private failed(d: Dial, why: string): void {
+    d.failures++;
+    this.counters.dialFailures++;
+    const delay = this.schedule(d);
+    this.log.warn({ addr: d.address, failures: d.failures, retryMs: delay, err: why }, 'mesh dial failed');
+  }
+
+  private schedule(d: Dial): number {
+    const delay = backoffDelayMs(d.failures, this.retry);
+    d.state = 'waiting';
+    if (d.timer !== undefined) clearTimeout(d.timer);
+    d.timer = setTimeout(() => void this.attempt(d), delay);
+    return delay;
+  }
+
+  // ------------------------------------------------------------ links
+
+  /** Run the HELLO on a new link. False if refused (too many links). */
+  private adopt(link: Link, direction: LinkDirection, dial: Dial | undefined): boolean {
+    if (this.closed) { link.close('shutting down'); return false; }
+    if (this.pending.size + this.table.size >= this.table.max) {
+      this.counters.maxLinksRefused++;
+      this.log.warn({ peer: link.peerId, addr: link.remoteAddress, max: this.table.max }, 'mesh link refused: max_links');
+      link.close('max_links');
+      return false;
+    }
+    const ctx: LinkCtx = { link, direction, dial, machine: new HelloMachine(this.helloNode, this.local, link.remotePublicKey), timer: undefined, established: false };
+    this.pending.add(ctx);
+    link.on('frame', (f) => this.onFrame(ctx, f));
+    link.once('close', (info) => this.onClose(ctx, info));
+    this.apply(ctx, ctx.machine.start(performance.now(), Date.now()));
+    return true;
+  }
+
+  private onFrame(ctx: LinkCtx, frame: Buffer): void {
+    if (!ctx.machine.done || isHelloFrame(frame)) {
+      this.apply(ctx, ctx.machine.handleFrame(frame, performance.now(), Date.now()));
+    } else if (ctx.established && this.table.get(ctx.link.peerId)?.link === ctx.link) {
+      this.emit('frame', ctx.link.peerId, frame);
+    }
+  }
+
+  private apply(ctx: LinkCtx, actions: HelloAction[]): void {
+    for (const a of actions) {
+      if (a.type === 'send') {
+        if (!ctx.link.closed) ctx.link.send(a.frame);
+      } else if (a.type === 'established') {
+        this.onEstablished(ctx, a.hello);
+      } else if (a.type === 'self') {
+        this.counters.inboundSelf += ctx.direction === 'inbound' ? 1 : 0;
+        if (ctx.dial !== undefined) this.markSelf(ctx.dial, a.hello.peerId);
+        ctx.link.close('self');
+      } else {
+        this.counters.helloFailures[a.reason] = (this.counters.helloFailures[a.reason] ?? 0) + 1;
+        this.log.warn({ peer: ctx.link.peerId, addr: ctx.link.remoteAddress, reason: a.reason }, `mesh hello failed: ${a.message}`);
+        ctx.link.close(a.reason);
+      }
+    }
+    if (ctx.timer !== undefined) clearTimeout(ctx.timer);
+    ctx.timer = undefined;
+    const at = ctx.machine.nextTimeout();
+    if (at !== undefined && !ctx.link.closed) {
+      ctx.timer = setTimeout(() => this.apply(ctx, ctx.machine.handleTimeout(performance.now())), Math.max(0, at - performance.now()));
+    }
+  }
+
+  private onEstablished(ctx: LinkCtx, hello: Hello): void {
+    this.pending.delete(ctx);
+    ctx.established = true;
+    this.counters.established++;
+    const { link } = ctx;
+    const peerId = link.peerId;
+    if (ctx.dial !== undefined) { ctx.dial.state = 'connected'; ctx.dial.peerId = peerId; ctx.dial.failures = 0; }
+    const existing = this.table.get(peerId);
+    if (existing !== undefined && keepExisting(this.peerId, existing.direction, ctx.direction, peerId)) {
+      this.counters.duplicatesClosed++;
+      this.log.info({ peer: peerId, addr: link.remoteAddress }, 'mesh duplicate link closed');
+      link.close('duplicate');
+      return;
+    }
+    const addresses = [...new Set([...(ctx.dial !== undefined ? [ctx.dial.address] : []), link.remoteAddress])];
+    const entry: PeerEntry = {
+      peerId, nodeName: hello.nodeName, siteName: hello.siteName, addresses, kind: link.kind,
+      direction: ctx.direction, remoteAddress: link.remoteAddress, sinceMs: Date.now(), hello, link,
+    };
+    if (!this.table.set(entry)) { // unreachable while adopt() bounds open links, kept as a guard
+      this.counters.maxLinksRefused++;
+      link.close('max_links');
+      return;
+    }
+    if (existing !== undefined) {
+      this.counters.duplicatesClosed++;
+      this.log.info({ peer: peerId, addr: existing.remoteAddress }, 'mesh duplicate link replaced');
+      existing.link.close('duplicate');
+      return;
+    }
+    this.log.info({ peer: peerId, node: hello.nodeName, site: hello.siteName, kind: link.kind, dir: ctx.direction }, 'mesh peer up');
+    this.emit('peer-up', entry);
+  }
+
+  private onClose(ctx: LinkCtx, info: CloseInfo): void {
+    if (ctx.timer !== undefined) clearTimeout(ctx.timer);
+    ctx.timer = undefined;
+    this.pending.delete(ctx);
+    this.counters.linksClosed[info.reason] = (this.counters.linksClosed[info.reason] ?? 0) + 1;
+    const gone = this.table.deleteLink(ctx.link.peerId, ctx.link);
+    if (gone !== undefined) {
+      this.log.info({ peer: gone.peerId, reason: info.reason }, `mesh peer down: ${info.message}`);
+      // Every configured address of this peer that is not being dialled now gets a redial.
+      if (!this.closed) {
+        for (const d of this.dials) if (d.peerId === gone.peerId && d.state === 'connected') this.schedule(d);
+      }
+      this.emit('peer-down', gone, info);
+    }
+    const d = ctx.dial;
+    if (d === undefined || this.closed || d.state !== 'hello') return;
+    // The dialled link closed before its HELLO completed: a failed attempt.
+    this.failed(d, `link closed before HELLO: ${info.reason} ${info.message}`);
+  }
+}
+
+/** Create, listen and start dialling. */
+export async function startMeshService(opts: MeshServiceOptions): Promise<MeshService> {
+  const s = new MeshService(opts);
+  try {
+    await s.start();
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
+  return s;
+}
