@@ -7,7 +7,8 @@
  *
  * Events: 'peer-up' (a peer got its first link), 'peer-down' (its link
  * closed and no other replaced it), 'frame' (a non-HELLO frame on a peer's
- * current link, for the protocols above).
+ * current link, for the protocols above); 'dial-self', 'dial-failed' and
+ * 'duplicate' for observability and tests.
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -62,6 +63,12 @@ export interface MeshServiceEvents {
   'peer-up': [peer: PeerEntry];
   'peer-down': [peer: PeerEntry, info: CloseInfo];
   frame: [peerId: string, frame: Buffer];
+  /** A configured address turned out to be ourselves; it is not dialled again. */
+  'dial-self': [address: string];
+  /** A dial of a configured address failed; `failures` consecutive so far, next try in `retryMs`. */
+  'dial-failed': [address: string, failures: number, retryMs: number];
+  /** A second link to a linked peer was closed (one link per peer stays). */
+  duplicate: [peerId: string];
 }
 
 export type DialState = 'idle' | 'dialling' | 'hello' | 'connected' | 'waiting' | 'self';
@@ -280,6 +287,7 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     d.peerId = peerId;
     this.counters.dialSelf++;
     this.log.info({ addr: d.address }, 'mesh address is ourselves; not dialling it again');
+    this.emit('dial-self', d.address);
   }
 
   private failed(d: Dial, why: string): void {
@@ -287,6 +295,7 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     this.counters.dialFailures++;
     const delay = this.schedule(d);
     this.log.warn({ addr: d.address, failures: d.failures, retryMs: delay, err: why }, 'mesh dial failed');
+    this.emit('dial-failed', d.address, d.failures, delay);
   }
 
   private schedule(d: Dial): number {
@@ -360,6 +369,7 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
       this.counters.duplicatesClosed++;
       this.log.info({ peer: peerId, addr: link.remoteAddress }, 'mesh duplicate link closed');
       link.close('duplicate');
+      this.emit('duplicate', peerId);
       return;
     }
     const addresses = [...new Set([...(ctx.dial !== undefined ? [ctx.dial.address] : []), link.remoteAddress])];
@@ -376,6 +386,7 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
       this.counters.duplicatesClosed++;
       this.log.info({ peer: peerId, addr: existing.remoteAddress }, 'mesh duplicate link replaced');
       existing.link.close('duplicate');
+      this.emit('duplicate', peerId);
       return;
     }
     this.log.info({ peer: peerId, node: hello.nodeName, site: hello.siteName, kind: link.kind, dir: ctx.direction }, 'mesh peer up');
