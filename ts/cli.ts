@@ -4,6 +4,7 @@
  *   lagoon start [--flag value …]   run a node (settings: `lagoon config`)
  *   lagoon config                   print every setting with its default
  *   lagoon id [--data-dir DIR]      print this node's peer_id (creating the key if needed)
+ *   lagoon status                   ask the running node (its HTTP port) for its mesh links
  *   lagoon --version
  * Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage.
  */
@@ -21,6 +22,7 @@ Commands:
   start     run a Lagoon node (IRC server, HTTP health and metrics)
   config    list every setting: environment variable, flag, default, meaning
   id        print this node's peer_id
+  status    show the running node's mesh: peer_id, mesh port, links (from GET /api/mesh)
   version   print the version (also --version)
 
 Options for start and id: --config FILE (JSON), and one --<flag> per setting
@@ -57,7 +59,8 @@ async function start(argv: string[]): Promise<void> {
       `  peer_id   ${node.identity.peerId}\n` +
       `  IRC       ${host}:${node.ports.irc}` +
       (node.ports.ircTls !== null ? `, TLS ${host}:${node.ports.ircTls} (sha256 ${node.tlsFingerprint256})` : '') + '\n' +
-      `  HTTP      http://${host}:${node.ports.http}/healthz  /metrics\n` +
+      `  mesh      ${host}:${node.ports.mesh}` + (config.peers.length > 0 ? `, joining via ${config.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ' (waiting for peers)') + '\n' +
+      `  HTTP      http://${host}:${node.ports.http}/healthz  /metrics  /api/mesh\n` +
       `  data      ${config.dataDir}\n`,
   );
 
@@ -83,6 +86,24 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/** `lagoon status`: the running node's view of the mesh, from its HTTP port. */
+async function status(argv: string[]): Promise<void> {
+  const config = configFrom(argv);
+  const host = config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind === '::' ? '::1' : config.bind;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/api/mesh`;
+  let body: { peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string; kind: string; direction: string; remoteAddress: string }> };
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    body = (await res.json()) as typeof body;
+  } catch (err) {
+    throw new LagoonError('ERR_LISTEN', `no node answering at ${url} (${(err as Error).message}); is \`lagoon start\` running with the same settings?`);
+  }
+  const lines = [`peer_id   ${body.peerId}`, `mesh port ${body.port}`, `links     ${body.links.length}`];
+  for (const l of body.links) lines.push(`  ${l.peerId}  ${l.nodeName} (${l.siteName})  ${l.kind} ${l.direction} ${l.remoteAddress}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -96,6 +117,8 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write((await loadOrCreateIdentity(config.dataDir)).peerId + '\n');
       return;
     }
+    case 'status':
+      return status(rest);
     case 'version':
     case '--version':
     case '-v':

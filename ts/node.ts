@@ -13,6 +13,7 @@ import { loadTlsMaterial } from './core/tls-cert.js';
 import { createRegistry, counterFrom, gaugeFrom } from './core/metrics.js';
 import { startHttpServer, sendJson, sendText, type HttpServer } from './http/server.js';
 import { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcLimits } from './irc/index.js';
+import { startMeshService, type MeshService } from './mesh/service.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -20,6 +21,7 @@ export interface NodePorts {
   readonly irc: number;
   readonly ircTls: number | null;
   readonly http: number;
+  readonly mesh: number;
 }
 
 export interface LagoonNode {
@@ -27,6 +29,7 @@ export interface LagoonNode {
   readonly config: LagoonConfig;
   readonly ports: NodePorts;
   readonly tlsFingerprint256: string;
+  readonly mesh: MeshService;
   /** Idempotent: QUIT to IRC clients, state flushed, listeners closed. */
   close(reason?: string): Promise<void>;
 }
@@ -81,6 +84,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
 
   let irc: IrcServer;
   let http: HttpServer;
+  let mesh: MeshService;
   try {
     irc = await startIrcServer({
       serverName: config.serverName,
@@ -98,6 +102,18 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
       logger,
     });
     closers.push(() => irc.close('Server shutting down'));
+
+    // Servers CAN talk over the mesh; nothing here joins any room (seed 000's golden rule).
+    mesh = await startMeshService({
+      identity,
+      bind: config.bind,
+      port: config.meshPort,
+      peers: config.peers,
+      nodeName: config.nodeName,
+      siteName: config.serverName,
+      logger,
+    });
+    closers.push(() => mesh.close());
 
     http = await startHttpServer({ bind: config.bind, port: config.httpPort, logger });
     closers.push(() => http.close());
@@ -122,12 +138,16 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   http.route('GET', '/healthz', (_req, res) => {
     sendJson(res, 200, { status: 'ok', peerId: identity.peerId, version: VERSION, uptimeMs: Date.now() - startedAt });
   });
+  http.route('GET', '/api/mesh', (_req, res) => {
+    sendJson(res, 200, mesh.status());
+  });
+  gaugeFrom(registry, 'lagoon_mesh_links', 'Established, authenticated mesh links.', () => mesh.status().links.length);
   http.route('GET', '/metrics', async (_req, res) => {
     sendText(res, 200, await registry.metrics(), registry.contentType);
   });
 
-  const ports: NodePorts = { irc: irc.ports.plain, ircTls: irc.ports.tls, http: http.port };
-  log.info({ peer: identity.peerId, ircPort: ports.irc, ircTlsPort: ports.ircTls, httpPort: ports.http, bind: config.bind }, 'listening');
+  const ports: NodePorts = { irc: irc.ports.plain, ircTls: irc.ports.tls, http: http.port, mesh: mesh.port };
+  log.info({ peer: identity.peerId, ircPort: ports.irc, ircTlsPort: ports.ircTls, httpPort: ports.http, meshPort: ports.mesh, bind: config.bind }, 'listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -135,6 +155,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     config,
     ports,
     tlsFingerprint256: tls.fingerprint256,
+    mesh,
     close(reason) {
       if (reason) log.info({ reason }, 'shutting down');
       closing ??= closeAll();

@@ -20,10 +20,12 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): No
   };
 }
 
+export interface Listening { ircPort: number; ircTlsPort: number; httpPort: number; meshPort: number; peer: string }
+
 export interface Spawned {
   child: ChildProcess;
   /** The structured 'listening' record. */
-  listening: Promise<{ ircPort: number; ircTlsPort: number; httpPort: number; peer: string }>;
+  listening: Promise<Listening>;
   stderr: () => string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -35,7 +37,7 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, signal: AbortSi
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
   const exit = once(child, 'exit').then(([code, sig]) => ({ code: code as number | null, signal: sig as NodeJS.Signals | null }));
-  const listening = new Promise<{ ircPort: number; ircTlsPort: number; httpPort: number; peer: string }>((resolve, reject) => {
+  const listening = new Promise<Listening>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
       try {

@@ -1,0 +1,63 @@
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnCli, testEnv, type Listening } from './helpers.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'lagoon-mesh-'));
+
+interface MeshStatus { peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string }> }
+
+async function meshOf(p: Listening, signal: AbortSignal): Promise<MeshStatus> {
+  return (await (await fetch(`http://127.0.0.1:${p.httpPort}/api/mesh`, { signal })).json()) as MeshStatus;
+}
+
+/** Poll /api/mesh until `pred` holds; bounded by `signal` (each poll is a real request, not a sleep). */
+async function until(p: Listening, pred: (s: MeshStatus) => boolean, signal: AbortSignal): Promise<MeshStatus> {
+  for (let i = 0; i < 2000; i++) {
+    const s = await meshOf(p, signal);
+    if (pred(s)) return s;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('mesh never reached the expected state');
+}
+
+test('one address is enough: B joins A through LAGOON_PEERS, both see an authenticated link', async (t) => {
+  const signal = AbortSignal.timeout(60_000);
+  const a = spawnCli(['start'], testEnv(tmp(), { LAGOON_NODE_NAME: 'alpha', LAGOON_SERVER_NAME: 'alpha.test' }), signal);
+  t.teardown(() => { a.child.kill('SIGKILL'); });
+  const pa = await a.listening;
+  t.true(pa.meshPort > 0);
+
+  const b = spawnCli(['start'], testEnv(tmp(), { LAGOON_NODE_NAME: 'beta', LAGOON_SERVER_NAME: 'beta.test', LAGOON_PEERS: `127.0.0.1:${pa.meshPort}` }), signal);
+  t.teardown(() => { b.child.kill('SIGKILL'); });
+  const pb = await b.listening;
+
+  const sa = await until(pa, (s) => s.links.some((l) => l.peerId === pb.peer), signal);
+  const sb = await until(pb, (s) => s.links.some((l) => l.peerId === pa.peer), signal);
+  t.is(sa.peerId, pa.peer);
+  t.like(sa.links.find((l) => l.peerId === pb.peer), { nodeName: 'beta', siteName: 'beta.test' });
+  t.like(sb.links.find((l) => l.peerId === pa.peer), { nodeName: 'alpha', siteName: 'alpha.test' });
+
+  const metrics = await (await fetch(`http://127.0.0.1:${pb.httpPort}/metrics`, { signal })).text();
+  t.regex(metrics, /^lagoon_mesh_links 1$/m);
+
+  const st = spawnCli(['status'], testEnv(tmp(), { LAGOON_HTTP_PORT: String(pb.httpPort) }), signal);
+  let out = '';
+  st.child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  t.is((await st.exit).code, 0);
+  t.regex(out, new RegExp(`peer_id +${pb.peer.replace('/', '\\/')}`));
+  t.true(out.includes(`${pa.peer}  alpha (alpha.test)`), out);
+
+  b.child.kill('SIGTERM');
+  a.child.kill('SIGTERM');
+  t.is((await b.exit).code, 0);
+  t.is((await a.exit).code, 0);
+});
+
+test('lagoon status says clearly when no node answers', async (t) => {
+  const signal = AbortSignal.timeout(30_000);
+  const st = spawnCli(['status'], testEnv(tmp(), { LAGOON_HTTP_PORT: '1' }), signal);
+  t.is((await st.exit).code, 1);
+  t.regex(st.stderr(), /no node answering at http:\/\/127\.0\.0\.1:1\/api\/mesh/);
+});
