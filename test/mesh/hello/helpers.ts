@@ -3,20 +3,9 @@ import { ephemeralIdentity, type Identity } from '../../../ts/core/identity.js';
 import { HELLO_VERSION, CAPABILITY } from '../../../ts/mesh/hello/constants.js';
 import { createHelloNode, type HelloNode, type LocalHello } from '../../../ts/mesh/hello/machine.js';
 import type { Hello } from '../../../ts/mesh/hello/messages.js';
+import { rng, SEED } from '../../helpers/seeded.js';
 
-export const SEED = Number(process.env['LAGOON_SEED'] ?? 20261123);
-
-/** mulberry32: deterministic tests, replay with LAGOON_SEED=. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { SEED, rng } from '../../helpers/seeded.js';
 
 export function seededBytes(seed: number): (n: number) => Uint8Array {
   const r = rng(seed);

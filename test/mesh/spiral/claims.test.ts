@@ -2,7 +2,7 @@ import test from 'ava';
 import { lowestFreeSlot, resolveSlotConflict } from '../../../ts/mesh/spiral/claims.js';
 import { planHoleMove } from '../../../ts/mesh/spiral/holes.js';
 import { isLagoonError } from '../../../ts/core/errors.js';
-import { rng, SEED } from './rng.js';
+import { rng, SEED } from '../../helpers/seeded.js';
 
 const id = (c: string): string => 'b3b3/' + c.repeat(64);
 

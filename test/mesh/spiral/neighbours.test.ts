@@ -2,7 +2,7 @@ import test from 'ava';
 import { DIRECTIONS, add } from '../../../ts/mesh/spiral/coords.js';
 import { coordToSlot, slotToCoord, ballSize } from '../../../ts/mesh/spiral/slots.js';
 import { computeLinks, neighboursOf, MAX_DEGREE, type Links } from '../../../ts/mesh/spiral/neighbours.js';
-import { rng, SEED } from './rng.js';
+import { rng, SEED } from '../../helpers/seeded.js';
 
 function checkSymmetricBounded(links: Links): string | undefined {
   for (const [s, ns] of links) {

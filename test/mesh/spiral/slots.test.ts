@@ -2,7 +2,7 @@ import test from 'ava';
 import { distance, latticeNeighbours, norm, offsetsWithin, type Coord } from '../../../ts/mesh/spiral/coords.js';
 import { ballSize, coordToSlot, shellOf, shellSize, slotToCoord } from '../../../ts/mesh/spiral/slots.js';
 import { isLagoonError } from '../../../ts/core/errors.js';
-import { rng, SEED } from './rng.js';
+import { rng, SEED } from '../../helpers/seeded.js';
 
 const key = (c: Coord): string => `${c.q},${c.r},${c.z}`;
 
