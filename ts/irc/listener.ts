@@ -169,7 +169,7 @@ export class IrcDriver {
    */
   private flushAll(): void {
     this.flushScheduled = false;
-    for (const [sock, q] of this.pending) sock.write(q.bufs.length === 1 ? q.bufs[0]! : Buffer.concat(q.bufs, q.bytes));
+    for (const [sock, q] of this.pending) writeQueued(sock, q);
     this.pending.clear();
   }
 
@@ -177,7 +177,7 @@ export class IrcDriver {
     const q = this.pending.get(sock);
     if (q === undefined) return;
     this.pending.delete(sock);
-    sock.write(q.bufs.length === 1 ? q.bufs[0]! : Buffer.concat(q.bufs, q.bytes));
+    writeQueued(sock, q);
   }
 
   private endGracefully(sock: net.Socket): void {
@@ -217,4 +217,9 @@ export class IrcDriver {
     await Promise.all(socks.map((s) => (s.destroyed ? undefined : new Promise<void>((r) => s.once('close', () => r())))));
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => { if (!s.listening) r(); else s.close(() => r()); })));
   }
+}
+
+/** One write for everything queued to a socket this turn (no copy when it is a single line). */
+function writeQueued(sock: net.Socket, q: { bufs: Buffer[]; bytes: number }): void {
+  sock.write(q.bufs.length === 1 ? q.bufs[0]! : Buffer.concat(q.bufs, q.bytes));
 }
