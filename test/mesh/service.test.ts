@@ -176,3 +176,20 @@ test('garbage, an oversized frame and a link without HELLO are closed; the estab
   const [, frame] = await got;
   t.is(frame.toString(), 'still here');
 });
+
+test('connect(address) links once and resolves with the peer; a self address rejects with ERR_SELF', async (t) => {
+  const ia = ephemeralIdentity();
+  const a = await node(t, ia, 'alpha');
+  const b = await node(t, ephemeralIdentity(), 'beta');
+  const p = await b.connect(`tcp://${HOST}:${a.port}`, { signal: AbortSignal.timeout(WAIT_MS) });
+  t.is(p.peerId, ia.peerId);
+  t.is(p.nodeName, 'alpha');
+  t.is(b.peer(ia.peerId)?.link, p.link);
+  // Already linked: resolves with the same entry without dialling.
+  const again = await b.connect(`tcp://${HOST}:${a.port}`, { expectPeerId: ia.peerId });
+  t.is(again.link, p.link);
+  const err = await t.throwsAsync(b.connect(`tcp://${HOST}:${b.port}`, { signal: AbortSignal.timeout(WAIT_MS) }));
+  t.is((err as { code?: string }).code, 'ERR_SELF');
+  // Not kept: after the link drops nothing redials it.
+  t.deepEqual(b.status().dials, []);
+});

@@ -18,7 +18,9 @@ export type LagoonErrorCode =
   | 'ERR_CLOSED'
   | 'ERR_PROTOCOL'
   | 'ERR_TIMEOUT'
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  | 'ERR_SELF'
+  | 'ERR_LINK_CLOSED';
 
 export type ErrorOrigin = 'local' | 'peer';
 

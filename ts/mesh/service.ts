@@ -221,6 +221,49 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
 
   peer(peerId: string): PeerEntry | undefined { return this.table.get(peerId); }
 
+  /**
+   * Dial `address` once (tcp://, tls://, ws://, wss://) and resolve with the
+   * peer when its HELLO completes. Unlike configured peers the address is not
+   * redialled when the link drops: callers that want that (discovery,
+   * federation) decide themselves. Resolves at once if `expectPeerId` is
+   * already linked. Rejects with the transport's error, `ERR_SELF` when the
+   * address is this node, or the signal's reason.
+   */
+  async connect(address: string, opts: { signal?: AbortSignal; expectPeerId?: string } = {}): Promise<PeerEntry> {
+    if (this.closed) throw new LagoonError('ERR_CLOSED', 'mesh service is closed');
+    if (opts.expectPeerId !== undefined) {
+      const have = this.table.get(opts.expectPeerId);
+      if (have !== undefined && !have.link.closed) return have;
+    }
+    const signal = AbortSignal.any([...(opts.signal ? [opts.signal] : []), AbortSignal.timeout(this.dialTimeoutMs)]);
+    this.counters.dialAttempts++;
+    const out = await this.transport.dial(address, { signal, ...(opts.expectPeerId !== undefined ? { expectPeerId: opts.expectPeerId } : {}) });
+    if (out.self) { this.counters.dialSelf++; throw new LagoonError('ERR_SELF', `${address} is this node`); }
+    if (this.closed) { out.link.close('shutting down'); throw new LagoonError('ERR_CLOSED', 'mesh service is closed'); }
+    this.counters.linksDialled++;
+    const peerId = out.link.peerId;
+    return await new Promise<PeerEntry>((resolve, reject) => {
+      const done = (): void => {
+        this.off('peer-up', onUp); this.off('duplicate', onDup); out.link.off('close', onClose); signal.removeEventListener('abort', onAbort);
+      };
+      const onUp = (p: PeerEntry): void => { if (p.peerId === peerId) { done(); resolve(p); } };
+      // A duplicate means a link to this peer already existed or replaced ours: either way the peer is linked.
+      const onDup = (id: string): void => {
+        const e = this.table.get(id);
+        if (id === peerId && e !== undefined) { done(); resolve(e); }
+      };
+      const onClose = (info: CloseInfo): void => {
+        const e = this.table.get(peerId);
+        done();
+        if (e !== undefined && !e.link.closed) resolve(e);
+        else reject(new LagoonError('ERR_LINK_CLOSED', `link to ${address} closed before HELLO completed: ${info.reason} ${info.message}`));
+      };
+      const onAbort = (): void => { done(); out.link.close('aborted'); reject(signal.reason as Error); };
+      this.on('peer-up', onUp); this.on('duplicate', onDup); out.link.once('close', onClose); signal.addEventListener('abort', onAbort, { once: true });
+      if (!this.adopt(out.link, 'outbound', undefined)) { done(); reject(new LagoonError('ERR_LINK_CLOSED', `link to ${address} refused: max_links`)); }
+    });
+  }
+
   /** Send a frame on the peer's current link; false = back-pressure or no link. */
   send(peerId: string, frame: Uint8Array): boolean {
     const e = this.table.get(peerId);
