@@ -193,3 +193,14 @@ test('connect(address) links once and resolves with the peer; a self address rej
   // Not kept: after the link drops nothing redials it.
   t.deepEqual(b.status().dials, []);
 });
+
+test('addEntryPoint dials a discovered address like a configured one, once per address', async (t) => {
+  const ia = ephemeralIdentity();
+  const a = await node(t, ia, 'alpha');
+  const b = await node(t, ephemeralIdentity(), 'beta');
+  const up = next(b, 'peer-up', (p) => p.peerId === ia.peerId);
+  t.true(b.addEntryPoint(`tcp://${HOST}:${a.port}`));
+  t.false(b.addEntryPoint(`tcp://${HOST}:${a.port}`));
+  await up;
+  t.like(b.status().dials[0], { address: `tcp://${HOST}:${a.port}`, state: 'connected', peerId: ia.peerId });
+});

@@ -140,6 +140,9 @@ interface LinkCtx {
   established: boolean;
 }
 
+/** Entry points (configured plus added) held at most. */
+export const MAX_ENTRY_POINTS = 256;
+
 const DEFAULT_RETRY: DialRetry = { initialMs: 1000, maxMs: 60_000 };
 
 /** Delay before the next dial after `failures` consecutive failures (0 = a lost link): doubling, capped, jittered to [½, 1] of it. */
@@ -220,6 +223,19 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
   get port(): number { return this.boundPort; }
 
   peer(peerId: string): PeerEntry | undefined { return this.table.get(peerId); }
+
+  /**
+   * Add an entry point found at run time (mDNS, peer cache, registry): it is
+   * dialled and redialled with backoff exactly like a `LAGOON_PEERS` address.
+   * False when the address is already known or `maxEntryPoints` are held.
+   */
+  addEntryPoint(address: string): boolean {
+    if (this.closed || this.dials.some((d) => d.address === address) || this.dials.length >= MAX_ENTRY_POINTS) return false;
+    const d: Dial = { address, state: 'idle', attempts: 0, failures: 0, peerId: undefined, timer: undefined, abort: undefined };
+    this.dials.push(d);
+    if (this.boundPort !== 0) void this.attempt(d);
+    return true;
+  }
 
   /**
    * Dial `address` once (tcp://, tls://, ws://, wss://) and resolve with the
