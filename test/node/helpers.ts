@@ -16,6 +16,8 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): No
     LAGOON_HTTP_PORT: '0',
     LAGOON_MESH_PORT: '0',
     LAGOON_LOG_LEVEL: 'info',
+    // The test profile turns mDNS off, so test nodes never multicast on the host's network.
+    LAGOON_PROFILE: 'test',
     ...extra,
   };
 }

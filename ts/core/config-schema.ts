@@ -51,6 +51,13 @@ export const CONFIG_FIELDS = [
   { key: 'ircFloodLinesPerSecond', env: 'LAGOON_IRC_FLOOD_RATE', flag: 'irc-flood-rate', type: 'int', min: 1, max: 1_000_000, defaultText: '5', unit: 'lines/s', doc: 'Sustained line rate per client. Beyond it the server stops reading the client (TCP back-pressure) until its backlog drains; a backlog over twice the burst disconnects it ("Excess Flood").' },
   { key: 'ircPingIntervalMs', env: 'LAGOON_IRC_PING_INTERVAL_MS', flag: 'irc-ping-interval-ms', type: 'int', min: 1000, max: 86_400_000, defaultText: '90000', unit: 'ms', doc: 'Idle time after which the server PINGs a client.' },
   { key: 'ircPingTimeoutMs', env: 'LAGOON_IRC_PING_TIMEOUT_MS', flag: 'irc-ping-timeout-ms', type: 'int', min: 1000, max: 86_400_000, defaultText: '60000', unit: 'ms', doc: 'Time a PINGed client has to answer before "Ping timeout".' },
+  { key: 'broadcast', env: 'LAGOON_BROADCAST', flag: 'broadcast', type: 'bool', defaultText: 'false', doc: 'Share this node\'s mesh addresses with the mesh: a record signed by the node key goes into cache gossip (and to registries). Off, the node stays silent: it discovers and dials others, and no node ever passes its address on.' },
+  { key: 'peerCacheFile', env: 'LAGOON_PEER_CACHE_FILE', flag: 'peer-cache-file', type: 'nullableString', defaultText: '`<dataDir>/peer-cache.json`', doc: 'Where the peer cache (known peers, addresses, RTT, success counts) is saved, atomically with a checksum. A corrupt file is moved aside (`.corrupt-<ms>`) and reported; the node starts with an empty cache.' },
+  { key: 'peerCacheMax', env: 'LAGOON_PEER_CACHE_MAX', flag: 'peer-cache-max', type: 'int', min: 16, max: 1_000_000, defaultText: '1024', unit: 'entries', doc: 'Peers kept in the cache; the lowest score is evicted. About 1 KiB each in memory and on disk.' },
+  { key: 'peerCacheGossipMax', env: 'LAGOON_PEER_CACHE_GOSSIP_MAX', flag: 'peer-cache-gossip-max', type: 'int', min: 1, max: 64, defaultText: '16', unit: 'records', doc: 'Signed records sent to a peer in one cache exchange (on connect, per delta flush, per answered request). Bounds what a node sends, whatever the size of the mesh.' },
+  { key: 'peerCacheSaveIntervalMs', env: 'LAGOON_PEER_CACHE_SAVE_INTERVAL_MS', flag: 'peer-cache-save-interval-ms', type: 'int', min: 100, max: 3_600_000, defaultText: '5000', unit: 'ms', doc: 'Least time between two saves of the peer cache. A significant change (new peer, eviction, changed addresses, first success) is saved at most this much later; shutdown saves the rest.' },
+  { key: 'mdns', env: 'LAGOON_MDNS', flag: 'mdns', type: 'bool', defaultText: 'true (false when `LAGOON_PROFILE=test`)', doc: 'Announce `_lagoon._tcp` (mesh port, peer_id) by multicast DNS and dial the nodes found on the LAN. Found records are only hints: the mesh handshake authenticates the peer.' },
+  { key: 'mdnsInterface', env: 'LAGOON_MDNS_INTERFACE', flag: 'mdns-interface', type: 'nullableString', defaultText: '(the bind address, else the first non-loopback IPv4)', doc: 'IPv4 address of the interface mDNS listens and announces on.' },
 ] as const satisfies readonly FieldSpec[];
 
 export type ConfigKey = (typeof CONFIG_FIELDS)[number]['key'];
@@ -58,7 +65,8 @@ export type ConfigKey = (typeof CONFIG_FIELDS)[number]['key'];
 /** Non-setting environment variables that share the prefix (tools, tests). */
 export const NON_CONFIG_ENV = new Set(['LAGOON_CONFIG', 'LAGOON_SEED', 'LAGOON_PROFILE']);
 
-export function defaultValues(): Record<ConfigKey, unknown> {
+/** `profile`: LAGOON_PROFILE (`test` turns mDNS off by default). */
+export function defaultValues(profile?: string): Record<ConfigKey, unknown> {
   const host = hostname() || 'localhost';
   return {
     dataDir: '.lagoon',
@@ -86,6 +94,14 @@ export function defaultValues(): Record<ConfigKey, unknown> {
     ircFloodLinesPerSecond: 5,
     ircPingIntervalMs: 90000,
     ircPingTimeoutMs: 60000,
+    broadcast: false,
+    peerCacheFile: null,
+    peerCacheMax: 1024,
+    peerCacheGossipMax: 16,
+    peerCacheSaveIntervalMs: 5000,
+    // Test nodes never multicast on the host's network (LAGOON_PROFILE=test, set by the test helpers).
+    mdns: profile !== 'test',
+    mdnsInterface: null,
   };
 }
 

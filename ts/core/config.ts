@@ -44,6 +44,13 @@ export interface LagoonConfig {
   readonly ircFloodLinesPerSecond: number;
   readonly ircPingIntervalMs: number;
   readonly ircPingTimeoutMs: number;
+  readonly broadcast: boolean;
+  readonly peerCacheFile: string | null;
+  readonly peerCacheMax: number;
+  readonly peerCacheGossipMax: number;
+  readonly peerCacheSaveIntervalMs: number;
+  readonly mdns: boolean;
+  readonly mdnsInterface: string | null;
 }
 
 export interface ConfigSources {
@@ -64,7 +71,8 @@ const BY_KEY = new Map<string, FieldSpec>(CONFIG_FIELDS.map((f) => [f.key, f]));
 
 export function loadConfig(sources: ConfigSources = {}): LagoonConfig {
   const env = sources.env ?? {};
-  const values: Record<string, unknown> = defaultValues();
+  // The profile only changes defaults. In-process embedders (tests) that pass no env still get it from the process.
+  const values: Record<string, unknown> = defaultValues(env.LAGOON_PROFILE ?? process.env.LAGOON_PROFILE);
 
   const file = sources.file ?? env.LAGOON_CONFIG ?? null;
   if (file) applyFile(values, file);
@@ -196,6 +204,9 @@ function checkCombinations(c: LagoonConfig): void {
   const nonZero = [c.ircPort, c.ircTlsPort, c.httpPort, c.meshPort].filter((p) => p !== 0);
   if (new Set(nonZero).size !== nonZero.length) {
     throw LagoonError.config('the IRC, IRC TLS, HTTP and mesh ports must differ (0 = any free port)');
+  }
+  if (c.mdnsInterface !== null && isIP(c.mdnsInterface) !== 4) {
+    throw LagoonError.config(`LAGOON_MDNS_INTERFACE is ${JSON.stringify(c.mdnsInterface)}; expected the IPv4 address of an interface`);
   }
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(c.serverName)) {
     throw LagoonError.config(`LAGOON_SERVER_NAME is ${JSON.stringify(c.serverName)}; expected a DNS name or host:port`);
