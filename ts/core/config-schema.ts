@@ -58,6 +58,23 @@ export const CONFIG_FIELDS = [
   { key: 'peerCacheSaveIntervalMs', env: 'LAGOON_PEER_CACHE_SAVE_INTERVAL_MS', flag: 'peer-cache-save-interval-ms', type: 'int', min: 100, max: 3_600_000, defaultText: '5000', unit: 'ms', doc: 'Least time between two saves of the peer cache. A significant change (new peer, eviction, changed addresses, first success) is saved at most this much later; shutdown saves the rest.' },
   { key: 'mdns', env: 'LAGOON_MDNS', flag: 'mdns', type: 'bool', defaultText: 'true (false when `LAGOON_PROFILE=test`)', doc: 'Announce `_lagoon._tcp` (mesh port, peer_id) by multicast DNS and dial the nodes found on the LAN. Found records are only hints: the mesh handshake authenticates the peer.' },
   { key: 'mdnsInterface', env: 'LAGOON_MDNS_INTERFACE', flag: 'mdns-interface', type: 'nullableString', defaultText: '(the bind address, else the first non-loopback IPv4)', doc: 'IPv4 address of the interface mDNS listens and announces on.' },
+  { key: 'rendezvousOnly', env: 'LAGOON_RENDEZVOUS_ONLY', flag: 'rendezvous-only', type: 'bool', defaultText: 'false', doc: 'Run only the presence broker (rendezvous and bootstrap registry on the HTTP port): no IRC, no mesh listener. For a dedicated server or VPS.' },
+  { key: 'rendezvousUrl', env: 'LAGOON_RENDEZVOUS_URL', flag: 'rendezvous-url', type: 'nullableString', defaultText: '(none)', doc: 'Local/LAN rendezvous (e.g. `http://127.0.0.1:8787`, this node\'s own) to publish this node\'s signed presence to and to follow. Merged with the WAN one.' },
+  { key: 'rendezvousWan', env: 'LAGOON_RENDEZVOUS_WAN', flag: 'rendezvous-wan', type: 'nullableString', defaultText: '(none)', doc: 'WAN rendezvous URL (e.g. `https://rv.example.org`) used at the same time as the local one; the peer lists are merged (newest `ts` wins).' },
+  { key: 'rendezvousHeartbeatMs', env: 'LAGOON_RENDEZVOUS_HEARTBEAT_MS', flag: 'rendezvous-heartbeat-ms', type: 'int', min: 50, max: 3_600_000, defaultText: '5000', unit: 'ms', doc: 'Interval of this node\'s presence heartbeats. Keep it well under the servers\' TTL.' },
+  { key: 'rendezvousTtlMs', env: 'LAGOON_RENDEZVOUS_TTL_MS', flag: 'rendezvous-ttl-ms', type: 'int', min: 200, max: 86_400_000, defaultText: '20000', unit: 'ms', doc: 'A peer not heard from for this long is pruned and broadcast as offline. The prune runs every TTL/4 (at most every 5 s).' },
+  { key: 'rendezvousKeepAliveMs', env: 'LAGOON_RENDEZVOUS_KEEPALIVE_MS', flag: 'rendezvous-keepalive-ms', type: 'int', min: 100, max: 3_600_000, defaultText: '15000', unit: 'ms', doc: 'Interval of the keep-alive comment on `/events` streams (keeps proxies and NATs from closing idle streams).' },
+  { key: 'rendezvousMaxPeers', env: 'LAGOON_RENDEZVOUS_MAX_PEERS', flag: 'rendezvous-max-peers', type: 'int', min: 1, max: 10_000_000, defaultText: '10000', unit: 'peers', doc: 'Peers the rendezvous keeps; a newcomer beyond it evicts the least recently seen (unverified first), which is broadcast offline.' },
+  { key: 'rendezvousMaxSubscribers', env: 'LAGOON_RENDEZVOUS_MAX_SUBSCRIBERS', flag: 'rendezvous-max-subscribers', type: 'int', min: 1, max: 1_000_000, defaultText: '20000', unit: 'streams', doc: 'Open `/events` streams at most (429 beyond). Each costs a file descriptor and a few KiB.' },
+  { key: 'rendezvousMaxSubscribersPerIp', env: 'LAGOON_RENDEZVOUS_MAX_SUBSCRIBERS_PER_IP', flag: 'rendezvous-max-subscribers-per-ip', type: 'int', min: 1, max: 1_000_000, defaultText: '32', unit: 'streams', doc: 'Open `/events` streams from one address at most (429 beyond).' },
+  { key: 'rendezvousPublishRatePerIp', env: 'LAGOON_RENDEZVOUS_PUBLISH_RATE_PER_IP', flag: 'rendezvous-publish-rate-per-ip', type: 'int', min: 1, max: 1_000_000, defaultText: '20', unit: 'requests/s', doc: 'Sustained `/publish` rate per address (429 beyond). Peers behind one NAT share it: 20/s serves 100 peers at the 5 s heartbeat.' },
+  { key: 'rendezvousPublishBurstPerIp', env: 'LAGOON_RENDEZVOUS_PUBLISH_BURST_PER_IP', flag: 'rendezvous-publish-burst-per-ip', type: 'int', min: 1, max: 1_000_000, defaultText: '40', unit: 'requests', doc: 'Publishes one address may make at once before the rate applies.' },
+  { key: 'rendezvousSyncPollMs', env: 'LAGOON_RENDEZVOUS_SYNC_POLL_MS', flag: 'rendezvous-sync-poll-ms', type: 'int', min: 5, max: 10_000, defaultText: '25', unit: 'ms', doc: 'With `LAGOON_PEER_DB`: how often an instance reads the shared event log for other instances\' events (one indexed query; bounds their delivery delay).' },
+  { key: 'peerDb', env: 'LAGOON_PEER_DB', flag: 'peer-db', type: 'nullableString', defaultText: '(none: in memory)', doc: 'SQLite file shared by several rendezvous instances (WAL mode; needs the optional `better-sqlite3`, else start-up fails saying so). Peers and live events then reach the subscribers of every instance.' },
+  { key: 'adminPassword', env: 'LAGOON_ADMIN_PASSWORD', flag: 'admin-password', type: 'nullableString', defaultText: '(none: /admin answers 403)', doc: 'Password for `GET /admin` (HTTP Basic, any user name).' },
+  { key: 'registryTtlMs', env: 'LAGOON_REGISTRY_TTL_MS', flag: 'registry-ttl-ms', type: 'int', min: 1000, max: 604_800_000, defaultText: '3600000', unit: 'ms', doc: 'A bootstrap registration expires this long after it was made (peers re-register to stay listed).' },
+  { key: 'registryMaxPeers', env: 'LAGOON_REGISTRY_MAX_PEERS', flag: 'registry-max-peers', type: 'int', min: 1, max: 10_000_000, defaultText: '10000', unit: 'peers', doc: 'Bootstrap registrations kept; beyond it the one expiring soonest is dropped.' },
+  { key: 'registryDialTimeoutMs', env: 'LAGOON_REGISTRY_DIAL_TIMEOUT_MS', flag: 'registry-dial-timeout-ms', type: 'int', min: 100, max: 60_000, defaultText: '5000', unit: 'ms', doc: 'Time the registry gives a dial-back (connect + mesh handshake) to prove an address belongs to the registering peer.' },
 ] as const satisfies readonly FieldSpec[];
 
 export type ConfigKey = (typeof CONFIG_FIELDS)[number]['key'];
@@ -102,6 +119,23 @@ export function defaultValues(profile?: string): Record<ConfigKey, unknown> {
     // Test nodes never multicast on the host's network (LAGOON_PROFILE=test, set by the test helpers).
     mdns: profile !== 'test',
     mdnsInterface: null,
+    rendezvousOnly: false,
+    rendezvousUrl: null,
+    rendezvousWan: null,
+    rendezvousHeartbeatMs: 5000,
+    rendezvousTtlMs: 20000,
+    rendezvousKeepAliveMs: 15000,
+    rendezvousMaxPeers: 10000,
+    rendezvousMaxSubscribers: 20000,
+    rendezvousMaxSubscribersPerIp: 32,
+    rendezvousPublishRatePerIp: 20,
+    rendezvousPublishBurstPerIp: 40,
+    rendezvousSyncPollMs: 25,
+    peerDb: null,
+    adminPassword: null,
+    registryTtlMs: 3600000,
+    registryMaxPeers: 10000,
+    registryDialTimeoutMs: 5000,
   };
 }
 

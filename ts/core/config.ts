@@ -51,6 +51,23 @@ export interface LagoonConfig {
   readonly peerCacheSaveIntervalMs: number;
   readonly mdns: boolean;
   readonly mdnsInterface: string | null;
+  readonly rendezvousOnly: boolean;
+  readonly rendezvousUrl: string | null;
+  readonly rendezvousWan: string | null;
+  readonly rendezvousHeartbeatMs: number;
+  readonly rendezvousTtlMs: number;
+  readonly rendezvousKeepAliveMs: number;
+  readonly rendezvousMaxPeers: number;
+  readonly rendezvousMaxSubscribers: number;
+  readonly rendezvousMaxSubscribersPerIp: number;
+  readonly rendezvousPublishRatePerIp: number;
+  readonly rendezvousPublishBurstPerIp: number;
+  readonly rendezvousSyncPollMs: number;
+  readonly peerDb: string | null;
+  readonly adminPassword: string | null;
+  readonly registryTtlMs: number;
+  readonly registryMaxPeers: number;
+  readonly registryDialTimeoutMs: number;
 }
 
 export interface ConfigSources {
@@ -207,6 +224,9 @@ function checkCombinations(c: LagoonConfig): void {
   }
   if (c.mdnsInterface !== null && isIP(c.mdnsInterface) !== 4) {
     throw LagoonError.config(`LAGOON_MDNS_INTERFACE is ${JSON.stringify(c.mdnsInterface)}; expected the IPv4 address of an interface`);
+  }
+  for (const [name, url] of [['LAGOON_RENDEZVOUS_URL', c.rendezvousUrl], ['LAGOON_RENDEZVOUS_WAN', c.rendezvousWan]] as const) {
+    if (url !== null && !/^https?:\/\/[^\s/]+/.test(url)) throw LagoonError.config(`${name} is ${JSON.stringify(url)}; expected an http:// or https:// URL`);
   }
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(c.serverName)) {
     throw LagoonError.config(`LAGOON_SERVER_NAME is ${JSON.stringify(c.serverName)}; expected a DNS name or host:port`);
