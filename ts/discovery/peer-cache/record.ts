@@ -39,16 +39,12 @@ const DOMAIN = Buffer.from(RECORD_DOMAIN, 'utf8');
  * host and port present. Memory addresses never leave a process.
  */
 export function isShareableAddress(a: string): boolean {
-  if (a.length === 0 || a.length > LIMITS.maxAddrBytes || !/^[\x21-\x7e]+$/.test(a)) return false;
-  const m = /^(tcp|tls|ws|wss):\/\//.exec(a);
+  if (a.length === 0 || a.length > LIMITS.maxAddrBytes) return false;
+  // Explicit port always (URL would hide a default one such as wss's 443); host a name, IPv4 or [IPv6].
+  const m = /^(?:tcp|tls|ws|wss):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})(?:\/[\x21-\x7e]*)?$/.exec(a);
   if (m === null) return false;
-  try {
-    const u = new URL(a);
-    const port = Number(u.port);
-    return u.hostname !== '' && Number.isInteger(port) && port >= 1 && port <= 65535;
-  } catch {
-    return false;
-  }
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535;
 }
 
 function checkFields(f: RecordFields): void {
