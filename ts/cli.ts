@@ -15,6 +15,7 @@ import { createLogger } from './core/logger.js';
 import { isLagoonError, LagoonError } from './core/errors.js';
 import { loadOrCreateIdentity } from './core/identity.js';
 import { startNode, VERSION } from './node.js';
+import { startRendezvousOnly } from './discovery/rendezvous/standalone.js';
 
 const USAGE = `Usage: lagoon <command> [options]
 
@@ -52,8 +53,14 @@ function configFrom(argv: string[]): LagoonConfig {
 async function start(argv: string[]): Promise<void> {
   const config = configFrom(argv);
   const logger = createLogger({ level: config.logLevel });
-  const node = await startNode(config, logger);
   const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind;
+  if (config.rendezvousOnly) {
+    const rv = await startRendezvousOnly(config, logger, VERSION);
+    process.stderr.write(`Lagoon ${VERSION} — rendezvous only (no IRC, no mesh)\n  peer_id   ${rv.identity.peerId}\n` +
+      `  HTTP      http://${host}:${rv.ports.http}/  /events  /publish  /admin  /api/bootstrap/*  /healthz  /metrics\n`);
+    return handleSignals(rv, logger);
+  }
+  const node = await startNode(config, logger);
   process.stderr.write(
     `Lagoon ${VERSION} — node ${config.nodeName}, server ${config.serverName}\n` +
       `  peer_id   ${node.identity.peerId}\n` +
@@ -63,7 +70,10 @@ async function start(argv: string[]): Promise<void> {
       `  HTTP      http://${host}:${node.ports.http}/healthz  /metrics  /api/mesh\n` +
       `  data      ${config.dataDir}\n`,
   );
+  handleSignals(node, logger);
+}
 
+function handleSignals(node: { close(reason?: string): Promise<void> }, logger: ReturnType<typeof createLogger>): void {
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
     signals += 1;

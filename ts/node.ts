@@ -14,6 +14,7 @@ import { createRegistry, counterFrom, gaugeFrom } from './core/metrics.js';
 import { startHttpServer, sendJson, sendText, type HttpServer } from './http/server.js';
 import { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcLimits } from './irc/index.js';
 import { startMeshService, type MeshService } from './mesh/service.js';
+import { attachPresence, type Presence } from './discovery/rendezvous/attach.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -30,6 +31,8 @@ export interface LagoonNode {
   readonly ports: NodePorts;
   readonly tlsFingerprint256: string;
   readonly mesh: MeshService;
+  /** Rendezvous server and client, bootstrap registry (on the HTTP port). */
+  readonly presence: Presence;
   /** Idempotent: QUIT to IRC clients, state flushed, listeners closed. */
   close(reason?: string): Promise<void>;
 }
@@ -145,6 +148,14 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   http.route('GET', '/metrics', async (_req, res) => {
     sendText(res, 200, await registry.metrics(), registry.contentType);
   });
+  let presence: Presence;
+  try {
+    presence = attachPresence(config, { http, logger, identity, registry, meshLinks: () => mesh.status().links, meshPort: mesh.port });
+    closers.push(() => presence.close());
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
 
   const ports: NodePorts = { irc: irc.ports.plain, ircTls: irc.ports.tls, http: http.port, mesh: mesh.port };
   log.info({ peer: identity.peerId, ircPort: ports.irc, ircTlsPort: ports.ircTls, httpPort: ports.http, meshPort: ports.mesh, bind: config.bind }, 'listening');
@@ -156,6 +167,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     ports,
     tlsFingerprint256: tls.fingerprint256,
     mesh,
+    presence,
     close(reason) {
       if (reason) log.info({ reason }, 'shutting down');
       closing ??= closeAll();
