@@ -4,6 +4,7 @@
  * federation) attach here.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { LagoonConfig } from './core/config.js';
 import type { Logger } from './core/logger.js';
@@ -13,7 +14,11 @@ import { loadTlsMaterial } from './core/tls-cert.js';
 import { createRegistry, counterFrom, gaugeFrom } from './core/metrics.js';
 import { startHttpServer, sendJson, sendText, type HttpServer } from './http/server.js';
 import { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcLimits } from './irc/index.js';
-import { startMeshService, type MeshService } from './mesh/service.js';
+import { attachFederation, federationIrcOptions } from './federation/attach.js';
+import type { FederationService } from './federation/service.js';
+import { meshAddress, startMeshService, type MeshService } from './mesh/service.js';
+import { PeerCacheService } from './discovery/peer-cache/service.js';
+import { advertisedAddresses } from './discovery/peer-cache/advertise.js';
 import { attachPresence, type Presence } from './discovery/rendezvous/attach.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -31,6 +36,7 @@ export interface LagoonNode {
   readonly ports: NodePorts;
   readonly tlsFingerprint256: string;
   readonly mesh: MeshService;
+  readonly peerCache: PeerCacheService;
   /** Rendezvous server and client, bootstrap registry (on the HTTP port). */
   readonly presence: Presence;
   /** Idempotent: QUIT to IRC clients, state flushed, listeners closed. */
@@ -88,6 +94,8 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   let irc: IrcServer;
   let http: HttpServer;
   let mesh: MeshService;
+  let peerCache: PeerCacheService;
+  let federation: FederationService | null = null;
   try {
     irc = await startIrcServer({
       serverName: config.serverName,
@@ -103,20 +111,39 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
       operPassword: config.ircOperPassword,
       version: `lagoon-${VERSION}`,
       logger,
+      federation: federationIrcOptions(config),
     });
     closers.push(() => irc.close('Server shutting down'));
+
+    // Loaded before the mesh starts: its best peers are dialled before the bootstrap addresses (seed 002).
+    peerCache = await PeerCacheService.open({
+      identity,
+      file: config.peerCacheFile ?? join(config.dataDir, 'peer-cache.json'),
+      max: config.peerCacheMax,
+      saveIntervalMs: config.peerCacheSaveIntervalMs,
+      gossip: { gossipMax: config.peerCacheGossipMax },
+      logger,
+    });
 
     // Servers CAN talk over the mesh; nothing here joins any room (seed 000's golden rule).
     mesh = await startMeshService({
       identity,
       bind: config.bind,
       port: config.meshPort,
-      peers: config.peers,
+      peers: [], // LAGOON_PEERS go through the peer cache, after the cached peers
       nodeName: config.nodeName,
       siteName: config.serverName,
       logger,
     });
     closers.push(() => mesh.close());
+    peerCache.attach(mesh, config.peers.map(meshAddress));
+    if (config.broadcast) peerCache.advertise({ addresses: advertisedAddresses(config.bind, mesh.port), capabilities: 0, natType: 'unknown' });
+    closers.push(() => peerCache.close());
+
+    // Visits (#room:server) happen only when a user asks for one; attaching creates no relay.
+    const fed = await attachFederation({ config, identity, irc, mesh, logger });
+    if (fed !== null) closers.push(() => fed.close());
+    federation = fed;
 
     http = await startHttpServer({ bind: config.bind, port: config.httpPort, logger });
     closers.push(() => http.close());
@@ -144,6 +171,18 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   http.route('GET', '/api/mesh', (_req, res) => {
     sendJson(res, 200, mesh.status());
   });
+  http.route('GET', '/api/federation', (_req, res) => {
+    sendJson(res, 200, federation === null ? { enabled: false } : { enabled: true, ...federation.status() });
+  });
+  http.route('GET', '/api/peer-cache', (_req, res) => {
+    sendJson(res, 200, peerCache.status());
+  });
+  gaugeFrom(registry, 'lagoon_peer_cache_entries', 'Peers in the peer cache.', () => peerCache.cache.size);
+  counterFrom(registry, 'lagoon_peer_cache_corrupt_files_total', 'Peer cache files found corrupt and moved aside.', () => peerCache.counters.corruptFiles);
+  counterFrom(registry, 'lagoon_peer_cache_saves_total', 'Peer cache saves.', () => peerCache.counters.saves);
+  counterFrom(registry, 'lagoon_peer_cache_records_accepted_total', 'Signed peer records accepted from cache gossip.', () => peerCache.machine.counters.recordsAccepted);
+  counterFrom(registry, 'lagoon_peer_cache_records_dropped_total', 'Cache-gossip records and frames dropped (forged, stale, expired, malformed, rate limited).',
+    () => Object.values(peerCache.machine.counters.dropped).reduce((a, b) => a + b, 0));
   gaugeFrom(registry, 'lagoon_mesh_links', 'Established, authenticated mesh links.', () => mesh.status().links.length);
   http.route('GET', '/metrics', async (_req, res) => {
     sendText(res, 200, await registry.metrics(), registry.contentType);
@@ -167,6 +206,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     ports,
     tlsFingerprint256: tls.fingerprint256,
     mesh,
+    peerCache,
     presence,
     close(reason) {
       if (reason) log.info({ reason }, 'shutting down');
