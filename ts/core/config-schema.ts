@@ -75,6 +75,15 @@ export const CONFIG_FIELDS = [
   { key: 'registryTtlMs', env: 'LAGOON_REGISTRY_TTL_MS', flag: 'registry-ttl-ms', type: 'int', min: 1000, max: 604_800_000, defaultText: '3600000', unit: 'ms', doc: 'A bootstrap registration expires this long after it was made (peers re-register to stay listed).' },
   { key: 'registryMaxPeers', env: 'LAGOON_REGISTRY_MAX_PEERS', flag: 'registry-max-peers', type: 'int', min: 1, max: 10_000_000, defaultText: '10000', unit: 'peers', doc: 'Bootstrap registrations kept; beyond it the one expiring soonest is dropped.' },
   { key: 'registryDialTimeoutMs', env: 'LAGOON_REGISTRY_DIAL_TIMEOUT_MS', flag: 'registry-dial-timeout-ms', type: 'int', min: 100, max: 60_000, defaultText: '5000', unit: 'ms', doc: 'Time the registry gives a dial-back (connect + mesh handshake) to prove an address belongs to the registering peer.' },
+  { key: 'federation', env: 'LAGOON_FEDERATION', flag: 'federation', type: 'bool', defaultText: 'true', doc: 'Allow `#room:server` visits both ways (users still choose every visit; nothing is shared automatically). Off: `#room:server` is answered with 403 and visitors are refused.' },
+  { key: 'siteKeyFile', env: 'LAGOON_SITE_KEY_FILE', flag: 'site-key-file', type: 'nullableString', defaultText: '`<dataDir>/site.key`', doc: 'Ed25519 key (PEM) of the site this node serves (the server name). It signs the site record that proves the name to visiting servers. Generated when missing (single-node site); copy one file to every node of a multi-node site.' },
+  { key: 'federationTrust', env: 'LAGOON_FEDERATION_TRUST', flag: 'federation-trust', type: 'nullableString', defaultText: '(none)', doc: 'Comma list `server=<site public key hex>`: the only key accepted for that server name. Names not listed are pinned on first visit (see TOFU).' },
+  { key: 'federationTofu', env: 'LAGOON_FEDERATION_TOFU', flag: 'federation-tofu', type: 'bool', defaultText: 'true', doc: 'Trust on first use: the first site key that proves an unlisted name is pinned in `<dataDir>/federation.json` and any other key is refused later. Off: only names in LAGOON_FEDERATION_TRUST can be visited or visit.' },
+  { key: 'federationDeny', env: 'LAGOON_FEDERATION_DENY', flag: 'federation-deny', type: 'nullableString', defaultText: '(none)', doc: 'Comma list of server names refused both ways, in addition to the ones an operator refused with DEFEDERATE (kept in `<dataDir>/federation.json`).' },
+  { key: 'federationVisitsPerSecond', env: 'LAGOON_FEDERATION_VISITS_PER_SECOND', flag: 'federation-visits-per-second', type: 'int', min: 1, max: 100_000, defaultText: '5', unit: 'visits/s', doc: 'Visits (new visitors and JOINs) accepted per second from one remote server; beyond it 437.' },
+  { key: 'federationVisitBurst', env: 'LAGOON_FEDERATION_VISIT_BURST', flag: 'federation-visit-burst', type: 'int', min: 1, max: 100_000, defaultText: '20', unit: 'visits', doc: 'Visits one remote server may make at once before the rate applies.' },
+  { key: 'federationMaxVisitorsPerServer', env: 'LAGOON_FEDERATION_MAX_VISITORS_PER_SERVER', flag: 'federation-max-visitors-per-server', type: 'int', min: 1, max: 1_000_000, defaultText: '1000', unit: 'visitors', doc: 'Users of one remote server visiting this server at once.' },
+  { key: 'federationConnectTimeoutMs', env: 'LAGOON_FEDERATION_CONNECT_TIMEOUT_MS', flag: 'federation-connect-timeout-ms', type: 'int', min: 100, max: 600_000, defaultText: '10000', unit: 'ms', doc: 'Time to reach a remote server and have it prove its name before the visit fails with 402.' },
 ] as const satisfies readonly FieldSpec[];
 
 export type ConfigKey = (typeof CONFIG_FIELDS)[number]['key'];
@@ -136,6 +145,15 @@ export function defaultValues(profile?: string): Record<ConfigKey, unknown> {
     registryTtlMs: 3600000,
     registryMaxPeers: 10000,
     registryDialTimeoutMs: 5000,
+    federation: true,
+    siteKeyFile: null,
+    federationTrust: null,
+    federationTofu: true,
+    federationDeny: null,
+    federationVisitsPerSecond: 5,
+    federationVisitBurst: 20,
+    federationMaxVisitorsPerServer: 1000,
+    federationConnectTimeoutMs: 10000,
   };
 }
 

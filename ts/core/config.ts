@@ -68,6 +68,15 @@ export interface LagoonConfig {
   readonly registryTtlMs: number;
   readonly registryMaxPeers: number;
   readonly registryDialTimeoutMs: number;
+  readonly federation: boolean;
+  readonly siteKeyFile: string | null;
+  readonly federationTrust: string | null;
+  readonly federationTofu: boolean;
+  readonly federationDeny: string | null;
+  readonly federationVisitsPerSecond: number;
+  readonly federationVisitBurst: number;
+  readonly federationMaxVisitorsPerServer: number;
+  readonly federationConnectTimeoutMs: number;
 }
 
 export interface ConfigSources {

@@ -15,7 +15,28 @@ export type IrcAction =
   | { kind: 'close'; client: ClientId; reason: string }
   | { kind: 'stateChanged' }
   | { kind: 'pauseInput'; client: ClientId }
-  | { kind: 'resumeInput'; client: ClientId };
+  | { kind: 'resumeInput'; client: ClientId }
+  /** Hand a federation operation to the federation driver (see fed-home.ts / fed-host.ts). */
+  | { kind: 'federate'; op: IrcFedOp };
+
+/** What a user on this server wants from another server, as its home server sends it. */
+export interface VisitorIdentity { nick: string; user: string; realname: string; caps: string[] }
+
+/**
+ * Federation operations the IRC machine emits. Home side (our users visiting
+ * elsewhere): `command`, `nick`, `leave`. Host side (visitors in our rooms):
+ * `opened`, `closed`, `deliver`, addressed by the visitor's origin link
+ * `peerId` and its home-chosen `vid`. Operator: `defederate`, `refederate`.
+ */
+export type IrcFedOp =
+  | { t: 'command'; server: string; client: ClientId; identity: VisitorIdentity; line: string }
+  | { t: 'nick'; client: ClientId; nick: string }
+  | { t: 'leave'; client: ClientId; reason: string }
+  | { t: 'opened'; peerId: string; vid: number }
+  | { t: 'closed'; peerId: string; vid: number; reason: string }
+  | { t: 'deliver'; peerId: string; to: number[]; line: string }
+  | { t: 'defederate'; server: string | null; client: ClientId }
+  | { t: 'refederate'; server: string; client: ClientId };
 
 /** Plain counters; the driver exports them as metrics. */
 export interface IrcCounters {
@@ -35,3 +56,18 @@ export function emptyCounters(): IrcCounters {
     rejectedConnections: 0, inputTooLong: 0, unknownCommands: 0,
   };
 }
+
+/** Federation events fed into the IRC machine (`IrcMachine.federation`). */
+export type IrcFedInput =
+  // home side: our users' visits
+  | { kind: 'deliver'; server: string; to: number[]; line: string }
+  | { kind: 'failed'; server: string; vid: number; line: string | null; fail: string; text: string }
+  | { kind: 'ended'; server: string; vid: number; reason: string }
+  // host side: visitors in our rooms
+  | { kind: 'open'; origin: { server: string; peerId: string }; vid: number; info: VisitorIdentity }
+  | { kind: 'line'; origin: { server: string; peerId: string }; vid: number; line: string }
+  | { kind: 'nick'; origin: { server: string; peerId: string }; vid: number; nick: string }
+  | { kind: 'close'; origin: { server: string; peerId: string }; vid: number; reason: string }
+  | { kind: 'gone'; origin: { server: string; peerId: string }; reason: string }
+  // operator feedback
+  | { kind: 'notice'; client: number; text: string };

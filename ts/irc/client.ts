@@ -7,6 +7,9 @@ export type ClientId = number;
 
 export interface ClientInfo { remoteAddress: string; tls: boolean }
 
+/** A visitor from another server (host side): who sent it, over which link, under which id. */
+export interface RemoteOrigin { readonly server: string; readonly peerId: string; readonly vid: number }
+
 /** One connection's state. Plain data; the machine and commands change it. */
 export class Client {
   nick = '*';
@@ -37,6 +40,12 @@ export class Client {
   /** Earliest live timer-heap entry for this client (Infinity = none). */
   scheduledAt = Infinity;
   closing = false;
+  /** Host side: set when this client is a visitor from another server (no socket here). */
+  remote: RemoteOrigin | null = null;
+  /** Home side: rooms on other servers this client visits, folded `#room:server` → shown name. */
+  readonly visits = new Map<string, { name: string; server: string }>();
+  /** Home side: this client has used federation, so its QUIT/NICK must reach the servers it used. */
+  federated = false;
   private cachedPrefix: string | null = null;
   readonly flood: TokenBucket;
 

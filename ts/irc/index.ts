@@ -3,12 +3,15 @@ import { LagoonError } from '../core/errors.js';
 import { IrcDriver } from './listener.js';
 import { DEFAULT_IRC_LIMITS, type IrcLimits } from './limits.js';
 import { IrcMachine } from './machine.js';
+import type { IrcFedInput, IrcFedOp } from './actions.js';
+import type { IrcFederationOptions } from './fed-host.js';
 import { restore, snapshot } from './snapshot.js';
 import { IrcStateStore } from './store.js';
 
 export { DEFAULT_IRC_LIMITS, type IrcLimits } from './limits.js';
 export { IrcMachine, type IrcMachineOptions } from './machine.js';
-export type { IrcAction, IrcCounters } from './actions.js';
+export type { IrcAction, IrcCounters, IrcFedInput, IrcFedOp } from './actions.js';
+export type { IrcFederationOptions } from './fed-host.js';
 export { parseChannelName, type ChannelRef } from './names.js';
 
 export interface IrcServerOptions {
@@ -27,6 +30,8 @@ export interface IrcServerOptions {
   password?: string | null;
   version: string;
   logger: Logger;
+  /** Federation (`#room:server` visits); null or absent: refused with 403. */
+  federation?: IrcFederationOptions | null;
 }
 
 export interface IrcServerStats {
@@ -48,6 +53,8 @@ export interface IrcServerStats {
 export interface IrcServer {
   readonly ports: { plain: number; tls: number | null };
   stats(): IrcServerStats;
+  /** The narrow interface the federation driver uses: it receives the machine's federation ops and feeds events back. */
+  readonly federation: { setSink(sink: (op: IrcFedOp) => void): void; input(ev: IrcFedInput): void };
   /** QUIT/ERROR to every client, stop listening, flush state. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -69,13 +76,16 @@ export async function startIrcServer(opts: IrcServerOptions): Promise<IrcServer>
   const machine = new IrcMachine({
     serverName: opts.serverName, networkName: opts.networkName, version: opts.version, motd: opts.motd,
     operPassword: opts.operPassword, password: opts.password ?? null, limits, wallClock: Date.now,
+    federation: opts.federation ?? null,
   });
+  let fedSink: ((op: IrcFedOp) => void) | null = null;
   const store = opts.dataDir === null ? null : new IrcStateStore(opts.dataDir, log);
   const state = store === null ? null : await store.load();
   if (state !== null) restore(machine, state);
   const driver = new IrcDriver(machine, {
     bind: opts.bind, port: opts.port, tlsPort: opts.tlsPort, tls: opts.tls, sendQBytes: limits.sendQBytes, logger: log,
     onStateChanged: () => store?.scheduleSave(() => snapshot(machine)),
+    onFederate: (op) => fedSink?.(op),
   });
   try {
     await driver.listen();
@@ -87,6 +97,10 @@ export async function startIrcServer(opts: IrcServerOptions): Promise<IrcServer>
   let closing: Promise<void> | null = null;
   return {
     ports: driver.ports,
+    federation: {
+      setSink: (sink) => { fedSink = sink; },
+      input: (ev) => driver.run(() => machine.federation(ev, driver.now()), null),
+    },
     stats: () => {
       const c = machine.counters;
       const d = driver.counters;

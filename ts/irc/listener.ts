@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { LagoonError } from '../core/errors.js';
-import type { IrcAction } from './actions.js';
+import type { IrcAction, IrcFedOp } from './actions.js';
 import type { ClientId } from './client.js';
 import { LineFramer } from './framing.js';
 import type { IrcMachine } from './machine.js';
@@ -16,6 +16,8 @@ export interface ListenerOptions {
   sendQBytes: number;
   logger: Logger;
   onStateChanged: () => void;
+  /** Federation operations (fed-home.ts / fed-host.ts) go to the federation driver. */
+  onFederate?: (op: IrcFedOp) => void;
 }
 
 export interface DriverCounters { sendQDisconnects: number; bytesIn: number; bytesOut: number; machineErrors: number }
@@ -125,6 +127,8 @@ export class IrcDriver {
         this.sockets.get(a.client)?.pause();
       } else if (a.kind === 'resumeInput') {
         this.sockets.get(a.client)?.resume();
+      } else if (a.kind === 'federate') {
+        this.opts.onFederate?.(a.op);
       } else {
         this.opts.onStateChanged();
       }

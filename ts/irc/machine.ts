@@ -1,11 +1,14 @@
 import { LagoonError } from '../core/errors.js';
-import type { IrcAction, IrcCounters } from './actions.js';
+import type { IrcAction, IrcCounters, IrcFedInput, IrcFedOp } from './actions.js';
 import { emptyCounters } from './actions.js';
 import { VARIANT_COUNT, VARIANT_MESSAGE_TAGS, VARIANT_SERVER_TIME } from './caps.js';
 import { fold } from './casemap.js';
 import { Channel } from './channel.js';
 import { Client, type ClientId, type ClientInfo } from './client.js';
 import { COMMANDS } from './commands/index.js';
+import { canonicalServerName } from '../federation/server-name.js';
+import { homeDeliver, homeEnded, homeFailed, homeQuit } from './fed-home.js';
+import { VisitorTable, removeVisitor, visitorClose, visitorLine, visitorNick, visitorOpen, originGone, type IrcFederationOptions } from './fed-host.js';
 import { createLagoonBot, LAGOON_CHANNEL } from './lagoonbot.js';
 import { PROTOCOL_LIMITS, type IrcLimits } from './limits.js';
 import { ERR } from './numerics.js';
@@ -24,6 +27,8 @@ export interface IrcMachineOptions {
   limits: IrcLimits;
   /** Wall-clock ms since the epoch, for server-time, topic times and WHOWAS. Injected so tests are deterministic. */
   wallClock: () => number;
+  /** Federation (`#room:server` visits both ways); null or absent = refused with 403. */
+  federation?: IrcFederationOptions | null;
 }
 
 /**
@@ -51,10 +56,16 @@ export class IrcMachine {
   private lastNow = -Infinity;
   private timeTag: string | null = null;
   private dirty = false;
+  /** Host side: visitors from other servers; null when federation is off. */
+  readonly visitors: VisitorTable | null;
+  /** Our own name in the canonical form federation compares server names in. */
+  readonly ownServerKey: string;
 
   constructor(readonly opts: IrcMachineOptions) {
     if (!opts.serverName || opts.serverName.includes(' ')) throw LagoonError.invalidArgument('serverName must be a non-empty word');
     this.createdWallMs = opts.wallClock();
+    this.visitors = opts.federation ? new VisitorTable(opts.federation) : null;
+    this.ownServerKey = canonicalServerName(opts.serverName) ?? opts.serverName.toLowerCase();
     this.bot = createLagoonBot(this);
     this.ensureLagoonChannel();
   }
@@ -91,6 +102,12 @@ export class IrcMachine {
     this.advance(now);
     const c = this.clients.get(id);
     if (c === undefined) return this.flush();
+    this.receive(c, raw, now);
+    return this.flush();
+  }
+
+  /** One line from a client (a socket's, or a visitor's via fed-host.ts): flood control, then the command. */
+  receive(c: Client, raw: string, now: number): void {
     c.lastActivity = now;
     c.pingSentAt = null;
     // Opers are trusted not to flood (and benchmarks run as oper).
@@ -99,15 +116,39 @@ export class IrcMachine {
         this.counters.floodDisconnects++;
         this.quit(c, 'Excess Flood');
       } else {
-        if (c.backlog.length === 0) this.out.push({ kind: 'pauseInput', client: c.id });
+        if (c.backlog.length === 0 && c.remote === null) this.out.push({ kind: 'pauseInput', client: c.id });
         c.backlog.push(raw);
         this.schedule(c, c.flood.readyAt(now));
       }
-      return this.flush();
+      return;
     }
     this.process(c, raw, now);
+  }
+
+  /** A federation event (fed-home.ts for our users' visits, fed-host.ts for visitors here). */
+  federation(ev: IrcFedInput, now: number): IrcAction[] {
+    this.advance(now);
+    const t = this.visitors;
+    if (t === null) return this.flush();
+    switch (ev.kind) {
+      case 'deliver': homeDeliver(this, ev.server, ev.to, ev.line); break;
+      case 'failed': if (ev.line !== null) homeFailed(this, ev.server, ev.vid, ev.line, ev.fail, ev.text); break;
+      case 'ended': homeEnded(this, ev.server, ev.vid, ev.reason); break;
+      case 'open': visitorOpen(this, t, ev.origin, ev.vid, ev.info, now); break;
+      case 'line': visitorLine(this, t, ev.origin.peerId, ev.vid, ev.line, now); break;
+      case 'nick': visitorNick(this, t, ev.origin.peerId, ev.vid, ev.nick); break;
+      case 'close': visitorClose(this, t, ev.origin.peerId, ev.vid, ev.reason); break;
+      case 'gone': originGone(this, t, ev.origin.peerId, ev.reason); break;
+      case 'notice': {
+        const c = this.clients.get(ev.client);
+        if (c !== undefined && c.remote === null) this.sendServer(c, 'NOTICE', [c.nick, ev.text]);
+        break;
+      }
+    }
     return this.flush();
   }
+
+  pushFederate(op: IrcFedOp): void { this.out.push({ kind: 'federate', op }); }
 
   /** The driver dropped an over-long line from this client. */
   inputTooLong(id: ClientId, now: number): IrcAction[] {
@@ -165,7 +206,9 @@ export class IrcMachine {
 
   sendTo(id: ClientId, line: string): void {
     this.counters.messagesOut++;
-    this.out.push({ kind: 'send', to: [id], line });
+    const r = id < -1 ? this.clients.get(id)?.remote : undefined;
+    if (r != null) this.pushFederate({ t: 'deliver', peerId: r.peerId, to: [r.vid], line });
+    else this.out.push({ kind: 'send', to: [id], line });
   }
 
   /**
@@ -177,9 +220,20 @@ export class IrcMachine {
     opts: { exclude?: Client | null; trailing?: boolean; clientTags?: string | null } = {}): void {
     const groups: (ClientId[] | undefined)[] = new Array<ClientId[] | undefined>(VARIANT_COUNT);
     const exclude = opts.exclude ?? null;
+    let remote: Map<string, number[]> | null = null;
     for (const r of recipients) {
       if (r === exclude || r.isService) continue;
+      if (r.remote !== null) {
+        // LagoonBot never crosses federation: its lines stay on this server.
+        if (source !== this.bot.prefix) ((remote ??= new Map()).get(r.remote.peerId) ?? remote.set(r.remote.peerId, []).get(r.remote.peerId)!).push(r.remote.vid);
+        continue;
+      }
       (groups[r.variant] ??= []).push(r.id);
+    }
+    if (remote !== null) {
+      // One line per home server listing its visitors; the home adds its own tags.
+      const line = formatLine(source, command, params, opts.trailing ?? false);
+      for (const [peerId, to] of remote) { this.counters.messagesOut += to.length; this.pushFederate({ t: 'deliver', peerId, to, line }); }
     }
     let bare: string | null = null;
     for (let v = 0; v < VARIANT_COUNT; v++) {
@@ -237,6 +291,8 @@ export class IrcMachine {
   quit(c: Client, reason: string, sendError = true): void {
     if (c.closing) return;
     c.closing = true;
+    if (c.remote !== null) { removeVisitor(this, this.visitors!, c, reason, sendError); return; }
+    homeQuit(this, c, reason);
     if (c.registered) {
       this.relay(this.peersOf(c, false), c.prefix, 'QUIT', [reason], { trailing: true });
       this.whowas.add(c, this.opts.wallClock());
@@ -316,6 +372,7 @@ export class IrcMachine {
 
   private deadlineOf(c: Client, now: number): number {
     if (c.backlog.length > 0) return c.flood.readyAt(now);
+    if (c.remote !== null) return Infinity; // a visitor's liveness is its home's link, not PING
     if (!c.registered) return c.connectedAt + this.limits.registrationTimeoutMs;
     if (c.pingSentAt !== null) return c.pingSentAt + this.limits.pingTimeoutMs;
     return c.lastActivity + this.limits.pingIntervalMs;
@@ -325,7 +382,8 @@ export class IrcMachine {
     const throttled = c.backlog.length > 0;
     while (c.backlog.length > 0 && !c.closing && c.flood.tryTake(now)) this.process(c, c.backlog.shift()!, now);
     if (c.closing) return;
-    if (throttled && c.backlog.length === 0) this.out.push({ kind: 'resumeInput', client: c.id });
+    if (throttled && c.backlog.length === 0 && c.remote === null) this.out.push({ kind: 'resumeInput', client: c.id });
+    if (c.remote !== null) return;
     const l = this.limits;
     if (!c.registered) {
       if (now >= c.connectedAt + l.registrationTimeoutMs) {

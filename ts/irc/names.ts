@@ -2,8 +2,8 @@ import type { IrcLimits } from './limits.js';
 
 /**
  * Name syntax. Channel names reserve ':' for federation: `#room:server` names
- * another server's room. Federation is a later layer; the parser recognises it
- * now so that JOIN can answer it instead of creating a local `#room:server`.
+ * another server's room (fed-home.ts), so JOIN never creates a local
+ * `#room:server`.
  */
 export type ChannelRef =
   | { kind: 'local'; name: string }
@@ -18,7 +18,8 @@ export function parseChannelName(raw: string, limits: IrcLimits): ChannelRef {
   if (colon >= 0) {
     const room = raw.slice(0, colon);
     const server = raw.slice(colon + 1);
-    if (room.length < 2 || server === '' || server.includes(':')) return { kind: 'invalid' };
+    // The server may itself be `host:port` (federation/server-name.ts validates it).
+    if (room.length < 2 || server === '') return { kind: 'invalid' };
     return { kind: 'remote', room, server };
   }
   if (Buffer.byteLength(raw) > limits.channelLength) return { kind: 'invalid' };

@@ -6,12 +6,35 @@ import { PROTOCOL_LIMITS } from '../limits.js';
 import type { IrcMachine } from '../machine.js';
 import { parseChannelName } from '../names.js';
 import { ERR, RPL } from '../numerics.js';
+import type { IrcMessage } from '../parser.js';
+import { onRemoteRoom, resolveRemote, visitJoin, forward } from '../fed-home.js';
 import { commaList, type CommandSpec } from './types.js';
 
-/** Resolve a channel parameter to an existing local channel, or reply with the right error. */
-export function existingChannel(m: IrcMachine, c: Client, name: string): Channel | undefined {
+/**
+ * A channel param that may name another server's room. Returns the local
+ * name to act on, or null when it was handled here: forwarded to the room's
+ * server (`fwd`, for our users visiting it) or refused with a numeric.
+ */
+export function routeChannel(m: IrcMachine, c: Client, name: string, fwd: IrcMessage | null, quiet = false): string | null {
   const ref = parseChannelName(name, m.limits);
-  if (ref.kind === 'remote') { m.reply(c, ERR.NOSUCHCHANNEL, name, 'Federation is not available yet'); return undefined; }
+  if (ref.kind !== 'remote') return name;
+  const r = m.visitors === null ? null : resolveRemote(m, ref.room, ref.server);
+  if (r?.kind === 'local') return r.name;
+  if (r?.kind === 'remote' && c.remote === null && fwd !== null) { onRemoteRoom(m, c, r.room, r.server, fwd); return null; }
+  // Visitors act in this server's rooms only: no visit on another server through us.
+  if (!quiet) m.reply(c, ERR.NOSUCHCHANNEL, name, m.visitors === null ? 'Federation is not available yet' : 'No such channel');
+  return null;
+}
+
+export function msgOf(command: string, params: (string | undefined)[]): IrcMessage {
+  return { tags: null, source: null, command, params: params.filter((p): p is string => p !== undefined) };
+}
+
+/** Resolve a channel parameter to an existing local channel, or reply with the right error. */
+export function existingChannel(m: IrcMachine, c: Client, raw: string, fwd: IrcMessage | null = null): Channel | undefined {
+  const name = routeChannel(m, c, raw, fwd);
+  if (name === null) return undefined;
+  const ref = parseChannelName(name, m.limits);
   const ch = ref.kind === 'local' ? m.channels.get(fold(name)) : undefined;
   if (ch === undefined) m.reply(c, ERR.NOSUCHCHANNEL, name, 'No such channel');
   return ch;
@@ -26,24 +49,33 @@ function joinRefusal(ch: Channel, c: Client, key: string | undefined): [string, 
   return null;
 }
 
-function joinOne(m: IrcMachine, c: Client, name: string, key: string | undefined): void {
-  const ref = parseChannelName(name, m.limits);
-  if (ref.kind === 'remote') { m.reply(c, ERR.NOSUCHCHANNEL, name, 'Federation is not available yet'); return; }
-  if (ref.kind === 'invalid') { m.reply(c, ERR.NOSUCHCHANNEL, name, 'No such channel'); return; }
+function joinOne(m: IrcMachine, c: Client, raw: string, key: string | undefined): void {
+  const ref = parseChannelName(raw, m.limits);
+  if (ref.kind === 'remote' && m.visitors !== null && c.remote === null) {
+    const r = resolveRemote(m, ref.room, ref.server);
+    if (r.kind === 'remote') { visitJoin(m, c, r.room, r.server, key); return; }
+  }
+  const name = routeChannel(m, c, raw, null);
+  if (name === null) return;
+  if (parseChannelName(name, m.limits).kind === 'invalid') { m.reply(c, ERR.NOSUCHCHANNEL, name, 'No such channel'); return; }
   const folded = fold(name);
   let ch = m.channels.get(folded);
   if (ch?.members.has(c)) return;
-  if (c.channels.size >= m.limits.maxChannelsPerClient) { m.reply(c, ERR.TOOMANYCHANNELS, name, 'You have joined too many channels'); return; }
+  if (c.channels.size + c.visits.size >= m.limits.maxChannelsPerClient) { m.reply(c, ERR.TOOMANYCHANNELS, name, 'You have joined too many channels'); return; }
   if (ch !== undefined) {
     const refusal = joinRefusal(ch, c, key);
     if (refusal !== null) { m.reply(c, refusal[0], ch.name, refusal[1]); return; }
+  } else if (c.remote !== null) {
+    // A visitor visits rooms that exist; it never creates one on this server.
+    m.reply(c, ERR.NOSUCHCHANNEL, name, 'No such channel');
+    return;
   } else {
     ch = new Channel(name, folded, m.wallNow());
     m.channels.set(folded, ch);
   }
-  // Ops: the recorded owner, or whoever opens an empty ordinary channel.
-  const owner = claimOwnership(m, ch, c);
-  const op = owner || (ch.humanCount === 0 && ch.folded !== LAGOON_CHANNEL);
+  // Ops: the recorded owner, or whoever opens an empty ordinary channel. Never a visitor.
+  const owner = c.remote === null && claimOwnership(m, ch, c);
+  const op = owner || (c.remote === null && ch.humanCount === 0 && ch.folded !== LAGOON_CHANNEL);
   ch.members.set(c, { op, voice: false });
   c.channels.add(ch);
   c.invites.delete(folded);
@@ -70,6 +102,7 @@ export function sendNames(m: IrcMachine, c: Client, ch: Channel): void {
   let size = 0;
   for (const [x, mem] of ch.members) {
     if (x.invisible && !showInvisible) continue;
+    if (x.isService && c.remote !== null) continue; // LagoonBot stays on its own server
     const entry = prefixOf(mem, multi) + x.nick;
     if (size + entry.length + 1 > 400) { m.reply(c, RPL.NAMREPLY, '=', ch.name, batch.join(' ')); batch = []; size = 0; }
     batch.push(entry);
@@ -80,7 +113,7 @@ export function sendNames(m: IrcMachine, c: Client, ch: Channel): void {
 }
 
 export function partOne(m: IrcMachine, c: Client, name: string, reason: string | undefined): void {
-  const ch = existingChannel(m, c, name);
+  const ch = existingChannel(m, c, name, msgOf('PART', [name, reason]));
   if (ch === undefined) return;
   if (!ch.members.has(c)) { m.reply(c, ERR.NOTONCHANNEL, ch.name, "You're not on that channel"); return; }
   m.relay(ch.members.keys(), c.prefix, 'PART', reason === undefined ? [ch.name] : [ch.name, reason], { trailing: reason !== undefined });
@@ -88,7 +121,7 @@ export function partOne(m: IrcMachine, c: Client, name: string, reason: string |
 }
 
 function topic(m: IrcMachine, c: Client, name: string, text: string | undefined): void {
-  const ch = existingChannel(m, c, name);
+  const ch = existingChannel(m, c, name, msgOf('TOPIC', [name, text]));
   if (ch === undefined) return;
   if (text === undefined) { sendTopic(m, c, ch); return; }
   const mem = ch.members.get(c);
@@ -101,7 +134,7 @@ function topic(m: IrcMachine, c: Client, name: string, text: string | undefined)
 }
 
 function kick(m: IrcMachine, c: Client, name: string, targets: string, reason: string | undefined): void {
-  const ch = existingChannel(m, c, name);
+  const ch = existingChannel(m, c, name, msgOf('KICK', [name, targets, reason]));
   if (ch === undefined) return;
   const mem = ch.members.get(c);
   if (mem === undefined) { m.reply(c, ERR.NOTONCHANNEL, ch.name, "You're not on that channel"); return; }
@@ -153,6 +186,7 @@ export const CHANNEL_COMMANDS: Record<string, CommandSpec> = {
     run: (m, c, msg) => {
       if (msg.params[0] === '0') {
         for (const ch of [...c.channels]) partOne(m, c, ch.name, 'Left all channels');
+        for (const v of [...c.visits.values()]) forward(m, c, v.server, msgOf('PART', [v.name, 'Left all channels']));
         return;
       }
       const keys = (msg.params[1] ?? '').split(',');
@@ -170,7 +204,9 @@ export const CHANNEL_COMMANDS: Record<string, CommandSpec> = {
     minParams: 0,
     run: (m, c, msg) => {
       if (msg.params[0] === undefined) { m.reply(c, RPL.ENDOFNAMES, '*', 'End of /NAMES list'); return; }
-      for (const n of commaList(msg.params[0], PROTOCOL_LIMITS.maxTargets)) {
+      for (const raw of commaList(msg.params[0], PROTOCOL_LIMITS.maxTargets)) {
+        const n = routeChannel(m, c, raw, msgOf('NAMES', [raw]), true);
+        if (n === null) { if (m.visitors === null || c.remote !== null) m.reply(c, RPL.ENDOFNAMES, raw, 'End of /NAMES list'); continue; }
         const ch = m.findChannel(n);
         if (ch === undefined) m.reply(c, RPL.ENDOFNAMES, n, 'End of /NAMES list');
         else sendNames(m, c, ch);

@@ -7,6 +7,8 @@ import { parseChannelName } from '../names.js';
 import { ERR, RPL } from '../numerics.js';
 import { formatTags, type IrcMessage } from '../parser.js';
 import type { CommandSpec } from './types.js';
+import { forward, resolveRemoteNick } from '../fed-home.js';
+import { msgOf, routeChannel } from './channel.js';
 
 type MessageCommand = 'PRIVMSG' | 'NOTICE' | 'TAGMSG';
 
@@ -31,9 +33,11 @@ function toChannel(m: IrcMachine, c: Client, cmd: MessageCommand, target: string
   const quiet = cmd === 'NOTICE';
   // STATUSMSG: `@#chan` reaches ops only, `+#chan` voiced and ops.
   const status = target[0] === '@' || target[0] === '+' ? target[0] : null;
-  const name = status === null ? target : target.slice(1);
-  const ref = parseChannelName(name, m.limits);
-  if (ref.kind === 'remote') { if (!quiet) m.reply(c, ERR.NOSUCHCHANNEL, name, 'Federation is not available yet'); return; }
+  const raw = status === null ? target : target.slice(1);
+  // Tags do not cross federation; TAGMSG stays local.
+  const fwd = cmd === 'TAGMSG' ? null : msgOf(cmd, [target, text]);
+  const name = parseChannelName(raw, m.limits).kind === 'remote' ? routeChannel(m, c, raw, fwd, quiet) : raw;
+  if (name === null) return;
   const ch = m.findChannel(name);
   if (ch === undefined) { if (!quiet) m.reply(c, ERR.NOSUCHNICK, target, 'No such nick/channel'); return; }
   if (!canSend(ch, c)) { if (!quiet) m.reply(c, ERR.CANNOTSENDTOCHAN, ch.name, 'Cannot send to channel'); return; }
@@ -56,7 +60,13 @@ function withSelf(recipients: Iterable<Client>, c: Client): Iterable<Client> {
 }
 
 function toUser(m: IrcMachine, c: Client, cmd: MessageCommand, target: string, text: string, tags: string | null): void {
-  const t = m.findNick(target);
+  let t = m.findNick(target);
+  if (t === undefined && m.visitors !== null) {
+    // `nick@server`: our own name means a local nick; another server's is a DM over federation.
+    const r = resolveRemoteNick(m, target);
+    if (r?.kind === 'local') t = m.findNick(r.name);
+    else if (r?.kind === 'remote' && c.remote === null && cmd !== 'TAGMSG') { forward(m, c, r.server, msgOf(cmd, [target, text])); return; }
+  }
   if (t === undefined) { if (cmd !== 'NOTICE') m.reply(c, ERR.NOSUCHNICK, target, 'No such nick/channel'); return; }
   const to: Client[] = [];
   if (cmd !== 'TAGMSG' || t.caps.has('message-tags')) to.push(t);

@@ -4,7 +4,7 @@ import { PROTOCOL_LIMITS } from '../limits.js';
 import type { IrcMachine } from '../machine.js';
 import { normalizeBanMask } from '../mask.js';
 import { ERR, RPL } from '../numerics.js';
-import { existingChannel } from './channel.js';
+import { existingChannel, msgOf } from './channel.js';
 import type { CommandSpec } from './types.js';
 
 /** Applied changes, collected so the channel sees one MODE line per command. */
@@ -105,7 +105,7 @@ function applyChannelModes(m: IrcMachine, c: Client, ch: Channel, modestr: strin
 }
 
 function channelMode(m: IrcMachine, c: Client, name: string, modestr: string | undefined, args: string[]): void {
-  const ch = existingChannel(m, c, name);
+  const ch = existingChannel(m, c, name, msgOf('MODE', [name, modestr, ...args]));
   if (ch === undefined) return;
   if (modestr === undefined) {
     m.sendServer(c, RPL.CHANNELMODEIS, [c.nick, ch.name, ...ch.modeString(ch.members.has(c))], false);

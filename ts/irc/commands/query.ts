@@ -6,6 +6,7 @@ import type { IrcMachine } from '../machine.js';
 import { globMatch } from '../mask.js';
 import { ERR, RPL } from '../numerics.js';
 import { commaList, type CommandSpec } from './types.js';
+import { msgOf, routeChannel } from './channel.js';
 
 /** Bound on WHO/WHOIS output so one query can't queue megabytes. */
 const MAX_WHO_REPLIES = 500;
@@ -24,11 +25,14 @@ function sharesChannel(a: Client, b: Client): boolean {
 function who(m: IrcMachine, c: Client, mask: string): void {
   let n = 0;
   if (mask.startsWith('#')) {
-    const ch = m.findChannel(mask);
+    const name = routeChannel(m, c, mask, msgOf('WHO', [mask]), true);
+    if (name === null) return;
+    const ch = m.findChannel(name);
     if (ch !== undefined) {
       const member = ch.members.has(c);
       for (const x of ch.members.keys()) {
         if (n++ >= MAX_WHO_REPLIES) break;
+        if (x.isService && c.remote !== null) continue; // LagoonBot stays on its own server
         if (member || !x.invisible) whoReply(m, c, x, ch);
       }
     }

@@ -6,6 +6,7 @@ import type { IrcMachine } from '../machine.js';
 import { isValidNick, sanitizeUser } from '../names.js';
 import { ERR } from '../numerics.js';
 import { sendWelcome } from './info.js';
+import { homeNick } from '../fed-home.js';
 import type { CommandSpec } from './types.js';
 
 /** Complete registration once NICK, USER (and CAP END if negotiating) are in. */
@@ -34,6 +35,7 @@ function nick(m: IrcMachine, c: Client, wanted: string): void {
   m.nicks.set(folded, c);
   if (c.registered) {
     m.relay(m.peersOf(c, true), oldPrefix, 'NICK', [wanted], { trailing: true });
+    homeNick(m, c);
   } else {
     tryRegister(m, c);
   }
