@@ -10,8 +10,10 @@
  *   entries, so an answer never grows with the registry and load spreads
  *   across the listed peers.
  * - at most `maxPeers` entries (the one expiring soonest gives way) and at
- *   most `maxNonces` remembered nonces (oldest forgotten; the per-peer ts
- *   rule still stops replays of forgotten ones).
+ *   most `maxNonces` remembered nonces. A nonce is forgotten only once its
+ *   request could no longer pass the ts check; when the cache is full of
+ *   live nonces, new requests get 503 instead (fail closed: forgetting one
+ *   early would let its request be replayed).
  */
 import type { RegistryRequest } from './messages.js';
 import { verifyRequest } from './messages.js';
@@ -32,12 +34,13 @@ export interface RegistryEntry {
   readonly expiresAt: number;
 }
 
-export type Admission = { ok: true } | { ok: false; status: 401 | 409; reason: string };
+export type Admission = { ok: true } | { ok: false; status: 401 | 409 | 503; reason: string };
 
 export interface RegistryCounters {
   forged: number;
   stale: number;
   replayed: number;
+  busy: number;
   listed: number;
   unregistered: number;
   expired: number;
@@ -45,11 +48,11 @@ export interface RegistryCounters {
 }
 
 export class BootstrapRegistry {
-  readonly counters: RegistryCounters = { forged: 0, stale: 0, replayed: 0, listed: 0, unregistered: 0, expired: 0, evicted: 0 };
+  readonly counters: RegistryCounters = { forged: 0, stale: 0, replayed: 0, busy: 0, listed: 0, unregistered: 0, expired: 0, evicted: 0 };
   private readonly entries = new Map<string, RegistryEntry>();
   /** Last accepted ts per peer (bounded with the nonces). */
   private readonly lastTs = new Map<string, number>();
-  /** nonce → ts; insertion order ≈ arrival order. */
+  /** nonce → the time after which its request fails the ts check anyway. */
   private readonly nonces = new Map<string, number>();
   private readonly maxNonces: number;
 
@@ -67,20 +70,18 @@ export class BootstrapRegistry {
       this.counters.replayed++;
       return { ok: false, status: 409, reason: 'replayed request (nonce seen or ts not newer)' };
     }
-    this.remember(req, now);
-    return { ok: true };
-  }
-
-  private remember(req: RegistryRequest, now: number): void {
-    this.nonces.set(req.nonce, req.ts);
+    if (this.nonces.size >= this.maxNonces) {
+      for (const [n, until] of this.nonces) if (until < now) this.nonces.delete(n);
+      if (this.nonces.size >= this.maxNonces) {
+        this.counters.busy++;
+        return { ok: false, status: 503, reason: 'replay cache full; retry later' };
+      }
+    }
+    this.nonces.set(req.nonce, req.ts + this.limits.maxSkewMs);
     this.lastTs.delete(req.peerId);
     this.lastTs.set(req.peerId, req.ts);
-    // Nonces older than the skew window can never be admitted again anyway.
-    for (const [n, ts] of this.nonces) {
-      if (this.nonces.size <= this.maxNonces && ts >= now - 2 * this.limits.maxSkewMs) break;
-      this.nonces.delete(n);
-    }
     while (this.lastTs.size > this.maxNonces) this.lastTs.delete(this.lastTs.keys().next().value as string);
+    return { ok: true };
   }
 
   list(peerId: string, addrs: readonly string[], now: number): RegistryEntry {
