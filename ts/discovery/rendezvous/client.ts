@@ -81,6 +81,10 @@ export class RendezvousClient extends EventEmitter<RendezvousClientEvents> {
     this.maxPeers = opts.maxPeers ?? 10_000;
   }
 
+  get peerId(): string {
+    return this.opts.identity.peerId;
+  }
+
   start(): void {
     if (this.started) return;
     this.started = true;
