@@ -9,6 +9,7 @@
  *   run cache gossip over the mesh's frames.
  * - saves on significant change, at most once per saveIntervalMs, and at close.
  */
+import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { Identity } from '../../core/identity.js';
 import type { MeshService } from '../../mesh/service.js';
@@ -65,7 +66,10 @@ export interface PeerCacheStatus {
   readonly counters: PeerCacheServiceCounters & { readonly gossip: CacheGossipCounters; readonly cache: PeerCache['counters'] };
 }
 
-export class PeerCacheService {
+/** 'saved' after each successful write (tests and tools wait on it instead of sleeping). */
+export interface PeerCacheServiceEvents { saved: [entries: number] }
+
+export class PeerCacheService extends EventEmitter<PeerCacheServiceEvents> {
   readonly cache: PeerCache;
   readonly machine: CacheGossipMachine;
   readonly counters: PeerCacheServiceCounters = { corruptFiles: 0, invalidEntries: 0, saves: 0, saveErrors: 0, cachedDials: 0, sendFailures: 0 };
@@ -84,6 +88,7 @@ export class PeerCacheService {
   private bootstrapTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: PeerCacheServiceOptions) {
+    super();
     this.log = (opts.logger ?? silentLogger()).child({ name: 'lagoon:peer-cache' });
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
@@ -225,7 +230,6 @@ export class PeerCacheService {
     const at = this.machine.nextTimeout();
     if (at !== undefined) {
       this.timer = setTimeout(() => { this.timer = undefined; this.apply(this.machine.handleTimeout(this.now())); }, Math.max(0, at - this.now()));
-      this.timer.unref();
     }
     this.changed();
   }
@@ -235,7 +239,6 @@ export class PeerCacheService {
     if (this.closed || this.cache.changes === this.savedChanges || this.saveTimer !== undefined || this.saving !== undefined) return;
     const delay = Math.max(0, this.lastSaveMs + this.opts.saveIntervalMs - this.now());
     this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.save().then(() => this.changed()); }, delay);
-    this.saveTimer.unref();
   }
 
   private async save(): Promise<void> {
@@ -243,7 +246,7 @@ export class PeerCacheService {
     const touches = this.cache.touches;
     this.lastSaveMs = this.now();
     this.saving = saveCacheFile(this.opts.file, this.cache.values(), this.lastSaveMs).then(
-      () => { this.counters.saves++; this.savedChanges = changes; this.savedTouches = touches; },
+      () => { this.counters.saves++; this.savedChanges = changes; this.savedTouches = touches; this.emit('saved', this.cache.size); },
       (err: unknown) => { this.counters.saveErrors++; this.log.error({ file: this.opts.file, err: (err as Error).message }, 'peer cache save failed'); },
     ).finally(() => { this.saving = undefined; });
     await this.saving;
