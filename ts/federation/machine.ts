@@ -77,7 +77,7 @@ interface Remote {
   queued: number;
 }
 
-interface Peer { proven: string | null; sentSite: boolean }
+interface Peer { proven: string | null }
 
 export interface FederationCounters {
   messagesIn: number;
@@ -190,7 +190,7 @@ export class FederationMachine {
     r.peerId = peerId;
     const p = this.peer(peerId);
     if (p.proven !== null) this.settle(r, p.proven);
-    else this.sendSite(peerId, p);
+    else this.sendSite(peerId, true);
     return this.flush();
   }
 
@@ -212,7 +212,7 @@ export class FederationMachine {
     for (const m of msgs) {
       this.counters.messagesIn++;
       const p = this.peer(peerId);
-      if (m.t === 'site') { this.onSite(peerId, p, m.record); continue; }
+      if (m.t === 'site') { this.onSite(peerId, p, m.record, m.ask); continue; }
       if (p.proven === null) { this.counters.dropped++; continue; }
       this.onProven(peerId, p.proven, m);
     }
@@ -259,7 +259,7 @@ export class FederationMachine {
 
   // ---- internals --------------------------------------------------------------
 
-  private onSite(peerId: string, p: Peer, rec: SiteRecordWire): void {
+  private onSite(peerId: string, p: Peer, rec: SiteRecordWire, ask: boolean): void {
     const why = this.judge(peerId, p, rec);
     if (why !== null) {
       this.counters.siteRecordsRejected++;
@@ -268,7 +268,7 @@ export class FederationMachine {
     }
     const site = canonicalServerName(rec.site)!;
     p.proven = site;
-    if (!p.sentSite) this.sendSite(peerId, p);
+    if (ask) this.sendSite(peerId, false);
     if (this.isDenied(site)) { this.send(peerId, { t: 'bye', reason: 'defederated' }); }
     for (const r of [...this.remotes.values()]) if (r.peerId === peerId && r.state === 'proving') this.settle(r, site);
   }
@@ -382,9 +382,8 @@ export class FederationMachine {
     }
   }
 
-  private sendSite(peerId: string, p: Peer): void {
-    p.sentSite = true;
-    this.send(peerId, { t: 'site', record: this.opts.ownRecord });
+  private sendSite(peerId: string, ask: boolean): void {
+    this.send(peerId, { t: 'site', record: this.opts.ownRecord, ask });
   }
 
   private fail1(server: string, vid: VisitorId, item: Outgoing, fail: FailKind, text: string): FedAction[] {
@@ -396,7 +395,7 @@ export class FederationMachine {
   private peer(peerId: string): Peer {
     let p = this.peers.get(peerId);
     if (p === undefined) {
-      p = { proven: null, sentSite: false };
+      p = { proven: null };
       this.peers.set(peerId, p);
     }
     return p;

@@ -19,8 +19,8 @@ import { parseSiteRecordWire, type SiteRecordWire } from './site-record.js';
 export type VisitorId = number;
 
 export type FedMessage =
-  /** "This is who I am": the sender's site record. Sent first on a link, answered once. */
-  | { t: 'site'; record: SiteRecordWire }
+  /** "This is who I am": the sender's site record; `ask` asks for ours back (an answer never asks, so no ping-pong). */
+  | { t: 'site'; record: SiteRecordWire; ask: boolean }
   /** home → host: a user starts visiting (before its first command). */
   | { t: 'open'; vid: VisitorId; nick: string; user: string; realname: string; caps: string[] }
   /** host → home: the visitor exists on the host. */
@@ -113,7 +113,10 @@ function parseOne(raw: unknown): FedMessage {
   const line = (): string => str(m.line, FEDERATION_LIMITS.maxLineBytes, 'line');
   const reason = (): string => str(m.reason, MAX_REASON, 'reason', true);
   switch (m.t) {
-    case 'site': return { t: 'site', record: parseSiteRecordWire(m.record) };
+    case 'site': {
+      if (typeof m.ask !== 'boolean') throw bad('ask flag');
+      return { t: 'site', record: parseSiteRecordWire(m.record), ask: m.ask };
+    }
     case 'open': {
       if (!Array.isArray(m.caps) || m.caps.length > 8) throw bad('caps');
       const caps = m.caps.map((c) => str(c, 32, 'cap'));
