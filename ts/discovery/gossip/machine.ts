@@ -1,0 +1,421 @@
+/**
+ * The gossip machine: sans-IO epidemic dissemination of signed peer records
+ * (seed 004). `handle(input, now)` returns actions; `nextTimeout()` says when
+ * to call `handle({ type: 'timeout' }, now)` next. No sockets, timers or
+ * clocks inside; randomness comes from the injected `rng`.
+ *
+ * `now` is the node's clock in Unix ms (it also checks message timestamps),
+ * and must never go back: the driver passes a monotonic wall clock
+ * (`performance.timeOrigin + performance.now()`), the simulator its virtual
+ * time.
+ *
+ * Inputs: link-up / link-down (a direct link, named by an opaque id),
+ * frame (bytes from a link), timeout, and the commands announce / update /
+ * request. Outputs: `send` (a frame to a link) and `event` (something to
+ * tell the application). Polling order: call `handle`, perform every action
+ * in order, then re-read `nextTimeout()`.
+ *
+ * Dissemination: PEER_ANNOUNCEMENT and PEER_UPDATE travel the push-lazy-push
+ * tree (tree.ts); HEARTBEAT and PEER_REQUEST go to `fanout` random links
+ * until their TTL runs out; PEER_LIST_RESPONSE retraces its request's path;
+ * HELLO is one hop. Every signed message is checked (signature, ±skew
+ * timestamp, Bloom-filter replay) before anything is stored or forwarded.
+ */
+import { LagoonError } from '../../core/errors.js';
+import { RotatingBloom } from './bloom.js';
+import { CONTROL, DROP_REASONS, GOSSIP_LIMITS, ID_BYTES, KIND, gossipConfig, type DropReason, type GossipConfig, type KindName, type SignedKind } from './constants.js';
+import { decodeFrame, encodeControl, midOf, signMessage, signRecord, withHop, type Body, type ControlEntry, type PeerRecord, type SignedMessage, type Signer, type Verify } from './messages.js';
+import type { ObservedAddress } from './observed.js';
+import { GossipPeerTable } from './peer-table.js';
+import { AgedMap, type RecentMessage, type Route } from './recent.js';
+import { Tree } from './tree.js';
+
+/** What a broadcasting node publishes about itself. A node without it is silent: it never announces and never has a record. */
+export interface BroadcastInfo {
+  readonly addrs: readonly string[];
+  readonly topics: readonly string[];
+  readonly capabilities: number;
+}
+
+export interface GossipMachineOptions {
+  readonly signer: Signer;
+  readonly verify: Verify;
+  /** 32-bit unsigned integers (ts/sim/rng.ts `Rng`, or a crypto-backed one in the driver). */
+  readonly rng: { next(): number };
+  /** null = silent peer. */
+  readonly broadcast: BroadcastInfo | null;
+  readonly config?: Parameters<typeof gossipConfig>[0];
+  /** Start time (Unix ms). */
+  readonly now: number;
+}
+
+export type GossipInput =
+  | { readonly type: 'link-up'; readonly link: string; readonly peerKey?: Uint8Array; readonly observed?: ObservedAddress }
+  | { readonly type: 'link-down'; readonly link: string }
+  | { readonly type: 'frame'; readonly link: string; readonly frame: Uint8Array }
+  | { readonly type: 'timeout' }
+  | { readonly type: 'announce' }
+  | { readonly type: 'update'; readonly info: BroadcastInfo }
+  | { readonly type: 'request'; readonly topic: string; readonly maxResults?: number };
+
+export type GossipEvent =
+  | { readonly type: 'originated'; readonly kind: KindName; readonly mid: string }
+  | { readonly type: 'delivered'; readonly kind: KindName; readonly originHex: string; readonly mid: string; readonly hops: number }
+  | { readonly type: 'peer'; readonly change: 'new' | 'updated'; readonly record: PeerRecord }
+  | { readonly type: 'response'; readonly requestIdHex: string; readonly records: readonly PeerRecord[] }
+  | { readonly type: 'dropped'; readonly reason: DropReason; readonly link: string; readonly detail: string };
+
+export type GossipAction =
+  | { readonly type: 'send'; readonly link: string; readonly frame: Uint8Array }
+  | { readonly type: 'event'; readonly event: GossipEvent };
+
+export interface GossipCounters {
+  framesIn: number;
+  accepted: number;
+  /** Copies of a message already accepted, from another link: normal in gossip. */
+  duplicates: number;
+  dropped: Record<DropReason, number>;
+  framesOut: number;
+  /** Full announce/update frames sent (the dissemination cost). */
+  payloadsOut: number;
+  ihavesOut: number;
+  graftsOut: number;
+  prunesOut: number;
+  /** Responses whose request route was unknown or expired. */
+  unroutable: number;
+  /** Frames from links that were never brought up (or are down). */
+  unknownLink: number;
+  linksRefused: number;
+  /** Tree re-shapes by the hop-count optimisation. */
+  swaps: number;
+  /** Re-attachments to the tree (lost our upstream link, or joined a running mesh). */
+  attaches: number;
+}
+
+interface LinkState {
+  readonly peerKey: Uint8Array | undefined;
+  readonly observed: ObservedAddress | undefined;
+  /** The neighbour's key hex once its HELLO arrived. */
+  neighbourHex: string | undefined;
+  broadcast: boolean;
+}
+
+const TREE_KINDS = new Set<number>([KIND.announce, KIND.update]);
+const KIND_NAMES = Object.fromEntries(Object.entries(KIND).map(([k, v]) => [v, k])) as Record<SignedKind, KindName>;
+
+export class GossipMachine {
+  readonly config: GossipConfig;
+  readonly table: GossipPeerTable;
+  readonly counters: GossipCounters;
+  readonly keyHex: string;
+  readonly #o: GossipMachineOptions;
+  readonly #bloom: RotatingBloom;
+  readonly #tree: Tree;
+  readonly #links = new Map<string, LinkState>();
+  readonly #recent: AgedMap<RecentMessage>;
+  readonly #routes: AgedMap<Route>;
+  #info: BroadcastInfo | null;
+  #record: PeerRecord | null = null;
+  #seq = 0;
+  #now: number;
+  #nextHeartbeatAt: number;
+
+  constructor(opts: GossipMachineOptions) {
+    this.#o = opts;
+    this.config = gossipConfig(opts.config);
+    const c = this.config;
+    this.#now = opts.now;
+    this.keyHex = Buffer.from(opts.signer.publicKey).toString('hex');
+    this.table = new GossipPeerTable(c.maxPeers, c.peerExpiryMs);
+    this.#bloom = new RotatingBloom({ capacity: c.bloomCapacity, falsePositiveRate: c.bloomFalsePositiveRate, rotateMs: c.bloomRotateMs, secret: [opts.rng.next(), opts.rng.next()] }, opts.now);
+    this.#tree = new Tree({ graftTimeoutMs: c.graftTimeoutMs, graftRetryMs: c.graftRetryMs, maxPending: c.maxPendingGrafts });
+    this.#recent = new AgedMap(c.messageCacheMax, c.messageCacheMs);
+    this.#routes = new AgedMap(c.maxRequestRoutes, 2 * c.maxClockSkewMs);
+    this.counters = {
+      framesIn: 0, accepted: 0, duplicates: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
+      framesOut: 0, payloadsOut: 0, ihavesOut: 0, graftsOut: 0, prunesOut: 0, unroutable: 0, unknownLink: 0, linksRefused: 0, swaps: 0, attaches: 0,
+    };
+    this.#info = opts.broadcast;
+    if (this.#info !== null) this.#record = this.#sign(this.#info);
+    this.#nextHeartbeatAt = opts.now + c.heartbeatIntervalMs;
+  }
+
+  /** Our own signed record, or null for a silent node. */
+  get record(): PeerRecord | null { return this.#record; }
+  get eagerLinks(): ReadonlySet<string> { return this.#tree.eager; }
+  get lazyLinks(): ReadonlySet<string> { return this.#tree.lazy; }
+  get bloomStats(): RotatingBloom['stats'] { return this.#bloom.stats; }
+  get pendingGrafts(): number { return this.#tree.pending; }
+
+  /** Direct neighbours with what we observed of them; for local use (dial-back, local cache), never for sending on. */
+  neighbours(): Array<{ link: string; keyHex: string | undefined; broadcast: boolean; observed: ObservedAddress | undefined }> {
+    return [...this.#links].map(([link, s]) => ({ link, keyHex: s.neighbourHex, broadcast: s.broadcast, observed: s.observed }));
+  }
+
+  nextTimeout(): number {
+    return Math.min(this.#bloom.nextRotationAt, this.#nextHeartbeatAt, this.#tree.nextTimeout() ?? Infinity);
+  }
+
+  handle(input: GossipInput, now: number): GossipAction[] {
+    if (!(now >= this.#now)) throw LagoonError.invalidArgument(`gossip: now went back (${now} < ${this.#now})`);
+    this.#now = now;
+    this.#bloom.tick(now);
+    const out: GossipAction[] = [];
+    switch (input.type) {
+      case 'link-up': this.#linkUp(input.link, input.peerKey, input.observed, out); break;
+      case 'link-down': this.#linkDown(input.link, out); break;
+      case 'frame': this.#frame(input.link, input.frame, out); break;
+      case 'timeout': this.#timeout(out); break;
+      case 'announce': this.#originate(KIND.announce, out); break;
+      case 'update': this.#info = input.info; this.#record = this.#sign(input.info); this.#originate(KIND.update, out); break;
+      case 'request': this.#request(input.topic, input.maxResults ?? this.config.maxResponseRecords, out); break;
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ commands
+
+  #sign(info: BroadcastInfo): PeerRecord {
+    // seq: strictly increasing and above any record we signed before a restart (clock-based floor).
+    this.#seq = Math.max(this.#seq + 1, Math.floor(this.#now));
+    return signRecord(this.#o.signer, { seq: this.#seq, issuedAtMs: Math.floor(this.#now), capabilities: info.capabilities, addrs: info.addrs, topics: info.topics });
+  }
+
+  #newMessage(ttl: number, body: Body): { frame: Uint8Array; mid: string } {
+    const id = new Uint8Array(ID_BYTES);
+    const v = new DataView(id.buffer);
+    for (let i = 0; i < ID_BYTES; i += 4) v.setUint32(i, this.#o.rng.next() >>> 0);
+    const frame = signMessage(this.#o.signer, { ttl, timestampMs: Math.floor(this.#now), id, body });
+    const mid = midOf(this.#o.signer.publicKey, id);
+    this.#bloom.add(mid, this.#now);
+    return { frame, mid };
+  }
+
+  #originate(kind: typeof KIND.announce | typeof KIND.update, out: GossipAction[]): void {
+    if (this.#record === null) throw LagoonError.invalidArgument('gossip: a silent node does not announce');
+    const { frame, mid } = this.#newMessage(this.config.ttl[KIND_NAMES[kind] as 'announce' | 'update'], { kind, record: this.#record });
+    this.#recent.set(mid, { at: this.#now, frame, from: [], hops: 0, swapped: false });
+    this.#tree.delivered(mid);
+    out.push({ type: 'event', event: { type: 'originated', kind: KIND_NAMES[kind], mid } });
+    this.#push(frame, mid, 0, undefined, out);
+  }
+
+  #request(topic: string, maxResults: number, out: GossipAction[]): void {
+    const { frame } = this.#newMessage(this.config.ttl.request, { kind: KIND.request, topic, maxResults });
+    for (const link of this.#sample(this.config.fanout, undefined)) this.#send(link, frame, out);
+  }
+
+  #linkUp(link: string, peerKey: Uint8Array | undefined, observed: ObservedAddress | undefined, out: GossipAction[]): void {
+    if (!this.#links.has(link) && this.#links.size >= this.config.maxLinks) { this.counters.linksRefused++; return; }
+    this.#links.set(link, { peerKey, observed, neighbourHex: undefined, broadcast: false });
+    this.#tree.linkUp(link);
+    const { frame } = this.#newMessage(0, { kind: KIND.hello, capabilities: this.#info?.capabilities ?? 0, fresh: this.#tree.fresh, record: this.#record });
+    this.#send(link, frame, out);
+  }
+
+  #linkDown(link: string, out: GossipAction[]): void {
+    this.#links.delete(link);
+    if (!this.#tree.linkDown(link)) return;
+    const lazy = [...this.#tree.lazy];
+    this.#attach(lazy[this.#o.rng.next() % lazy.length] as string, out);
+  }
+
+  /** Make `link` our way into the tree: eager here, and GRAFT (no ids) so it is eager there too. */
+  #attach(link: string, out: GossipAction[]): void {
+    this.#tree.makeEager(link);
+    this.counters.attaches++;
+    this.#send(link, encodeControl(CONTROL.graft, []), out);
+  }
+
+  #timeout(out: GossipAction[]): void {
+    const now = this.#now;
+    for (const g of this.#tree.due(now)) {
+      this.counters.graftsOut++;
+      this.#send(g.link, encodeControl(CONTROL.graft, [{ mid: g.mid, hops: 0 }]), out);
+    }
+    if (now >= this.#nextHeartbeatAt) {
+      this.#nextHeartbeatAt = now + this.config.heartbeatIntervalMs;
+      this.table.expire(now);
+      this.#recent.sweep(now);
+      this.#routes.sweep(now);
+      if (this.#record !== null && this.#links.size > 0) {
+        const { frame } = this.#newMessage(this.config.ttl.heartbeat, { kind: KIND.heartbeat, seq: this.#record.seq });
+        for (const link of this.#sample(this.config.fanout, undefined)) this.#send(link, frame, out);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ input
+
+  #drop(reason: DropReason, link: string, detail: string, out: GossipAction[]): void {
+    this.counters.dropped[reason]++;
+    out.push({ type: 'event', event: { type: 'dropped', reason, link, detail } });
+  }
+
+  #frame(link: string, bytes: Uint8Array, out: GossipAction[]): void {
+    this.counters.framesIn++;
+    if (!this.#links.has(link)) { this.counters.unknownLink++; return; }
+    const d = decodeFrame(bytes, this.#o.verify);
+    if (d.type === 'drop') { this.#drop(d.reason, link, d.detail, out); return; }
+    if (d.type === 'control') { this.#control(link, d.kind, d.entries, out); return; }
+    const m = d.msg;
+    const skew = this.config.maxClockSkewMs;
+    if (m.timestampMs < this.#now - skew) { this.#drop('stale', link, `timestamp ${this.#now - m.timestampMs} ms old`, out); return; }
+    if (m.timestampMs > this.#now + skew) { this.#drop('future', link, `timestamp ${m.timestampMs - this.#now} ms ahead`, out); return; }
+    if (m.kind === KIND.hello) { this.#hello(link, m, out); return; }
+    if (this.#bloom.add(m.mid, this.#now)) { this.#seen(link, m, out); return; }
+    this.counters.accepted++;
+    const ttl = Math.min(m.ttl, this.config.ttl[KIND_NAMES[m.kind] as keyof GossipConfig['ttl']]);
+    const tree = TREE_KINDS.has(m.kind);
+    const fwd = ttl > 0 ? withHop(m.frame, ttl - 1, m.hops + 1) : undefined;
+    this.#recent.set(m.mid, { at: this.#now, frame: tree ? (fwd ?? withHop(m.frame, 0, m.hops + 1)) : undefined, from: [link], hops: m.hops + 1, swapped: false });
+    const originHex = Buffer.from(m.origin).toString('hex');
+    out.push({ type: 'event', event: { type: 'delivered', kind: KIND_NAMES[m.kind], originHex, mid: m.mid, hops: m.hops + 1 } });
+    const body = m.body;
+    if (body.kind === KIND.announce || body.kind === KIND.update) {
+      this.#tree.delivered(m.mid, link);
+      this.#tree.makeEager(link);
+      this.#learn(body.record, out);
+      if (fwd !== undefined) this.#push(fwd, m.mid, m.hops + 1, link, out);
+    } else if (body.kind === KIND.heartbeat) {
+      this.table.heard(originHex, this.#now);
+      if (fwd !== undefined) for (const l of this.#sample(this.config.fanout, link)) this.#send(l, fwd, out);
+    } else if (body.kind === KIND.request) {
+      this.#answer(link, m, body, fwd, out);
+    } else if (body.kind === KIND.response) {
+      this.#response(m, body, fwd, out);
+    }
+  }
+
+  /** A message key we had already accepted. */
+  #seen(link: string, m: SignedMessage, out: GossipAction[]): void {
+    const r = this.#recent.get(m.mid, this.#now);
+    if (r !== undefined && r.from.includes(link)) { this.#drop('replay', link, 'message already received on this link', out); return; }
+    if (r !== undefined && r.from.length < 4) r.from.push(link);
+    this.counters.duplicates++;
+    if (TREE_KINDS.has(m.kind)) {
+      // Plumtree: a second payload means this link is redundant for the tree.
+      this.#tree.makeLazy(link);
+      this.counters.prunesOut++;
+      this.#send(link, encodeControl(CONTROL.prune, []), out);
+    }
+  }
+
+  #hello(link: string, m: SignedMessage, out: GossipAction[]): void {
+    const s = this.#links.get(link) as LinkState;
+    // HELLO is never forwarded, so a second copy of one is a replay whatever link it comes on.
+    if (this.#bloom.add(m.mid, this.#now)) { this.#drop('replay', link, 'HELLO seen before', out); return; }
+    if (s.peerKey !== undefined && !Buffer.from(s.peerKey).equals(m.origin)) { this.#drop('forged', link, 'HELLO origin is not the key this link proved', out); return; }
+    if (m.body.kind !== KIND.hello) return;
+    this.counters.accepted++;
+    s.neighbourHex = Buffer.from(m.origin).toString('hex');
+    s.broadcast = m.body.record !== null;
+    if (this.#tree.neighbourHello(link, m.body.fresh)) this.#attach(link, out);
+    if (m.body.record !== null) this.#learn(m.body.record, out, true);
+  }
+
+  #learn(record: PeerRecord, out: GossipAction[], direct = false): void {
+    if (record.keyHex === this.keyHex) return;
+    const r = this.table.upsert(record, this.#now, direct);
+    if (r === 'new' || r === 'updated') out.push({ type: 'event', event: { type: 'peer', change: r, record } });
+  }
+
+  #answer(link: string, m: SignedMessage, body: Extract<Body, { kind: 3 }>, fwd: Uint8Array | undefined, out: GossipAction[]): void {
+    this.#routes.set(m.mid, { at: this.#now, link });
+    const originHex = Buffer.from(m.origin).toString('hex');
+    const records = this.table.best(Math.min(body.maxResults, this.config.maxResponseRecords), body.topic, new Set([originHex]));
+    if (this.#record !== null && this.#record.keyHex !== originHex && records.length < body.maxResults
+      && (body.topic === '' || this.#record.topics.includes(body.topic))) records.unshift(this.#record);
+    if (records.length > 0) {
+      const { frame } = this.#newMessage(this.config.ttl.response, { kind: KIND.response, requester: m.origin, requestId: m.id, records: records.slice(0, GOSSIP_LIMITS.maxResponseRecords) });
+      this.#send(link, frame, out);
+    }
+    // A full answer ends the search on this branch, so answers stay bounded by the fan-out, not the mesh.
+    if (records.length < body.maxResults && fwd !== undefined) for (const l of this.#sample(this.config.fanout, link)) this.#send(l, fwd, out);
+  }
+
+  #response(m: SignedMessage, body: Extract<Body, { kind: 4 }>, fwd: Uint8Array | undefined, out: GossipAction[]): void {
+    if (Buffer.from(body.requester).toString('hex') === this.keyHex) {
+      for (const r of body.records) this.#learn(r, out);
+      out.push({ type: 'event', event: { type: 'response', requestIdHex: Buffer.from(body.requestId).toString('hex'), records: body.records } });
+      return;
+    }
+    const route = this.#routes.get(midOf(body.requester, body.requestId), this.#now);
+    if (route === undefined || fwd === undefined || !this.#links.has(route.link)) { this.counters.unroutable++; return; }
+    this.#send(route.link, fwd, out);
+  }
+
+  #control(link: string, kind: number, entries: readonly ControlEntry[], out: GossipAction[]): void {
+    if (kind === CONTROL.prune) { this.#tree.makeLazy(link); return; }
+    if (kind === CONTROL.ihave) {
+      for (const e of entries) {
+        if (!this.#bloom.has(e.mid)) this.#tree.ihave(e.mid, link, this.#now);
+        else this.#maybeSwap(link, e, out);
+      }
+      return;
+    }
+    // GRAFT: the link wants payloads again, starting with these (none: just re-join the tree).
+    this.#tree.makeEager(link);
+    for (const { mid } of entries) {
+      const r = this.#recent.get(mid, this.#now);
+      if (r?.frame !== undefined) { this.counters.payloadsOut++; this.#send(link, r.frame, out); }
+    }
+  }
+
+  /**
+   * Plumtree's optimisation: the lazy link announced a copy that came a good
+   * deal fewer hops than ours, so it is a shorter way into the tree. Swap:
+   * graft it (no payload asked for) and prune the link our copy came on. The
+   * tree stays a tree: a node that got the message in fewer hops cannot be
+   * below us in it.
+   */
+  #maybeSwap(link: string, e: ControlEntry, out: GossipAction[]): void {
+    const t = this.config.optimizeHops;
+    if (t === 0) return;
+    const r = this.#recent.get(e.mid, this.#now);
+    const parent = r?.from[0];
+    if (r === undefined || r.swapped || parent === undefined || parent === link) return;
+    if (!this.#tree.eager.has(parent) || !this.#tree.lazy.has(link) || r.hops - (e.hops + 1) < t) return;
+    r.swapped = true;
+    this.#tree.makeEager(link);
+    this.#tree.makeLazy(parent);
+    this.counters.swaps++;
+    this.counters.graftsOut++;
+    this.counters.prunesOut++;
+    this.#send(link, encodeControl(CONTROL.graft, []), out);
+    this.#send(parent, encodeControl(CONTROL.prune, []), out);
+  }
+
+  // ------------------------------------------------------------ output
+
+  /** Payload to eager links, the key to lazy ones, never back to `from`. */
+  #push(frame: Uint8Array, mid: string, hops: number, from: string | undefined, out: GossipAction[]): void {
+    let ihave: Uint8Array | undefined;
+    for (const l of this.#tree.eager) {
+      if (l === from) continue;
+      this.counters.payloadsOut++;
+      this.#send(l, frame, out);
+    }
+    for (const l of this.#tree.lazy) {
+      if (l === from) continue;
+      ihave ??= encodeControl(CONTROL.ihave, [{ mid, hops }]);
+      this.counters.ihavesOut++;
+      this.#send(l, ihave, out);
+    }
+  }
+
+  #send(link: string, frame: Uint8Array, out: GossipAction[]): void {
+    this.counters.framesOut++;
+    out.push({ type: 'send', link, frame });
+  }
+
+  /** Up to `k` distinct random links other than `except`. */
+  #sample(k: number, except: string | undefined): string[] {
+    const all = [...this.#links.keys()].filter((l) => l !== except);
+    for (let i = 0; i < Math.min(k, all.length); i++) {
+      const j = i + (this.#o.rng.next() % (all.length - i));
+      const t = all[i] as string; all[i] = all[j] as string; all[j] = t;
+    }
+    return all.slice(0, k);
+  }
+}

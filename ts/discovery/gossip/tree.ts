@@ -1,0 +1,142 @@
+/**
+ * Push–lazy-push broadcast tree (Plumtree: Leitão, Pereira, Rodrigues,
+ * "Epidemic Broadcast Trees", SRDS 2007), as plain state with no I/O.
+ *
+ * Each direct link is eager (full payloads go there) or lazy (only message
+ * keys, in IHAVE). A payload that arrives twice prunes the second sender to
+ * lazy, so the eager links converge on a spanning tree and each node gets
+ * about one payload copy per message. A node that hears IHAVE for a message
+ * it lacks waits `graftTimeoutMs` for the tree to deliver it, then GRAFTs an
+ * announcer (which makes that link eager again and resends the payload),
+ * retrying other announcers every `graftRetryMs`. Lost payloads and crashed
+ * tree parents are repaired this way.
+ *
+ * Departure from the paper: a new link starts lazy, and turns eager when
+ * both ends are fresh (neither has carried a tree payload yet; each says so
+ * in its HELLO). So a mesh that starts together starts all-eager, as in the
+ * paper, and its first broadcast carves a shortest-path tree out of the whole
+ * overlay; a node that joins (or reboots into) a running mesh hangs off the
+ * tree through one GRAFT instead of flooding its neighbours with duplicates.
+ */
+export interface TreeOptions {
+  readonly graftTimeoutMs: number;
+  readonly graftRetryMs: number;
+  readonly maxPending: number;
+}
+
+interface Missing {
+  deadline: number;
+  /** Links that announced the message, in arrival order (bounded). */
+  readonly sources: string[];
+}
+
+const MAX_SOURCES = 8;
+
+export interface Graft { readonly link: string; readonly mid: string }
+
+export class Tree {
+  readonly eager = new Set<string>();
+  readonly lazy = new Set<string>();
+  readonly #missing = new Map<string, Missing>();
+  /** Earliest deadline in #missing, or a stale earlier one (then a timeout finds nothing due and recomputes). */
+  #nextAt = Infinity;
+  /** IHAVEs ignored because maxPending messages were already awaited. */
+  pendingFull = 0;
+
+  constructor(private readonly opts: TreeOptions) {}
+
+  get pending(): number { return this.#missing.size; }
+
+  /** True until this node first carries a tree payload. */
+  fresh = true;
+  /** The link our latest first-copy payload came on: our parent in the tree for the latest sender. */
+  upstream: string | undefined;
+
+  linkUp(link: string): void {
+    if (!this.eager.has(link)) this.lazy.add(link);
+  }
+
+  /**
+   * The neighbour's HELLO arrived. Both fresh means cold start: the link
+   * carries payloads. A neighbour already in a tree while we have no eager
+   * link: attach through it (returns true; the caller sends GRAFT).
+   */
+  neighbourHello(link: string, neighbourFresh: boolean): boolean {
+    if (!this.lazy.has(link)) return false;
+    if (this.fresh && neighbourFresh) { this.makeEager(link); return false; }
+    if (!neighbourFresh && this.eager.size === 0) { this.makeEager(link); return true; }
+    return false;
+  }
+
+  /**
+   * The link is gone. True when it was our way into the tree (the link our
+   * latest payload came on, or our last eager link): the caller should
+   * re-attach through a lazy link at once, rather than let the whole cut-off
+   * subtree find out by GRAFT timeouts at the next broadcast.
+   */
+  linkDown(link: string): boolean {
+    const wasEager = this.eager.delete(link);
+    const upstream = link === this.upstream;
+    if (upstream) this.upstream = undefined;
+    this.lazy.delete(link);
+    for (const m of this.#missing.values()) {
+      const i = m.sources.indexOf(link);
+      if (i >= 0) m.sources.splice(i, 1);
+    }
+    return wasEager && (upstream || this.eager.size === 0) && this.lazy.size > 0;
+  }
+
+  /** A link's traffic shows it belongs in the tree (it sent a first payload, or GRAFTed us). */
+  makeEager(link: string): void {
+    if (!this.lazy.delete(link) && this.eager.has(link)) return;
+    this.eager.add(link);
+  }
+
+  /** A duplicate payload came from `link` or it sent PRUNE: keys only from now on. */
+  makeLazy(link: string): void {
+    if (this.eager.delete(link)) this.lazy.add(link);
+  }
+
+  /** The message arrived (first copy, on `from`; undefined for our own): stop waiting for it. */
+  delivered(mid: string, from?: string): void {
+    this.fresh = false;
+    if (from !== undefined) this.upstream = from;
+    this.#missing.delete(mid);
+  }
+
+  /** `link` announced a message we lack. */
+  ihave(mid: string, link: string, now: number): void {
+    const m = this.#missing.get(mid);
+    if (m !== undefined) {
+      if (m.sources.length < MAX_SOURCES && !m.sources.includes(link)) m.sources.push(link);
+      return;
+    }
+    if (this.#missing.size >= this.opts.maxPending) { this.pendingFull++; return; }
+    const deadline = now + this.opts.graftTimeoutMs;
+    this.#missing.set(mid, { deadline, sources: [link] });
+    if (deadline < this.#nextAt) this.#nextAt = deadline;
+  }
+
+  nextTimeout(): number | undefined {
+    return this.#nextAt === Infinity ? undefined : this.#nextAt;
+  }
+
+  /** GRAFTs due at `now`; each makes its link eager. A message with no announcer left is forgotten. */
+  due(now: number): Graft[] {
+    if (now < this.#nextAt) return [];
+    const out: Graft[] = [];
+    let next = Infinity;
+    for (const [mid, m] of this.#missing) {
+      if (m.deadline <= now) {
+        const link = m.sources.shift();
+        if (link === undefined) { this.#missing.delete(mid); continue; }
+        this.makeEager(link);
+        out.push({ link, mid });
+        m.deadline = now + this.opts.graftRetryMs;
+      }
+      if (m.deadline < next) next = m.deadline;
+    }
+    this.#nextAt = next;
+    return out;
+  }
+}
