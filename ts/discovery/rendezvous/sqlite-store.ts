@@ -33,9 +33,10 @@ const POLL_BATCHES = 10;
 
 type Database = BetterSqlite3.Database;
 
-function loadDriver(path: string): typeof BetterSqlite3 {
+/** The driver, or ERR_CONFIG saying the feature is unavailable (`moduleName` is for tests). */
+export function loadDriver(path: string, moduleName = 'better-sqlite3'): typeof BetterSqlite3 {
   try {
-    return createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    return createRequire(import.meta.url)(moduleName) as typeof BetterSqlite3;
   } catch (err) {
     throw new LagoonError('ERR_CONFIG',
       `LAGOON_PEER_DB=${path} needs the optional dependency better-sqlite3, which is not installed or did not build ` +
