@@ -49,7 +49,7 @@ function identityOf(c: Client): VisitorIdentity {
 export function forward(m: IrcMachine, c: Client, server: string, msg: IrcMessage): void {
   const host = translate({ ...msg, tags: null, source: null }, homeToHost(server, m.serverName));
   c.federated = true;
-  m.pushFederate({ t: 'command', server, client: c.id, identity: identityOf(c), line: formatLine(null, host.command, host.params, hasTextParam(host.command)) });
+  m.pushFederate({ t: 'command', server, client: c.id, identity: identityOf(c), line: formatLine(null, host.command, host.params, hasTextParam(host.command, host.params.length)) });
 }
 
 /** JOIN #room:server. Counts against the channel limit like a local room. */
@@ -81,7 +81,7 @@ export function homeDeliver(m: IrcMachine, server: string, vids: readonly number
   }
   if (to.length === 0) return;
   trackVisits(m, server, msg, to);
-  m.relay(to, msg.source ?? m.serverName, msg.command, msg.params, { trailing: hasTextParam(msg.command) });
+  m.relay(to, msg.source ?? m.serverName, msg.command, msg.params, { trailing: hasTextParam(msg.command, msg.params.length) });
 }
 
 /** JOIN/PART/KICK of one of our users on the host: the visit starts or ends here and only here. */

@@ -125,10 +125,12 @@ function translateNumeric(cmd: string, params: string[], p: Perspective): void {
   if (s !== undefined && s < params.length) params[s] = mapSource(params[s]!, p);
 }
 
-/** Commands and numerics whose last param is free text (sent as trailing). */
-const TEXT_COMMANDS = new Set(['PRIVMSG', 'NOTICE', 'PART', 'QUIT', 'KICK', 'TOPIC']);
+/** Where a command's free text sits (its last param is then sent as trailing, as the server does locally). */
+const TEXT_AT: Readonly<Record<string, number>> = { PRIVMSG: 1, NOTICE: 1, PART: 1, QUIT: 0, KICK: 2, TOPIC: 1 };
 const NON_TEXT_NUMERICS = new Set(['324', '329', '333', '341', '367']);
 
-export function hasTextParam(cmd: string): boolean {
-  return TEXT_COMMANDS.has(cmd) || (/^\d{3}$/.test(cmd) && !NON_TEXT_NUMERICS.has(cmd));
+export function hasTextParam(cmd: string, paramCount: number): boolean {
+  const at = TEXT_AT[cmd];
+  if (at !== undefined) return paramCount > at;
+  return /^\d{3}$/.test(cmd) && !NON_TEXT_NUMERICS.has(cmd);
 }
