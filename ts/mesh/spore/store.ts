@@ -106,6 +106,8 @@ export class RecordStore {
     if (!wellFormed(record)) return this.count('malformed');
     const held = this.byOrigin.get(record.origin);
     if (held !== undefined && record.seq < held.record.seq) return this.count('stale');
+    // The exact bytes we already verified and hold: a replay, no need to verify again.
+    if (held !== undefined && record.seq === held.record.seq && idHex(recordId(record)) === idHex(held.item.id)) return this.count('replayed');
     if (!this.options.verify(record)) return this.count('forged');
     if (held !== undefined && record.seq === held.record.seq) {
       return this.count(idHex(recordId(record)) === idHex(held.item.id) ? 'replayed' : 'equivocation');
@@ -122,6 +124,14 @@ export class RecordStore {
     this.byId.set(idHex(item.id), entry);
     this.snapshot = undefined;
     return this.count(held === undefined ? 'accepted' : 'replaced');
+  }
+
+  /** Drop the record of `origin` (pruned ghost, expired, out of scope). True if one was held. */
+  delete(origin: string): boolean {
+    const e = this.byOrigin.get(origin);
+    if (e === undefined) return false;
+    this.remove(e);
+    return true;
   }
 
   get(origin: string): SporeRecord | undefined {

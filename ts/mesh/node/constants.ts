@@ -1,0 +1,61 @@
+/** The mesh node machine's settings: what each costs, and its default. */
+export interface MeshNodeConfig {
+  /** Housekeeping period (join retries, lingering links, dials), ms. */
+  readonly tickMs: number;
+  /** How often a changed record set starts a SPORE exchange with each neighbour, ms. */
+  readonly syncIntervalMs: number;
+  /** An unchanged set still reconciles with each neighbour this often (repairs anything lost), ms. */
+  readonly antiEntropyMs: number;
+  /** Links and occupancy are recomputed once the view has been quiet this long, ms… */
+  readonly settleMs: number;
+  /** …or at the latest this long after the previous recomputation while changes keep coming, ms. */
+  readonly maxStaleMs: number;
+  /** A joiner that got no offer asks again after this, ms. */
+  readonly joinRetryMs: number;
+  /** A slot the concierge offered is not offered again for this long, ms. */
+  readonly reservationMs: number;
+  /** Records the concierge sends a joiner: the occupants nearest its new slot. Bounds bytes per join. */
+  readonly offerRecords: number;
+  /** A link that is not (or no longer) a SPIRAL neighbour's is closed after this, ms (the bootstrap link included). */
+  readonly lingerMs: number;
+  /** Redial a neighbour we have no link to after this, ms. */
+  readonly dialRetryMs: number;
+  /** Own record republished (new seq) this often, ms. */
+  readonly recordRefreshMs: number;
+  /** Records older than this (by their origin's clock) are dropped, ms. Must exceed recordRefreshMs. */
+  readonly recordTtlMs: number;
+  /** A pruned ghost stays buried this long, ms. */
+  readonly tombstoneTtlMs: number;
+  /** Signed attestations of verified neighbour work are sent this often, ms. */
+  readonly attestIntervalMs: number;
+  /** A hole must stay free this long before the frontier node moves into it, ms. */
+  readonly holeStableMs: number;
+  /** A joined node links to one configured entry point this often, so split clumps find each other, ms. */
+  readonly entryProbeMs: number;
+  /** Extra lattice distance beyond the topology's view radius kept in scope. */
+  readonly scopeMargin: number;
+  readonly maxRecords: number;
+  readonly maxTombstones: number;
+}
+
+export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
+  tickMs: 500,
+  syncIntervalMs: 1000,
+  antiEntropyMs: 30_000,
+  settleMs: 1500,
+  maxStaleMs: 10_000,
+  joinRetryMs: 5000,
+  reservationMs: 10_000,
+  offerRecords: 20,
+  lingerMs: 10_000,
+  dialRetryMs: 5000,
+  recordRefreshMs: 120_000,
+  recordTtlMs: 600_000,
+  tombstoneTtlMs: 900_000,
+  attestIntervalMs: 15_000,
+  holeStableMs: 30_000,
+  entryProbeMs: 60_000,
+  scopeMargin: 0,
+  maxRecords: 100_000,
+  maxTombstones: 10_000,
+});

@@ -1,0 +1,607 @@
+/**
+ * The mesh node machine (sans-IO): APE joins, SPIRAL slots and neighbour sets,
+ * SPORE sync of signed peer records, slot conflicts decided by attested VDF
+ * work, ghost pruning with tombstones, hole filling. docs/mesh-node.md.
+ *
+ * Inputs: start, linkUp, linkDown, frame, verdict (the VDF handshake's verdict
+ * on a neighbour), handleTimeout. Every input takes `now` (monotonic ms, never
+ * going back) and `wallMs` (the wall clock, used only for record seqs and
+ * expiry) and returns actions, in order: send a frame, dial a peer, close a
+ * link, or an event. Timers are data: call `handleTimeout` at `nextTimeout()`.
+ * One machine per node; links are authenticated before `linkUp` (the peerId
+ * is proven by the Noise handshake and HELLO).
+ */
+import { LagoonError } from '../../core/errors.js';
+import { lowestFreeSlot, resolveSlotConflict } from '../spiral/claims.js';
+import { planHoleMove } from '../spiral/holes.js';
+import { RecordStore, type PutOutcome, type SporeRecord } from '../spore/store.js';
+import { SporeSession } from '../spore/session.js';
+import type { ItemSet } from '../spore/items.js';
+import type { MeshCrypto, VerifiedWork } from './crypto.js';
+import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, type MeshFrame } from './messages.js';
+import { makeRecord, peerRecordOf, verifiedWorkOf, verifyPeerRecord, MAX_ATTESTATIONS, type PeerRecord } from './records.js';
+import { makeTombstone, openTombstone, TombstoneSet } from './tombstones.js';
+import type { Topology } from './topology.js';
+import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from './constants.js';
+
+export type MeshNodeEvent =
+  | { e: 'slot'; slot: number; why: 'first' | 'offer' | 'conflict' | 'hole' }
+  | { e: 'neighbours'; added: { peerId: string; publicKey: Uint8Array }[]; removed: string[] }
+  | { e: 'conflict'; slot: number; winner: string; loser: string }
+  | { e: 'pruned'; peerId: string; slot: number }
+  | { e: 'offered'; to: string; slot: number; bytes: number };
+
+export type MeshNodeAction =
+  | { type: 'send'; peerId: string; frame: Uint8Array }
+  | { type: 'dial'; peerId: string; addrs: readonly string[] }
+  | { type: 'close'; peerId: string; reason: string }
+  /** Link to one configured entry point for a while (linkUp with entry=true): how split clumps find each other again. */
+  | { type: 'probe-entry' }
+  | { type: 'event'; event: MeshNodeEvent };
+
+export interface MeshNodeCounters {
+  framesMalformed: number;
+  records: Record<PutOutcome | 'buried' | 'outOfScope' | 'expired' | 'unparsable', number>;
+  tombstonesForged: number;
+  tombstonesRefuted: number;
+  attestationsRejected: number;
+  joinsServed: number;
+  bytesToJoiners: number;
+  syncBytesOut: number;
+  conflictsLost: number;
+  holesFilled: number;
+  pruned: number;
+}
+
+interface LinkState { readonly publicKey: Uint8Array; readonly since: number; readonly entry: boolean }
+
+export interface MeshNodeOptions {
+  readonly crypto: MeshCrypto;
+  readonly topology: Topology;
+  /** Mesh addresses this node broadcasts in its record (empty for a silent node). */
+  readonly addrs: readonly string[];
+  readonly name: string;
+  readonly config?: Partial<MeshNodeConfig>;
+}
+
+export class MeshNode {
+  readonly peerId: string;
+  readonly config: MeshNodeConfig;
+  readonly counters: MeshNodeCounters = {
+    framesMalformed: 0,
+    records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
+    tombstonesForged: 0, tombstonesRefuted: 0, attestationsRejected: 0, joinsServed: 0, bytesToJoiners: 0,
+    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, pruned: 0,
+  };
+  readonly #o: MeshNodeOptions;
+  readonly #store: RecordStore;
+  readonly #parsed = new Map<string, PeerRecord>();
+  readonly #tombs: TombstoneSet;
+  readonly #links = new Map<string, LinkState>();
+  readonly #neighbours = new Set<string>();
+  readonly #dialling = new Map<string, number>();
+  readonly #initiated = new Map<string, SporeSession>();
+  readonly #responding = new Map<string, SporeSession>();
+  readonly #lastSync = new Map<string, { version: number; at: number }>();
+  readonly #attestedMe = new Map<string, { bytes: Uint8Array; steps: number }>();
+  readonly #work = new Map<string, VerifiedWork>();
+  readonly #reserved = new Map<number, number>();
+  readonly #freeSince = new Map<number, number>();
+  readonly #weights = new Map<string, bigint>();
+  #slot: number | null = null;
+  #own: PeerRecord | undefined;
+  #seq = 0;
+  #version = 0;
+  #dirtyAt = -Infinity;
+  #topologyAt = -Infinity;
+  #occupied: number[] = [];
+  #join: { via: string; at: number } | undefined;
+  #lingerUntil = new Map<string, number>();
+  #now = -Infinity;
+  #sweepAt = 0;
+  #probeAt = Infinity;
+  #wall = 0;
+  #next = { tick: Infinity, sync: Infinity, refresh: Infinity, attest: Infinity };
+
+  constructor(opts: MeshNodeOptions) {
+    this.#o = opts;
+    this.peerId = opts.crypto.peerId;
+    this.config = { ...DEFAULT_MESH_NODE_CONFIG, ...opts.config };
+    this.#store = new RecordStore({ maxRecords: this.config.maxRecords, verify: (r) => verifyPeerRecord(opts.crypto, r) });
+    this.#tombs = new TombstoneSet(this.config.maxTombstones);
+  }
+
+  get slot(): number | null { return this.#slot; }
+  get neighbours(): ReadonlySet<string> { return this.#neighbours; }
+  get recordCount(): number { return this.#store.size; }
+  get linkCount(): number { return this.#links.size; }
+  get tombstoneCount(): number { return this.#tombs.size; }
+  record(origin: string): PeerRecord | undefined { return this.#parsed.get(origin); }
+  ownRecord(): PeerRecord | undefined { return this.#own; }
+  isBuried(origin: string): boolean { return this.#tombs.get(origin) !== undefined && this.#tombs.buries(origin, this.#parsed.get(origin)?.seq ?? 0, this.#wall); }
+  /** Who holds `slot` in this node's view (after conflicts are decided). */
+  occupantOf(slot: number): string | undefined { return this.#occupants.get(slot)?.origin; }
+  /** Occupied slots as this node sees them (winners only, its own included). */
+  occupied(): readonly number[] { return this.#occupied; }
+
+  nextTimeout(): number | undefined {
+    const t = Math.min(this.#next.tick, this.#next.sync, this.#next.refresh, this.#next.attest);
+    return Number.isFinite(t) ? t : undefined;
+  }
+
+  #tick(now: number, wallMs: number): void {
+    if (!Number.isFinite(now) || now < this.#now) throw LagoonError.invalidArgument(`mesh node: time went backwards (${now} < ${this.#now})`);
+    this.#now = now;
+    this.#wall = wallMs;
+  }
+
+  /** `first`: no entry point is configured, so this node is the mesh and takes slot 0. */
+  start(now: number, wallMs: number, first: boolean): MeshNodeAction[] {
+    this.#tick(now, wallMs);
+    const out: MeshNodeAction[] = [];
+    this.#next = { tick: now + this.config.tickMs, sync: now + this.config.syncIntervalMs, refresh: Infinity, attest: now + this.config.attestIntervalMs };
+    this.#probeAt = now + this.config.entryProbeMs;
+    if (first) this.#setSlot(0, 'first', out);
+    return out;
+  }
+
+  linkUp(peerId: string, publicKey: Uint8Array, entry: boolean, now: number, wallMs: number): MeshNodeAction[] {
+    this.#tick(now, wallMs);
+    const out: MeshNodeAction[] = [];
+    this.#links.set(peerId, { publicKey, since: now, entry });
+    this.#dialling.delete(peerId);
+    if (this.#slot === null) {
+      if (entry && this.#join === undefined) this.#askToJoin(peerId, out);
+      return out;
+    }
+    if (this.#own !== undefined) this.#sendFrame(out, peerId, { t: 'records', records: [this.#own.record] });
+    if (this.#neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [{ peerId, publicKey }], removed: [] } });
+    else this.#lingerUntil.set(peerId, now + this.config.lingerMs);
+    return out;
+  }
+
+  linkDown(peerId: string, now: number, wallMs: number): MeshNodeAction[] {
+    this.#tick(now, wallMs);
+    const out: MeshNodeAction[] = [];
+    if (!this.#links.delete(peerId)) return out;
+    this.#initiated.delete(peerId);
+    this.#responding.delete(peerId);
+    this.#lastSync.delete(peerId);
+    this.#lingerUntil.delete(peerId);
+    if (this.#join?.via === peerId) this.#join = undefined;
+    if (this.#neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [], removed: [peerId] } });
+    return out;
+  }
+
+  /** The VDF handshake's verdict on a direct neighbour; `work` is what this node verified itself. */
+  verdict(peerId: string, alive: boolean, work: VerifiedWork | undefined, now: number, wallMs: number): MeshNodeAction[] {
+    this.#tick(now, wallMs);
+    const out: MeshNodeAction[] = [];
+    if (alive) {
+      if (work !== undefined) this.#work.set(peerId, work);
+      return out;
+    }
+    this.#prune(peerId, out);
+    return out;
+  }
+
+  frame(peerId: string, bytes: Uint8Array, now: number, wallMs: number): MeshNodeAction[] {
+    this.#tick(now, wallMs);
+    const out: MeshNodeAction[] = [];
+    if (!this.#links.has(peerId)) return out;
+    const f = decodeMeshFrame(bytes);
+    if (f === undefined) {
+      this.counters.framesMalformed++;
+      return out;
+    }
+    switch (f.t) {
+      case 'join': this.#onJoin(peerId, f.addrs, out); break;
+      case 'offer': this.#onOffer(peerId, f.slot, f.records, out); break;
+      case 'records': for (const r of f.records) this.#put(r); break;
+      case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
+      case 'want': this.#onWant(peerId, f.ids, out); break;
+      case 'tomb': this.#onTomb(peerId, f.tomb, out); break;
+      case 'attest': this.#onAttest(peerId, f.attestation); break;
+      case 'refuse': if (this.#join?.via === peerId) this.#join = { via: peerId, at: now - this.config.joinRetryMs + this.config.tickMs * 4 }; break;
+    }
+    this.#maybeTopology(out, false);
+    return out;
+  }
+
+  handleTimeout(now: number, wallMs: number): MeshNodeAction[] {
+    this.#tick(now, wallMs);
+    const out: MeshNodeAction[] = [];
+    if (now >= this.#next.tick) {
+      this.#next.tick = now + this.config.tickMs;
+      this.#housekeeping(out);
+    }
+    if (now >= this.#next.refresh) this.#publish(out);
+    if (now >= this.#next.attest) {
+      this.#next.attest = now + this.config.attestIntervalMs;
+      this.#attestNeighbours(out);
+    }
+    if (now >= this.#next.sync) {
+      this.#next.sync = now + this.config.syncIntervalMs;
+      this.#syncRound(out);
+    }
+    this.#maybeTopology(out, false);
+    return out;
+  }
+
+  // ------------------------------------------------------------ joining (APE)
+
+  #askToJoin(via: string, out: MeshNodeAction[]): void {
+    this.#join = { via, at: this.#now };
+    this.#sendFrame(out, via, { t: 'join', addrs: [...this.#o.addrs], name: this.#o.name });
+  }
+
+  /**
+   * Concierge: the lowest slot this node knows to be free (reserved for a while
+   * so a wave of joiners gets distinct slots), and the signed records of the
+   * occupied slots nearest to it: its SPIRAL neighbours-to-be, never the table.
+   */
+  #onJoin(peerId: string, _addrs: string[], out: MeshNodeAction[]): void {
+    if (this.#slot === null) {
+      this.#sendFrame(out, peerId, { t: 'refuse', reason: 'not joined yet' });
+      return;
+    }
+    this.#recomputeOccupancy();
+    for (const [s, until] of this.#reserved) if (until <= this.#now) this.#reserved.delete(s);
+    const slot = lowestFreeSlot([...this.#occupied, ...this.#reserved.keys()]);
+    this.#reserved.set(slot, this.#now + this.config.reservationMs);
+    const near = this.#occupied
+      .map((s) => ({ s, d: this.#o.topology.distance(s, slot) }))
+      .sort((a, b) => a.d - b.d || a.s - b.s)
+      .slice(0, this.config.offerRecords);
+    const records: SporeRecord[] = [];
+    for (const { s } of near) {
+      const r = this.#occupantRecord(s);
+      if (r !== undefined) records.push(r.record);
+    }
+    const bytes = this.#sendFrame(out, peerId, { t: 'offer', slot, records });
+    this.counters.joinsServed++;
+    this.counters.bytesToJoiners += bytes;
+    out.push({ type: 'event', event: { e: 'offered', to: peerId, slot, bytes } });
+    this.#lingerUntil.set(peerId, this.#now + this.config.lingerMs);
+  }
+
+  #onOffer(peerId: string, slot: number, records: SporeRecord[], out: MeshNodeAction[]): void {
+    if (this.#slot !== null || this.#join?.via !== peerId) return;
+    this.#join = undefined;
+    this.#slot = slot; // scope for the offered records
+    for (const r of records) this.#put(r);
+    this.#slot = null;
+    this.#setSlot(slot, 'offer', out);
+    // The concierge link lingers only if the concierge is not a neighbour.
+    this.#lingerUntil.set(peerId, this.#now + this.config.lingerMs);
+  }
+
+  #setSlot(slot: number, why: 'first' | 'offer' | 'conflict' | 'hole', out: MeshNodeAction[]): void {
+    this.#slot = slot;
+    this.#freeSince.delete(slot);
+    out.push({ type: 'event', event: { e: 'slot', slot, why } });
+    this.#publish(out);
+    this.#dropOutOfScope();
+    this.#maybeTopology(out, true);
+  }
+
+  // ------------------------------------------------------------ records
+
+  #publish(out: MeshNodeAction[]): void {
+    if (this.#slot === null) return;
+    this.#seq = Math.max(this.#seq + 1, Math.floor(this.#wall));
+    const attestations = [...this.#attestedMe.values()].sort((a, b) => b.steps - a.steps).slice(0, MAX_ATTESTATIONS).map((a) => a.bytes);
+    this.#own = makeRecord(this.#o.crypto, this.#seq, { publicKey: this.#o.crypto.publicKey, slot: this.#slot, addrs: this.#o.addrs, name: this.#o.name, attestations });
+    this.#store.put(this.#own.record);
+    this.#parsed.set(this.peerId, this.#own);
+    this.#changed();
+    this.#next.refresh = this.#now + this.config.recordRefreshMs;
+    for (const p of this.#neighbours) if (this.#links.has(p)) this.#sendFrame(out, p, { t: 'records', records: [this.#own.record] });
+  }
+
+  #put(r: SporeRecord): PutOutcome | 'buried' | 'outOfScope' | 'expired' | 'unparsable' {
+    const c = this.counters.records;
+    if (r.origin === this.peerId && this.#own !== undefined && r.seq <= this.#own.seq) { c.stale++; return 'stale'; }
+    if (this.#tombs.buries(r.origin, r.seq, this.#wall)) { c.buried++; return 'buried'; }
+    if (r.seq < this.#wall - this.config.recordTtlMs) { c.expired++; return 'expired'; }
+    const p = peerRecordOf(r);
+    if (p === undefined) { c.unparsable++; return 'unparsable'; }
+    if (this.#slot !== null && this.#o.topology.distance(p.info.slot, this.#slot) > this.#scope()) { c.outOfScope++; return 'outOfScope'; }
+    const outcome = this.#store.put(r);
+    c[outcome]++;
+    if (outcome === 'accepted' || outcome === 'replaced') {
+      this.#parsed.set(r.origin, p);
+      if (r.origin === this.peerId) this.#onOwnEcho(p);
+      this.#changed();
+    }
+    return outcome;
+  }
+
+  /** A record of ours we did not make in this run (a previous run's, synced back): move past its seq. */
+  #onOwnEcho(p: PeerRecord): void {
+    this.#seq = Math.max(this.#seq, p.seq);
+    if (this.#own === undefined || p.seq > this.#own.seq) this.#next.refresh = this.#now;
+  }
+
+  #scope(): number { return this.#o.topology.viewRadius + this.config.scopeMargin; }
+
+  #dropOutOfScope(): void {
+    if (this.#slot === null) return;
+    for (const [origin, p] of this.#parsed) {
+      if (origin !== this.peerId && this.#o.topology.distance(p.info.slot, this.#slot) > this.#scope()) this.#forget(origin);
+    }
+  }
+
+  #forget(origin: string): void {
+    if (this.#store.delete(origin)) this.#changed();
+    this.#parsed.delete(origin);
+  }
+
+  #changed(): void {
+    this.#version++;
+    this.#dirtyAt = this.#now;
+  }
+
+  // ------------------------------------------------------------ SPORE sync
+
+  /** Items this node reconciles: every record it holds (all within its scope). */
+  #items(): ItemSet { return this.#store.items(); }
+
+  /**
+   * Start an exchange with every linked neighbour (and entry link) whose last
+   * exchange with us predates a change of our set, or is older than the
+   * anti-entropy period. Either side may start one; each side keeps its own
+   * initiator and responder sessions, so crossing exchanges do not collide.
+   */
+  #syncRound(out: MeshNodeAction[]): void {
+    for (const [p, link] of this.#links) {
+      if (!this.#neighbours.has(p) && !link.entry) continue;
+      const last = this.#lastSync.get(p);
+      if (last !== undefined && last.version === this.#version && this.#now - last.at < this.config.antiEntropyMs) continue;
+      if (this.#initiated.has(p) && last !== undefined && this.#now - last.at < this.config.syncIntervalMs * 4) continue;
+      const s = new SporeSession(this.#items());
+      this.#initiated.set(p, s);
+      this.#lastSync.set(p, { version: this.#version, at: this.#now });
+      this.#sendFrame(out, p, { t: 'sync', phase: 0, spore: s.initiate() });
+    }
+  }
+
+  #onSync(peerId: string, phase: 0 | 1 | 2, spore: Uint8Array, out: MeshNodeAction[]): void {
+    const sessions = phase === 1 ? this.#initiated : this.#responding;
+    let s = sessions.get(peerId);
+    if (phase === 0) {
+      s = new SporeSession(this.#items());
+      sessions.set(peerId, s);
+    }
+    if (s === undefined) return; // an exchange we no longer hold
+    const res = s.reconcile(spore);
+    if (res.error !== undefined) {
+      this.counters.framesMalformed++;
+      sessions.delete(peerId);
+      return;
+    }
+    this.#sendRecords(out, peerId, res.have);
+    for (let i = 0; i < res.need.length; i += MAX_WANT_IDS) this.#sendFrame(out, peerId, { t: 'want', ids: res.need.slice(i, i + MAX_WANT_IDS) });
+    if (res.reply !== undefined) this.#sendFrame(out, peerId, { t: 'sync', phase: phase === 1 ? 2 : 1, spore: res.reply });
+    else sessions.delete(peerId);
+  }
+
+  #onWant(peerId: string, ids: Uint8Array[], out: MeshNodeAction[]): void {
+    this.#sendRecords(out, peerId, ids);
+  }
+
+  #sendRecords(out: MeshNodeAction[], peerId: string, ids: readonly Uint8Array[]): void {
+    const records: SporeRecord[] = [];
+    for (const id of ids) {
+      const r = this.#store.getById(id);
+      if (r !== undefined) records.push(r);
+    }
+    for (let i = 0; i < records.length; i += MAX_RECORDS_PER_FRAME) this.#sendFrame(out, peerId, { t: 'records', records: records.slice(i, i + MAX_RECORDS_PER_FRAME) });
+  }
+
+  // ------------------------------------------------------------ liveness, ghosts, attestations
+
+  #prune(peerId: string, out: MeshNodeAction[]): void {
+    const r = this.#parsed.get(peerId);
+    if (r !== undefined && peerId !== this.peerId) {
+      const t = makeTombstone(this.#o.crypto, peerId, r.seq, r.info.slot, Math.floor(this.#wall + this.config.tombstoneTtlMs));
+      if (this.#tombs.add(t, this.#wall)) {
+        for (const p of this.#neighbours) if (p !== peerId && this.#links.has(p)) this.#sendFrame(out, p, { t: 'tomb', tomb: t.bytes });
+      }
+      this.#forget(peerId);
+      this.counters.pruned++;
+      out.push({ type: 'event', event: { e: 'pruned', peerId, slot: r.info.slot } });
+    }
+    this.#work.delete(peerId);
+    if (this.#links.has(peerId)) out.push({ type: 'close', peerId, reason: 'no valid VDF proof' });
+    this.#maybeTopology(out, true);
+  }
+
+  #onTomb(from: string, bytes: Uint8Array, out: MeshNodeAction[]): void {
+    const t = openTombstone(this.#o.crypto, bytes);
+    if (t === undefined) { this.counters.tombstonesForged++; return; }
+    if (t.subject === this.peerId) {
+      // Someone thinks we are dead: refute with a newer record (tombstones never cover a higher seq).
+      this.counters.tombstonesRefuted++;
+      if (this.#own !== undefined && t.subjectSeq >= this.#own.seq) this.#publish(out);
+      return;
+    }
+    if (!this.#tombs.add(t, this.#wall)) return;
+    const held = this.#parsed.get(t.subject);
+    if (held !== undefined && held.seq <= t.subjectSeq) this.#forget(t.subject);
+    for (const p of this.#neighbours) if (p !== from && this.#links.has(p)) this.#sendFrame(out, p, { t: 'tomb', tomb: t.bytes });
+  }
+
+  #attestNeighbours(out: MeshNodeAction[]): void {
+    for (const p of this.#neighbours) {
+      const w = this.#work.get(p);
+      const link = this.#links.get(p);
+      if (w === undefined || link === undefined || w.steps <= 0) continue;
+      this.#sendFrame(out, p, { t: 'attest', attestation: this.#o.crypto.attest(link.publicKey, w) });
+    }
+  }
+
+  #onAttest(from: string, bytes: Uint8Array): void {
+    const c = this.#o.crypto.checkAttestation(bytes);
+    if (c === undefined || c.subject !== this.peerId || c.attester !== from) { this.counters.attestationsRejected++; return; }
+    const held = this.#attestedMe.get(from);
+    if (held !== undefined && held.steps >= c.steps) return;
+    this.#attestedMe.set(from, { bytes, steps: c.steps });
+    if (this.#attestedMe.size > MAX_ATTESTATIONS * 4) {
+      const weakest = [...this.#attestedMe.entries()].sort((a, b) => a[1].steps - b[1].steps)[0]!;
+      this.#attestedMe.delete(weakest[0]);
+    }
+    // Fold the new weight into our record soon, not on every attestation.
+    this.#next.refresh = Math.min(this.#next.refresh, this.#now + this.config.attestIntervalMs);
+  }
+
+  // ------------------------------------------------------------ topology
+
+  #weight(r: PeerRecord): bigint {
+    const key = `${r.origin}/${r.seq}`;
+    let w = this.#weights.get(key);
+    if (w === undefined) {
+      w = verifiedWorkOf(this.#o.crypto, r);
+      if (this.#weights.size > this.config.maxRecords * 2) this.#weights.clear();
+      this.#weights.set(key, w);
+    }
+    return w;
+  }
+
+  #occupantRecord(slot: number): PeerRecord | undefined {
+    return this.#occupants.get(slot);
+  }
+
+  #occupants = new Map<number, PeerRecord>();
+
+  /** Winners per slot, conflicts decided by attested work (then the smaller peerId). Returns our loss, if any. */
+  #recomputeOccupancy(): { slot: number; winner: string } | undefined {
+    const bySlot = new Map<number, PeerRecord>();
+    let lost: { slot: number; winner: string } | undefined;
+    for (const r of this.#parsed.values()) {
+      const held = bySlot.get(r.info.slot);
+      if (held === undefined) { bySlot.set(r.info.slot, r); continue; }
+      const { winner, loser } = resolveSlotConflict(
+        { peerId: held.origin, verifiedWork: this.#weight(held), r: held },
+        { peerId: r.origin, verifiedWork: this.#weight(r), r },
+      );
+      bySlot.set(r.info.slot, winner.r);
+      if (loser.peerId === this.peerId) lost = { slot: r.info.slot, winner: winner.peerId };
+    }
+    this.#occupants = bySlot;
+    const prev = new Set(this.#occupied);
+    this.#occupied = [...bySlot.keys()].sort((a, b) => a - b);
+    const max = this.#occupied.at(-1) ?? 0;
+    for (const s of prev) if (!bySlot.has(s) && s < max && !this.#freeSince.has(s)) this.#freeSince.set(s, this.#now);
+    for (const s of this.#freeSince.keys()) if (bySlot.has(s) || s > max) this.#freeSince.delete(s);
+    return lost;
+  }
+
+  /**
+   * Recompute occupancy and neighbours when the view changed and has been quiet
+   * for `settleMs` (or `maxStaleMs` passed): links follow a settled view, not
+   * every record in a burst of joins.
+   */
+  #maybeTopology(out: MeshNodeAction[], force: boolean): void {
+    if (this.#slot === null) return;
+    if (this.#dirtyAt <= this.#topologyAt && !force) return;
+    if (!force && this.#now - this.#dirtyAt < this.config.settleMs && this.#now - this.#topologyAt < this.config.maxStaleMs) return;
+    this.#topologyAt = this.#now;
+    const lost = this.#recomputeOccupancy();
+    if (lost !== undefined) {
+      this.counters.conflictsLost++;
+      out.push({ type: 'event', event: { e: 'conflict', slot: lost.slot, winner: lost.winner, loser: this.peerId } });
+      const taken = new Set(this.#occupied);
+      this.#setSlot(lowestFreeSlot(taken), 'conflict', out);
+      return;
+    }
+    const move = planHoleMove(this.#slot, { occupied: new Set(this.#occupied), freeSince: this.#freeSince }, this.#now, this.config.holeStableMs);
+    if (move !== undefined) {
+      this.counters.holesFilled++;
+      this.#setSlot(move, 'hole', out);
+      return;
+    }
+    this.#applyNeighbours(out);
+  }
+
+  #applyNeighbours(out: MeshNodeAction[]): void {
+    const slot = this.#slot as number;
+    const want = new Set<string>();
+    for (const s of this.#o.topology.neighbours(slot, this.#occupied)) {
+      const r = this.#occupants.get(s);
+      if (r !== undefined && r.origin !== this.peerId) want.add(r.origin);
+    }
+    const added: { peerId: string; publicKey: Uint8Array }[] = [];
+    const removed: string[] = [];
+    for (const p of this.#neighbours) {
+      if (want.has(p)) continue;
+      this.#neighbours.delete(p);
+      this.#work.delete(p);
+      if (this.#links.has(p)) {
+        removed.push(p);
+        this.#lingerUntil.set(p, this.#now + this.config.lingerMs);
+      }
+    }
+    for (const p of want) {
+      if (this.#neighbours.has(p)) continue;
+      this.#neighbours.add(p);
+      this.#lingerUntil.delete(p);
+      const link = this.#links.get(p);
+      if (link !== undefined) {
+        added.push({ peerId: p, publicKey: link.publicKey });
+        if (this.#own !== undefined) this.#sendFrame(out, p, { t: 'records', records: [this.#own.record] });
+      }
+    }
+    this.#dialMissing(out);
+    if (added.length > 0 || removed.length > 0) out.push({ type: 'event', event: { e: 'neighbours', added, removed } });
+  }
+
+  #dialMissing(out: MeshNodeAction[]): void {
+    for (const p of this.#neighbours) {
+      if (this.#links.has(p)) continue;
+      const since = this.#dialling.get(p);
+      if (since !== undefined && this.#now - since < this.config.dialRetryMs) continue;
+      const addrs = this.#parsed.get(p)?.info.addrs ?? [];
+      if (addrs.length === 0) continue; // a silent peer: it dials us
+      this.#dialling.set(p, this.#now);
+      out.push({ type: 'dial', peerId: p, addrs });
+    }
+  }
+
+  #housekeeping(out: MeshNodeAction[]): void {
+    if (this.#slot === null && this.#join !== undefined && this.#now - this.#join.at >= this.config.joinRetryMs && this.#links.has(this.#join.via)) {
+      this.#askToJoin(this.#join.via, out);
+    } else if (this.#slot === null && this.#join === undefined) {
+      for (const [p, l] of this.#links) if (l.entry) { this.#askToJoin(p, out); break; }
+    }
+    for (const [p, until] of this.#lingerUntil) {
+      if (until > this.#now) continue;
+      this.#lingerUntil.delete(p);
+      if (!this.#neighbours.has(p) && this.#links.has(p)) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });
+    }
+    if (this.#now >= this.#sweepAt) {
+      this.#sweepAt = this.#now + this.config.recordTtlMs / 8;
+      for (const [origin, p] of this.#parsed) {
+        if (origin !== this.peerId && p.seq < this.#wall - this.config.recordTtlMs) {
+          this.#forget(origin);
+          this.counters.records.expired++;
+        }
+      }
+      this.#tombs.sweep(this.#wall);
+    }
+    if (this.#slot !== null) {
+      this.#dialMissing(out);
+      if (this.#now >= this.#probeAt) {
+        this.#probeAt = this.#now + this.config.entryProbeMs;
+        out.push({ type: 'probe-entry' });
+      }
+    }
+  }
+
+  #sendFrame(out: MeshNodeAction[], peerId: string, f: MeshFrame): number {
+    const frame = encodeMeshFrame(f);
+    if (f.t === 'sync' || f.t === 'records' || f.t === 'want') this.counters.syncBytesOut += frame.length;
+    out.push({ type: 'send', peerId, frame });
+    return frame.length;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Wire format of the mesh node's frames (docs/mesh-node.md), on a mesh link
+ * after HELLO. Every frame starts with FRAME_MESH (0x4D, 'M') and a subtype.
+ * Decoding never throws: anything out of bounds is `undefined` (counted and
+ * dropped by the machine).
+ */
+import { decodeRecord, encodeRecord, type SporeRecord } from '../spore/store.js';
+import { ID_BYTES } from '../spore/constants.js';
+
+export const FRAME_MESH = 0x4d;
+export const MAX_RECORDS_PER_FRAME = 64;
+export const MAX_WANT_IDS = 1024;
+export const MAX_MESH_FRAME_BYTES = 1024 * 1024;
+
+export type MeshFrame =
+  | { t: 'join'; addrs: string[]; name: string }
+  | { t: 'offer'; slot: number; records: SporeRecord[] }
+  | { t: 'records'; records: SporeRecord[] }
+  /** phase 0: an initiator starts; 1: the responder answers; 2: the initiator continues. */
+  | { t: 'sync'; phase: 0 | 1 | 2; spore: Uint8Array }
+  | { t: 'want'; ids: Uint8Array[] }
+  | { t: 'tomb'; tomb: Uint8Array }
+  | { t: 'attest'; attestation: Uint8Array }
+  | { t: 'refuse'; reason: string };
+
+const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8 } as const;
+
+export function isMeshFrame(f: Uint8Array): boolean {
+  return f.length >= 2 && f[0] === FRAME_MESH;
+}
+
+function recordsBytes(records: readonly SporeRecord[]): Buffer {
+  const parts: Buffer[] = [Buffer.from([records.length >> 8, records.length & 0xff])];
+  for (const r of records) {
+    const b = Buffer.from(encodeRecord(r));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    parts.push(len, b);
+  }
+  return Buffer.concat(parts);
+}
+
+export function encodeMeshFrame(f: MeshFrame): Uint8Array {
+  const head = Buffer.from([FRAME_MESH, SUB[f.t]]);
+  switch (f.t) {
+    case 'join': return Buffer.concat([head, Buffer.from(JSON.stringify({ addrs: f.addrs, name: f.name }))]);
+    case 'offer': {
+      const slot = Buffer.alloc(6);
+      slot.writeUIntBE(f.slot, 0, 6);
+      return Buffer.concat([head, slot, recordsBytes(f.records)]);
+    }
+    case 'records': return Buffer.concat([head, recordsBytes(f.records)]);
+    case 'sync': return Buffer.concat([head, Buffer.from([f.phase]), f.spore]);
+    case 'want': return Buffer.concat([head, ...f.ids.map((id) => Buffer.from(id))]);
+    case 'tomb': return Buffer.concat([head, f.tomb]);
+    case 'attest': return Buffer.concat([head, f.attestation]);
+    case 'refuse': return Buffer.concat([head, Buffer.from(f.reason.slice(0, 200))]);
+  }
+}
+
+function decodeRecords(b: Buffer, off: number): SporeRecord[] | undefined {
+  if (b.length < off + 2) return undefined;
+  const n = b.readUInt16BE(off);
+  if (n > MAX_RECORDS_PER_FRAME) return undefined;
+  let p = off + 2;
+  const out: SporeRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    if (b.length < p + 4) return undefined;
+    const len = b.readUInt32BE(p);
+    p += 4;
+    if (b.length < p + len) return undefined;
+    const r = decodeRecord(b.subarray(p, p + len));
+    if (r === undefined) return undefined;
+    out.push(r);
+    p += len;
+  }
+  return p === b.length ? out : undefined;
+}
+
+export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
+  if (!isMeshFrame(bytes) || bytes.length > MAX_MESH_FRAME_BYTES) return undefined;
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const body = b.subarray(2);
+  switch (b[1]) {
+    case SUB.join: {
+      if (body.length > 4096) return undefined;
+      try {
+        const j = JSON.parse(body.toString('utf8')) as { addrs?: unknown; name?: unknown };
+        if (!Array.isArray(j.addrs) || j.addrs.length > 8 || !j.addrs.every((a) => typeof a === 'string' && a.length <= 200)) return undefined;
+        if (typeof j.name !== 'string' || j.name.length > 64) return undefined;
+        return { t: 'join', addrs: j.addrs as string[], name: j.name };
+      } catch {
+        return undefined;
+      }
+    }
+    case SUB.offer: {
+      if (body.length < 6) return undefined;
+      const records = decodeRecords(b, 8);
+      return records === undefined ? undefined : { t: 'offer', slot: body.readUIntBE(0, 6), records };
+    }
+    case SUB.records: {
+      const records = decodeRecords(b, 2);
+      return records === undefined ? undefined : { t: 'records', records };
+    }
+    case SUB.sync: return body.length >= 1 && body[0]! <= 2 ? { t: 'sync', phase: body[0] as 0 | 1 | 2, spore: new Uint8Array(body.subarray(1)) } : undefined;
+    case SUB.want: {
+      if (body.length % ID_BYTES !== 0 || body.length / ID_BYTES > MAX_WANT_IDS) return undefined;
+      const ids: Uint8Array[] = [];
+      for (let p = 0; p < body.length; p += ID_BYTES) ids.push(new Uint8Array(body.subarray(p, p + ID_BYTES)));
+      return { t: 'want', ids };
+    }
+    case SUB.tomb: return body.length > 0 && body.length <= 2048 ? { t: 'tomb', tomb: new Uint8Array(body) } : undefined;
+    case SUB.attest: return body.length > 0 && body.length <= 2048 ? { t: 'attest', attestation: new Uint8Array(body) } : undefined;
+    case SUB.refuse: return { t: 'refuse', reason: body.toString('utf8') };
+    default: return undefined;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Mesh scenarios for the simulator: build a world of mesh nodes joining
+ * through one address, with churn, partitions and adversaries, and check the
+ * mesh invariants (issue 5): unique slots, symmetric bounded neighbour sets
+ * that equal the SPIRAL rule on the live occupancy, every live node
+ * reachable, ghosts pruned and not resurrected.
+ */
+import { Simulator } from '../simulator.js';
+import { Rng } from '../rng.js';
+import type { FaultConfig } from '../network.js';
+import { computeLinks, MAX_DEGREE } from '../../mesh/spiral/neighbours.js';
+import { spiralTopology, type Topology } from '../../mesh/node/topology.js';
+import type { MeshNodeConfig } from '../../mesh/node/constants.js';
+import type { MeshNodeEvent } from '../../mesh/node/machine.js';
+import { StandinKeys, standinCrypto } from './standin-crypto.js';
+import type { ProverBehaviour } from './standin-liveness.js';
+import { SimMeshNode, type SimMeshMsg } from './world.js';
+
+export interface MeshScenario {
+  readonly seed: number;
+  /** Honest nodes, the first of which is the bootstrap address everyone else is given. */
+  readonly n: number;
+  /** Joiners start in waves of this many… */
+  readonly wave: number;
+  /** …this far apart, ms. */
+  readonly waveGapMs: number;
+  readonly latencyMs?: number;
+  readonly adversaries?: readonly { behaviour: ProverBehaviour; count: number }[];
+  /** Fraction of honest non-bootstrap nodes that crash for good at `crashAtMs`. */
+  readonly crash?: { fraction: number; atMs: number };
+  /** Split the honest nodes in two groups (the bootstrap in the first) for this interval. */
+  readonly partition?: { atMs: number; healAtMs: number };
+  readonly config?: Partial<MeshNodeConfig>;
+  readonly topology?: Topology;
+}
+
+export interface MeshWorld {
+  readonly sim: Simulator<SimMeshMsg>;
+  readonly honest: SimMeshNode[];
+  readonly adversaries: SimMeshNode[];
+  readonly crashed: Set<string>;
+  readonly all: Map<string, SimMeshNode>;
+  readonly events: { node: string; e: MeshNodeEvent; atMs: number }[];
+  readonly keys: StandinKeys;
+  readonly topology: Topology;
+  /** When the last node starts, ms. */
+  readonly lastStartMs: number;
+}
+
+export function buildMeshWorld(s: MeshScenario): MeshWorld {
+  const rng = new Rng(s.seed);
+  const keyRng = rng.fork('keys');
+  const keys = new StandinKeys();
+  const secrets = new Map<string, Uint8Array>();
+  const topology = s.topology ?? spiralTopology(64);
+  const honestKeys = Array.from({ length: s.n }, () => keys.create(keyRng));
+  const advSpecs = (s.adversaries ?? []).flatMap((a) => Array.from({ length: a.count }, () => a.behaviour));
+  const advKeys = advSpecs.map(() => keys.create(keyRng));
+  for (const k of [...honestKeys, ...advKeys]) secrets.set(k.peerId, k.secret);
+
+  const crashed = new Set<string>();
+  const faults: FaultConfig = { link: { latencyMs: s.latencyMs ?? 5, jitterMs: 0, lossProbability: 0, duplicateProbability: 0 }, crashes: [], partitions: [] };
+  const orderRng = rng.fork('order');
+  if (s.crash !== undefined) {
+    const candidates = honestKeys.slice(1).map((k) => k.peerId);
+    const count = Math.round(candidates.length * s.crash.fraction);
+    for (let i = 0; i < count; i++) {
+      const j = i + orderRng.int(candidates.length - i);
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+      crashed.add(candidates[i]!);
+      faults.crashes!.push({ node: candidates[i]!, downAtMs: s.crash.atMs });
+    }
+  }
+  if (s.partition !== undefined) {
+    const ids = honestKeys.map((k) => k.peerId);
+    const half = Math.ceil(ids.length / 2);
+    faults.partitions!.push({ atMs: s.partition.atMs, healAtMs: s.partition.healAtMs, groups: [ids.slice(0, half), ids.slice(half)] });
+  }
+  const events: MeshWorld['events'] = [];
+  const sim = new Simulator<SimMeshMsg>({ seed: s.seed, faults, maxEmitted: 0 });
+  const all = new Map<string, SimMeshNode>();
+  const boot = honestKeys[0]!.peerId;
+  const make = (k: (typeof honestKeys)[number], i: number, behaviour: ProverBehaviour): SimMeshNode => {
+    const startAtMs = i === 0 ? 0 : 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs + orderRng.int(Math.max(1, Math.min(s.waveGapMs, 1000)));
+    const node = new SimMeshNode({
+      crypto: standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
+      entries: i === 0 ? [] : [boot], behaviour, startAtMs,
+      ...(s.config !== undefined ? { config: s.config } : {}),
+      onEvent: (node, e, atMs) => { if (e.e !== 'neighbours') events.push({ node, e, atMs }); },
+    });
+    all.set(k.peerId, node);
+    sim.addNode(k.peerId, node);
+    return node;
+  };
+  const honest = honestKeys.map((k, i) => make(k, i, 'honest'));
+  const adversaries = advKeys.map((k, i) => make(k, 1 + orderRng.int(Math.max(1, s.n - 1)), advSpecs[i]!));
+  const lastStartMs = Math.max(...[...all.values()].map((n) => n.nextTimeout() ?? 0));
+  return { sim, honest, adversaries, crashed, all, events, keys, topology, lastStartMs };
+}
+
+export interface InvariantReport {
+  live: number;
+  violations: string[];
+  minDegree: number;
+  maxDegree: number;
+  maxRecords: number;
+  /** Largest number of bytes any joiner received before it had a slot (from the concierge and everyone else). */
+  maxJoinBytes: number;
+}
+
+/** Check every invariant over the live honest nodes; returns the violations (empty = all hold). */
+export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean } = {}): InvariantReport {
+  const v: string[] = [];
+  const live = w.honest.filter((n) => !w.crashed.has(n.id) && n.started);
+  const liveIds = new Set(live.map((n) => n.id));
+  const bySlot = new Map<number, string>();
+  for (const n of live) {
+    const s = n.machine.slot;
+    if (s === null) { v.push(`${n.id} has no slot`); continue; }
+    const other = bySlot.get(s);
+    if (other !== undefined) v.push(`slot ${s} held by ${other} and ${n.id}`);
+    bySlot.set(s, n.id);
+  }
+  let minDegree = Infinity;
+  let maxDegree = 0;
+  let maxRecords = 0;
+  let maxJoinBytes = 0;
+  for (const n of live) {
+    const nb = n.machine.neighbours;
+    minDegree = Math.min(minDegree, nb.size);
+    maxDegree = Math.max(maxDegree, nb.size);
+    maxRecords = Math.max(maxRecords, n.machine.recordCount);
+    maxJoinBytes = Math.max(maxJoinBytes, [...n.joinBytesFrom.values()].reduce((a, b) => a + b, 0));
+    if (nb.size > MAX_DEGREE) v.push(`${n.id} has ${nb.size} neighbours`);
+    for (const p of nb) {
+      if (!liveIds.has(p)) { v.push(`${n.id} keeps ${p}, which is not a live honest node`); continue; }
+      if (!w.all.get(p)!.machine.neighbours.has(n.id)) v.push(`asymmetric: ${n.id} → ${p}`);
+      if (!n.links.has(p)) v.push(`${n.id} has no link to neighbour ${p}`);
+    }
+    for (const c of w.crashed) if (n.machine.record(c) !== undefined) v.push(`${n.id} still holds the record of ghost ${c}`);
+    for (const a of w.adversaries) if (a.liveness.behaviour !== 'honest' && nb.has(a.id)) v.push(`${n.id} keeps adversary ${a.id} (${a.liveness.behaviour}) as a neighbour`);
+  }
+  if (opts.expectRule !== false && bySlot.size === live.length) {
+    const links = computeLinks([...bySlot.keys()]);
+    for (const n of live) {
+      const want = new Set((links.get(n.machine.slot!) ?? []).map((s) => bySlot.get(s)!));
+      const have = n.machine.neighbours;
+      if (want.size !== have.size || [...want].some((p) => !have.has(p))) v.push(`${n.id} at slot ${n.machine.slot}: neighbours differ from the SPIRAL rule (${have.size} vs ${want.size})`);
+    }
+  }
+  // Reachability over neighbour links.
+  if (live.length > 0) {
+    const seen = new Set([live[0]!.id]);
+    const stack = [live[0]!.id];
+    while (stack.length > 0) {
+      for (const p of w.all.get(stack.pop()!)!.machine.neighbours) if (liveIds.has(p) && !seen.has(p)) { seen.add(p); stack.push(p); }
+    }
+    if (seen.size !== live.length) v.push(`only ${seen.size} of ${live.length} live nodes reachable`);
+  }
+  return { live: live.length, violations: v, minDegree: Number.isFinite(minDegree) ? minDegree : 0, maxDegree, maxRecords, maxJoinBytes };
+}
+
+/** Run in steps of `stepMs` until the invariants hold (returns the report) or `maxMs` passes. */
+export function runUntilConverged(w: MeshWorld, fromMs: number, maxMs: number, stepMs = 5000, maxEvents = 50_000_000): { report: InvariantReport; atMs: number } {
+  let report = checkMeshInvariants(w);
+  for (let t = fromMs; t <= maxMs; t += stepMs) {
+    w.sim.run({ maxTimeMs: t, maxEvents });
+    report = checkMeshInvariants(w);
+    if (report.violations.length === 0) return { report, atMs: t };
+  }
+  return { report, atMs: maxMs };
+}

@@ -1,0 +1,189 @@
+/**
+ * Mesh nodes in the simulator: each simulated node runs the real mesh node
+ * machine (ts/mesh/node/machine.ts) behind a thin driver that plays the part
+ * MeshService plays on real sockets: links (open/accept/close messages stand
+ * for an authenticated connection; the peerId is the simulator's node id, as
+ * the Noise handshake proves it for real), dials, entry points, and a
+ * liveness machine per node (the stand-in VDF handshake, or the real one's
+ * verdicts in the real node). docs/sim.md, "Mesh scenarios".
+ */
+import type { Out, SimNode } from '../simulator.js';
+import type { Rng } from '../rng.js';
+import { MeshNode, type MeshNodeAction, type MeshNodeEvent } from '../../mesh/node/machine.js';
+import type { MeshCrypto } from '../../mesh/node/crypto.js';
+import type { MeshNodeConfig } from '../../mesh/node/constants.js';
+import type { Topology } from '../../mesh/node/topology.js';
+import { StandinLiveness, type LivenessMsg, type ProverBehaviour } from './standin-liveness.js';
+
+export type SimMeshMsg =
+  | { k: 'open'; publicKey: Uint8Array; entry: boolean }
+  | { k: 'accept'; publicKey: Uint8Array }
+  | { k: 'close' }
+  | { k: 'frame'; bytes: Uint8Array }
+  | LivenessMsg;
+
+/** Wall clock of simulated time 0 (records carry wall-clock seqs). */
+export const SIM_WALL_EPOCH_MS = 1_800_000_000_000;
+const LINK_MSG_BYTES = 64;
+const LIVENESS_MSG_BYTES = 48;
+
+export interface SimMeshNodeOptions {
+  readonly crypto: MeshCrypto;
+  readonly secret: Uint8Array;
+  readonly secretOf: (peerId: string) => Uint8Array | undefined;
+  readonly topology: Topology;
+  readonly rng: Rng;
+  /** Node ids of entry points (LAGOON_PEERS); empty for the first node. */
+  readonly entries: readonly string[];
+  /** Whether this node broadcasts its address (silent nodes dial, never get dialled). */
+  readonly broadcast?: boolean;
+  readonly behaviour?: ProverBehaviour;
+  readonly windowMs?: number;
+  readonly config?: Partial<MeshNodeConfig>;
+  /** When the node starts (joins), virtual ms. */
+  readonly startAtMs: number;
+  readonly onEvent?: (node: string, e: MeshNodeEvent, nowMs: number) => void;
+}
+
+export class SimMeshNode implements SimNode<SimMeshMsg> {
+  readonly id: string;
+  readonly machine: MeshNode;
+  readonly liveness: StandinLiveness;
+  readonly links = new Map<string, { entry: boolean }>();
+  readonly #pending = new Map<string, boolean>();
+  readonly #o: SimMeshNodeOptions;
+  readonly #windowMs: number;
+  #started = false;
+  #nextWindow = Infinity;
+  #nextEntryDial = Infinity;
+  bytesIn = 0;
+  /** Bytes received before this node had a slot (what joining cost it), split by sender. */
+  joinBytesFrom = new Map<string, number>();
+
+  constructor(opts: SimMeshNodeOptions) {
+    this.#o = opts;
+    this.id = opts.crypto.peerId;
+    this.#windowMs = opts.windowMs ?? 1000;
+    this.machine = new MeshNode({
+      crypto: opts.crypto, topology: opts.topology, addrs: opts.broadcast === false ? [] : [`sim:${this.id}`], name: this.id.slice(4, 12),
+      ...(opts.config !== undefined ? { config: opts.config } : {}),
+    });
+    this.liveness = new StandinLiveness(this.id, opts.secret, opts.secretOf, () => opts.rng.int(2 ** 31), opts.behaviour ?? 'honest');
+  }
+
+  get started(): boolean { return this.#started; }
+
+  nextTimeout(): number | undefined {
+    if (!this.#started) return this.#o.startAtMs;
+    const m = this.machine.nextTimeout() ?? Infinity;
+    const t = Math.min(m, this.#nextWindow, this.#nextEntryDial);
+    return Number.isFinite(t) ? t : undefined;
+  }
+
+  handleTimeout(now: number): Out<SimMeshMsg>[] {
+    const out: Out<SimMeshMsg>[] = [];
+    if (!this.#started) {
+      this.#started = true;
+      this.#nextWindow = now + this.#windowMs;
+      this.#apply(this.machine.start(now, SIM_WALL_EPOCH_MS + now, this.#o.entries.length === 0), now, out);
+      this.#dialEntry(now, out);
+      return out;
+    }
+    if (now >= this.#nextWindow) {
+      this.#nextWindow = now + this.#windowMs;
+      this.#liveness(this.liveness.window(), now, out);
+    }
+    if (now >= this.#nextEntryDial) this.#dialEntry(now, out);
+    if (now >= (this.machine.nextTimeout() ?? Infinity)) this.#apply(this.machine.handleTimeout(now, SIM_WALL_EPOCH_MS + now), now, out);
+    return out;
+  }
+
+  handle(from: string, msg: SimMeshMsg, now: number): Out<SimMeshMsg>[] {
+    const out: Out<SimMeshMsg>[] = [];
+    if (!this.#started) return out;
+    const wall = SIM_WALL_EPOCH_MS + now;
+    switch (msg.k) {
+      case 'open':
+        out.push({ send: { to: from, msg: { k: 'accept', publicKey: this.#o.crypto.publicKey }, bytes: LINK_MSG_BYTES } });
+        if (!this.links.has(from)) {
+          this.links.set(from, { entry: false });
+          this.#apply(this.machine.linkUp(from, msg.publicKey, false, now, wall), now, out);
+        }
+        break;
+      case 'accept': {
+        const entry = this.#pending.get(from);
+        this.#pending.delete(from);
+        if (entry === undefined || this.links.has(from)) break;
+        this.links.set(from, { entry });
+        this.#apply(this.machine.linkUp(from, msg.publicKey, entry, now, wall), now, out);
+        break;
+      }
+      case 'close':
+        this.#down(from, now, out);
+        break;
+      case 'frame':
+        if (!this.links.has(from)) break;
+        this.bytesIn += msg.bytes.length;
+        if (this.machine.slot === null) this.joinBytesFrom.set(from, (this.joinBytesFrom.get(from) ?? 0) + msg.bytes.length);
+        this.#apply(this.machine.frame(from, msg.bytes, now, wall), now, out);
+        break;
+      default:
+        if (this.links.has(from)) this.#liveness(this.liveness.handle(from, msg), now, out);
+    }
+    return out;
+  }
+
+  #down(peer: string, now: number, out: Out<SimMeshMsg>[]): void {
+    if (!this.links.delete(peer)) return;
+    this.liveness.remove(peer);
+    this.#apply(this.machine.linkDown(peer, now, SIM_WALL_EPOCH_MS + now), now, out);
+    if (this.machine.slot === null) this.#nextEntryDial = Math.min(this.#nextEntryDial, now + 1000);
+  }
+
+  #dialEntry(now: number, out: Out<SimMeshMsg>[]): void {
+    this.#nextEntryDial = this.machine.slot === null ? now + 2000 : Infinity;
+    const entry = this.#o.entries[0];
+    if (entry === undefined || this.links.has(entry)) return;
+    this.#pending.set(entry, true);
+    out.push({ send: { to: entry, msg: { k: 'open', publicKey: this.#o.crypto.publicKey, entry: true }, bytes: LINK_MSG_BYTES } });
+  }
+
+  #liveness(r: ReturnType<StandinLiveness['window']>, now: number, out: Out<SimMeshMsg>[]): void {
+    for (const s of r.send) out.push({ send: { to: s.to, msg: s.msg, bytes: LIVENESS_MSG_BYTES } });
+    for (const v of r.verdicts) {
+      const work = { steps: v.steps, fromHeight: 0, toHeight: v.steps, end: new Uint8Array(32) };
+      this.#apply(this.machine.verdict(v.peer, v.alive, work, now, SIM_WALL_EPOCH_MS + now), now, out);
+    }
+  }
+
+  #apply(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send':
+          if (this.links.has(a.peerId)) out.push({ send: { to: a.peerId, msg: { k: 'frame', bytes: a.frame }, bytes: a.frame.length } });
+          break;
+        case 'dial': {
+          const target = a.addrs.find((x) => x.startsWith('sim:'))?.slice(4);
+          if (target === undefined || this.links.has(target)) break;
+          this.#pending.set(target, false);
+          out.push({ send: { to: target, msg: { k: 'open', publicKey: this.#o.crypto.publicKey, entry: false }, bytes: LINK_MSG_BYTES } });
+          break;
+        }
+        case 'close':
+          if (this.links.has(a.peerId)) out.push({ send: { to: a.peerId, msg: { k: 'close' }, bytes: LINK_MSG_BYTES } });
+          this.#down(a.peerId, now, out);
+          break;
+        case 'probe-entry':
+          this.#dialEntry(now, out);
+          break;
+        case 'event':
+          if (a.event.e === 'neighbours') {
+            for (const n of a.event.added) this.liveness.add(n.peerId);
+            for (const p of a.event.removed) this.liveness.remove(p);
+          }
+          this.#o.onEvent?.(this.id, a.event, now);
+          break;
+      }
+    }
+  }
+}
