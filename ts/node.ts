@@ -19,6 +19,7 @@ import type { FederationService } from './federation/service.js';
 import { meshAddress, startMeshService, type MeshService } from './mesh/service.js';
 import { PeerCacheService } from './discovery/peer-cache/service.js';
 import { advertisedAddresses } from './discovery/peer-cache/advertise.js';
+import { MdnsService } from './discovery/mdns/service.js';
 import { attachPresence, type Presence } from './discovery/rendezvous/attach.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -95,6 +96,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   let http: HttpServer;
   let mesh: MeshService;
   let peerCache: PeerCacheService;
+  let mdns: MdnsService | null = null;
   let federation: FederationService | null = null;
   try {
     irc = await startIrcServer({
@@ -139,6 +141,15 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     peerCache.attach(mesh, config.peers.map(meshAddress));
     if (config.broadcast) peerCache.advertise({ addresses: advertisedAddresses(config.bind, mesh.port), capabilities: 0, natType: 'unknown' });
     closers.push(() => peerCache.close());
+    if (config.mdns) {
+      // LAN discovery is a convenience: a node whose mDNS socket cannot open still runs (logged).
+      mdns = await MdnsService.start({
+        peerId: identity.peerId, meshPort: mesh.port, bind: config.bind, interface: config.mdnsInterface, logger,
+        onFound: (address) => { mesh.addEntryPoint(address); },
+      }).catch((err: unknown) => { log.error({ err: (err as Error).message }, 'mDNS failed to start; LAN discovery is off'); return null; });
+      const m = mdns;
+      if (m !== null) closers.push(() => m.close());
+    }
 
     // Visits (#room:server) happen only when a user asks for one; attaching creates no relay.
     const fed = await attachFederation({ config, identity, irc, mesh, logger });
@@ -183,6 +194,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   counterFrom(registry, 'lagoon_peer_cache_records_accepted_total', 'Signed peer records accepted from cache gossip.', () => peerCache.machine.counters.recordsAccepted);
   counterFrom(registry, 'lagoon_peer_cache_records_dropped_total', 'Cache-gossip records and frames dropped (forged, stale, expired, malformed, rate limited).',
     () => Object.values(peerCache.machine.counters.dropped).reduce((a, b) => a + b, 0));
+  counterFrom(registry, 'lagoon_mdns_found_total', 'Peers found by mDNS on the LAN (addresses handed to the mesh).', () => mdns?.machine.counters.found ?? 0);
   gaugeFrom(registry, 'lagoon_mesh_links', 'Established, authenticated mesh links.', () => mesh.status().links.length);
   http.route('GET', '/metrics', async (_req, res) => {
     sendText(res, 200, await registry.metrics(), registry.contentType);
