@@ -23,6 +23,7 @@ import { REPO_ROOT } from '../irc/servers.js';
 import type { BenchContext, BenchReport, BenchRow, BenchSuite } from '../types.js';
 
 const PER_ADDRESS = 16;
+const MARK = Buffer.from('bench|');
 const CONNECT_BATCH = 200;
 
 /** The baseline: what an SSE fan-out costs with nothing else in the way. */
@@ -78,28 +79,31 @@ class Subscribers {
   private one(port: number, i: number, group: number): Promise<void> {
     return new Promise((resolve) => {
       const s = connect({ host: '127.0.0.1', port, localAddress: sourceAddress(i) });
-      let tail = '';
+      let tail: Buffer | null = null;
       let last = -1;
       let headed = false;
       const timer = setTimeout(() => { this.refused++; s.destroy(); resolve(); }, 20_000);
       s.setNoDelay(true);
       s.on('connect', () => s.write(`GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n`));
+      // Bytes, not strings: at N = 10,000 the generator's own per-read cost is part of every latency.
       s.on('data', (chunk: Buffer) => {
         const now = process.hrtime.bigint();
-        const text = tail + chunk.toString('latin1');
+        const buf = tail ? Buffer.concat([tail, chunk]) : chunk;
         if (!headed) {
           headed = true;
           clearTimeout(timer);
-          if (text.startsWith('HTTP/1.1 200')) this.ok++; else { this.refused++; s.destroy(); }
+          if (buf.toString('latin1', 0, 12) === 'HTTP/1.1 200') this.ok++; else { this.refused++; s.destroy(); }
           resolve();
         }
-        for (const m of text.matchAll(/bench\|(\d+)\|/g)) {
-          const seq = Number(m[1]);
-          if (seq <= last) continue;
+        for (let i = buf.indexOf(MARK); i >= 0; i = buf.indexOf(MARK, i + MARK.length)) {
+          let seq = 0;
+          let j = i + MARK.length;
+          for (; j < buf.length && buf[j]! >= 0x30 && buf[j]! <= 0x39; j++) seq = seq * 10 + buf[j]! - 0x30;
+          if (j >= buf.length || buf[j] !== 0x7c || seq <= last) continue; // incomplete (kept in tail) or seen
           last = seq;
           this.record(seq, group, now);
         }
-        tail = text.slice(-32);
+        tail = buf.length > 32 ? buf.subarray(buf.length - 32) : buf;
       });
       s.on('error', () => { clearTimeout(timer); if (!headed) { this.refused++; headed = true; resolve(); } });
       this.sockets.push(s);

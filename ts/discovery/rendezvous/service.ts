@@ -98,8 +98,21 @@ export class Rendezvous extends EventEmitter<RendezvousEvents> {
     this.emit('event', ev);
   }
 
-  private prune(): void {
+  /** Timer callbacks: a failing backend (e.g. SQLite busy beyond its timeout) is logged, never thrown out of a timer. */
+  private guarded(what: string, fn: () => void): void {
     if (this.closed) return;
+    try {
+      fn();
+    } catch (err) {
+      this.logs.note('warn', { err: (err as Error).message }, `${what} failed`);
+    }
+  }
+
+  private prune(): void {
+    this.guarded('prune', () => this.pruneNow());
+  }
+
+  private pruneNow(): void {
     const gone = this.opts.backend.prune(Date.now());
     for (const ev of gone) {
       this.counters.pruned++;
@@ -109,11 +122,12 @@ export class Rendezvous extends EventEmitter<RendezvousEvents> {
   }
 
   private pollShared(): void {
-    if (this.closed) return;
-    for (const ev of this.opts.backend.poll()) {
-      this.counters.remoteEvents++;
-      this.broadcast(ev);
-    }
+    this.guarded('shared poll', () => {
+      for (const ev of this.opts.backend.poll()) {
+        this.counters.remoteEvents++;
+        this.broadcast(ev);
+      }
+    });
   }
 
   private refuse(res: ServerResponse, status: number, reason: string, ip: string): void {
