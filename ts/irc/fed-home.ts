@@ -79,9 +79,26 @@ export function homeDeliver(m: IrcMachine, server: string, vids: readonly number
     const c = m.clients.get(v);
     if (c !== undefined && c.remote === null && c.registered && !c.closing) to.push(c);
   }
-  if (to.length === 0) return;
+  if (to.length === 0 || !plausibleSource(m, server, msg, to)) return;
   trackVisits(m, server, msg, to);
   m.relay(to, msg.source ?? m.serverName, msg.command, msg.params, { trailing: hasTextParam(msg.command, msg.params.length) });
+}
+
+/**
+ * A host may speak for our users only where they really are on it: a line
+ * whose source is one of our nicks must name a user who has a session there
+ * (it is among the recipients) or visits a room there. Anything else would let a host
+ * impersonate our users, so it is dropped.
+ */
+function plausibleSource(m: IrcMachine, server: string, msg: IrcMessage, to: readonly Client[]): boolean {
+  if (msg.source === null || msg.source === m.serverName) return true;
+  const nick = msg.source.split('!')[0]!;
+  if (nick.includes('@')) return true;
+  const c = m.findNick(nick);
+  if (c === undefined || c.remote !== null) return false;
+  if (to.includes(c)) return true; // `to` holds only users with an open session on this host
+  for (const v of c.visits.values()) if (v.server === server) return true;
+  return false;
 }
 
 /** JOIN/PART/KICK of one of our users on the host: the visit starts or ends here and only here. */

@@ -19,15 +19,20 @@ function lower(s: string): string { return s.toLowerCase(); }
 /** Host → home: `alice` → `alice@host`, `bob@home` → `bob`, `#room` → `#room:host`. */
 export function hostToHome(host: string, home: string): Perspective {
   const homeSuffix = `@${lower(home)}`;
+  const nick = (n: string): string => {
+    if (n === '' || n === '*') return n;
+    const at = n.indexOf('@');
+    if (at < 0) return `${n}@${host}`;
+    return lower(n.slice(at)) === homeSuffix ? n.slice(0, at) : n;
+  };
   return {
-    nick: (n) => {
-      if (n === '' || n === '*') return n;
-      const at = n.indexOf('@');
-      if (at < 0) return `${n}@${host}`;
-      return lower(n.slice(at)) === homeSuffix ? n.slice(0, at) : n;
-    },
-    channel: (ch) => (ch.startsWith('#') && !ch.includes(':') ? `${ch}:${host}` : ch),
-    server: (s) => (lower(s) === lower(host) ? home : s),
+    nick,
+    // Every channel a host names is its own room: `#x:anything` gets `:host` too, so a
+    // host can never name a room of ours (or of a third server) on this side.
+    channel: (ch) => (ch.startsWith('#') ? `${ch}:${host}` : ch),
+    // A bare source is the host itself, or else it is read as a nick (so it gets `@host`):
+    // a host cannot pass one of our nicks off as a server-less source.
+    server: (s) => (lower(s) === lower(host) ? home : nick(s)),
   };
 }
 
