@@ -160,3 +160,18 @@ export function lagoonEnv(
     LAGOON_LOG_LEVEL: logLevel,
   };
 }
+
+/**
+ * inspircd.conf for one of two InspIRCd servers linked with m_spanningtree
+ * (the federation bench's baseline): the bench config above under its own
+ * server name and SID, a server port on 127.0.0.1, and a <link> to the other
+ * one; the side with `autoconnect` dials it every 2 s until linked.
+ */
+export function inspircdLinkedConfig(l: ServerLimits, dir: string, me: { name: string; sid: string; linkPort: number },
+  peer: { name: string; linkPort: number }, autoconnect: boolean): string {
+  const base = inspircdConfig(l, dir).replace('<server name="inspircd.bench.local"', `<server name="${attr(me.name)}" id="${attr(me.sid)}"`);
+  return `${base}<module name="spanningtree">
+<bind address="127.0.0.1" port="${me.linkPort}" type="servers">
+<link name="${attr(peer.name)}" ipaddr="127.0.0.1" port="${peer.linkPort}" allowmask="127.0.0.1/32" sendpass="benchlink" recvpass="benchlink" timeout="30">
+${autoconnect ? `<autoconnect period="2" server="${attr(peer.name)}">\n` : ''}`;
+}
