@@ -160,6 +160,7 @@ export class Rendezvous extends EventEmitter<RendezvousEvents> {
   }
 
   private events(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' }).end();
     const ip = clientIp(req.socket.remoteAddress);
     const admitted = this.hub.admit(ip);
     if (admitted !== 'ok') {
