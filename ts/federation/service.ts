@@ -7,9 +7,9 @@
  * the DEFEDERATE list, and keeps one timer at the machine's next deadline.
  */
 import { performance } from 'node:perf_hooks';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { Identity } from '../core/identity.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { verifySignature } from '../core/identity.js';
 import type { IrcFedInput, IrcFedOp } from '../irc/actions.js';
 import type { MeshService } from '../mesh/service.js';
 import type { PeerEntry } from '../mesh/peer-table.js';
@@ -53,12 +53,15 @@ export class FederationService {
   private flushScheduled = false;
   private seq = BigInt(Date.now()) * 1000n;
   private readonly lastSeq = new Map<string, bigint>();
+  /** Linked peers' verify keys, built once per link instead of once per envelope (the JWK import dominated). */
+  private readonly keys = new Map<string, { raw: Buffer; key: KeyObject }>();
   private timer: NodeJS.Timeout | null = null;
   private readonly t0 = performance.now();
   private closed = false;
   private readonly onFrame = (peerId: string, frame: Buffer): void => this.receive(peerId, frame);
   private readonly onDown = (p: PeerEntry, info: CloseInfo): void => {
     this.outbox.delete(p.peerId);
+    this.keys.delete(p.peerId);
     this.run((now) => this.machine.peerDown(p.peerId, info.reason, now));
   };
 
@@ -216,7 +219,7 @@ export class FederationService {
     try {
       if (peer === undefined) throw new Error('no link');
       const env = decodeEnvelope(frame);
-      if (!verifySignature(peer.link.remotePublicKey, signingBytes(peerId, this.opts.identity.peerId, env.signed), env.signature)) {
+      if (!verify(null, signingBytes(peerId, this.opts.identity.peerId, env.signed), this.keyOf(peerId, peer.link.remotePublicKey), env.signature)) {
         throw new Error('bad envelope signature');
       }
       const last = this.lastSeq.get(peerId);
@@ -228,6 +231,15 @@ export class FederationService {
       this.counters.badEnvelopes++;
       this.log.warn({ peer: peerId, err: (err as Error).message }, 'federation envelope dropped');
     }
+  }
+
+  private keyOf(peerId: string, raw: Buffer): KeyObject {
+    let e = this.keys.get(peerId);
+    if (e === undefined || !e.raw.equals(raw)) {
+      e = { raw, key: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' }) };
+      this.keys.set(peerId, e);
+    }
+    return e.key;
   }
 
   private rememberSeq(peerId: string, seq: bigint): void {
