@@ -30,7 +30,7 @@ export function helpText(m: IrcMachine): string[] {
     `Hi, I'm ${LAGOONBOT_NICK}, the service bot of ${m.serverName}.`,
     `Rooms here belong to ${m.serverName}: JOIN #name opens or creates a local room.`,
     `${LAGOON_CHANNEL} is this server's lobby; the first person to join it owns it (kept across restarts).`,
-    'Visiting rooms on other servers (#room:server) is coming with federation.',
+    'To visit a room on another server, JOIN #room:server; its people show as nick@server.',
     'Commands: !help in a channel, or message me anything.',
   ];
 }
