@@ -32,9 +32,13 @@ export interface Spawned {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Run the CLI from source (tsx), parse its JSON log lines from stdout. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ts/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
+/**
+ * Run the CLI from source (tsx), parse its JSON log lines from stdout.
+ * `wrap`: a command that execs the rest, e.g. `['ip', 'netns', 'exec', 'ns1']`.
+ */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, signal: AbortSignal, wrap: string[] = []): Spawned {
+  const argv = [...wrap, process.execPath, '--import', 'tsx', 'ts/cli.ts', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
   child.on('error', () => undefined); // abort → SIGKILL; surfaced through `exit`
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
