@@ -42,31 +42,14 @@
  */
 import { DIRECTIONS, distance, euclid4, offsetsWithin, type Coord } from './coords.js';
 import { slotToCoord } from './slots.js';
+import { FILL_RADIUS, FILL_ROUNDS, MAX_DEGREE, RAY_LENGTH, VIEW_RADIUS, pairMix } from './rule-constants.js';
+import { cellKey, SlotIndex } from './slot-index.js';
+import { LinkEvaluator } from './local-links.js';
 
-export const MAX_DEGREE = 20;
-export const RAY_LENGTH = 2;
-export const FILL_RADIUS = 3;
-export const FILL_ROUNDS = 3;
-export const VIEW_RADIUS = RAY_LENGTH + 2 * FILL_ROUNDS * FILL_RADIUS;
+export { MAX_DEGREE, RAY_LENGTH, FILL_RADIUS, FILL_ROUNDS, VIEW_RADIUS, pairMix };
 
 const FILL_OFFSETS: readonly Coord[] = offsetsWithin(FILL_RADIUS);
 const ORIGIN: Coord = { q: 0, r: 0, z: 0 };
-
-const B = 1 << 13;
-const H = B / 2;
-function cellKey(q: number, r: number, z: number): number {
-  return ((q + H) * B + (r + H)) * B + (z + H);
-}
-
-/** A 32-bit mix of an unordered slot pair (a < b): the last tie-break. */
-export function pairMix(a: number, b: number): number {
-  let h = Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(((b >>> 0) + 0x7f4a7c15) | 0, 0xc2b2ae35);
-  h ^= Math.floor(a / 2 ** 32) * 31 + Math.floor(b / 2 ** 32);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h >>> 0;
-}
 
 /** Links of every occupied slot: slot → sorted neighbour slots. */
 export type Links = Map<number, number[]>;
@@ -81,15 +64,21 @@ export function computeLinks(occupied: Iterable<number>): Links {
 }
 
 /**
- * The local computation: `self`'s links from the occupied slots it knows
- * within VIEW_RADIUS (slots farther away are ignored, so a larger view is
- * harmless). Equals `computeLinks(all).get(self)`.
+ * The local computation: `self`'s links from the occupied slots it knows.
+ * Only occupancy within VIEW_RADIUS can matter, so a larger view is harmless.
+ * Equals `computeLinks(all).get(self)`. Evaluated lazily (local-links.ts):
+ * an interior node costs a few dozen look-ups, a surface node only the
+ * surface cells its answer depends on. Pass a SlotIndex that you keep up to
+ * date to avoid re-indexing the view on every call.
  */
-export function neighboursOf(self: number, view: Iterable<number>): number[] {
-  const c = slotToCoord(self);
-  const local = [self];
-  for (const s of view) if (s !== self && distance(slotToCoord(s), c) <= VIEW_RADIUS) local.push(s);
-  return computeLinks(local).get(self) ?? [];
+export function neighboursOf(self: number, view: Iterable<number> | SlotIndex): number[] {
+  const index = view instanceof SlotIndex ? view : new SlotIndex(view);
+  if (!index.has(self)) {
+    const own = new SlotIndex([self]);
+    for (const s of index.slots()) own.add(s);
+    return new LinkEvaluator(own).linksOf(self);
+  }
+  return new LinkEvaluator(index).linksOf(self);
 }
 
 function buildAdjacency(slots: readonly number[]): Set<number>[] {
