@@ -1,10 +1,11 @@
 /**
  * The federation driver: the real clock, the mesh and the IRC server around
  * a FederationMachine. It dials servers (or reuses a mesh link whose HELLO
- * announces the site), batches outgoing messages per peer per event-loop
- * turn into one signed envelope, verifies incoming envelopes (signature by
- * the link's proven node key, strictly growing sequence), persists pins and
- * the DEFEDERATE list, and keeps one timer at the machine's next deadline.
+ * announces the site), batches the messages one input caused (a socket
+ * chunk, flushed in a microtask) into one signed envelope per peer, verifies
+ * incoming envelopes (signature by the link's proven node key, strictly
+ * growing sequence), persists pins and the DEFEDERATE list, and keeps one
+ * timer at the machine's next deadline.
  */
 import { performance } from 'node:perf_hooks';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -121,7 +122,9 @@ export class FederationService {
         let q = this.outbox.get(a.peerId);
         if (q === undefined) { q = []; this.outbox.set(a.peerId, q); }
         q.push(a.msg);
-        if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => this.flushOutbox()); }
+        // A microtask, not setImmediate: everything one input chunk caused leaves in one
+        // signed envelope, without waiting for the rest of the poll phase (latency).
+        if (!this.flushScheduled) { this.flushScheduled = true; queueMicrotask(() => this.flushOutbox()); }
         return;
       }
       case 'dial': this.dial(a.server, a.address); return;
