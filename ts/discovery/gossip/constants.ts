@@ -30,6 +30,8 @@ export const CONTROL = Object.freeze({
   ihave: 0x10,
   graft: 0x11,
   prune: 0x12,
+  ack: 0x13,
+  pending: 0x14,
 } as const);
 export type ControlKind = (typeof CONTROL)[keyof typeof CONTROL];
 
@@ -92,10 +94,16 @@ export interface GossipConfig {
   readonly peerExpiryMs: number;
   /** HEARTBEAT period of a broadcasting node, ms. Default 30 s. */
   readonly heartbeatIntervalMs: number;
-  /** Wait after the first IHAVE for the payload to arrive by the tree before sending GRAFT, ms. Default 400. Longer = fewer spurious grafts, slower repair. */
+  /** Wait after the first IHAVE for the payload to arrive by the tree before sending GRAFT, ms. Default 1 s. Must exceed the extra delay of a tree path over the shortest path, or nodes GRAFT copies they were about to get; loss is repaired by ACKs and lost parents by re-attachment, so this is the last resort. */
   readonly graftTimeoutMs: number;
   /** Wait between further GRAFTs for one message (to the next announcer), ms. Default 200. */
   readonly graftRetryMs: number;
+  /** Wait for a payload's ACK (or PRUNE) before sending it again, ms. Default 1 s. Shorter repairs loss faster; must exceed a link round trip. */
+  readonly ackTimeoutMs: number;
+  /** Sends of one payload on one link, first included. Default 2: one resend covers ordinary loss, and every resend to a dead neighbour is a wasted copy. */
+  readonly ackMaxTries: number;
+  /** Unacknowledged payloads tracked at once; beyond it payloads go untracked. Default 4096. */
+  readonly maxPendingAcks: number;
   /** Messages waited for at once (IHAVE seen, payload missing); beyond it new IHAVEs are ignored. Default 1024. */
   readonly maxPendingGrafts: number;
   /** Recent payload frames kept to answer GRAFTs. Default 1024. */
@@ -121,8 +129,11 @@ export const DEFAULT_GOSSIP_CONFIG: GossipConfig = Object.freeze({
   maxPeers: 1024,
   peerExpiryMs: 2 * 3600_000,
   heartbeatIntervalMs: 30_000,
-  graftTimeoutMs: 400,
+  graftTimeoutMs: 1000,
   graftRetryMs: 200,
+  ackTimeoutMs: 1000,
+  ackMaxTries: 2,
+  maxPendingAcks: 4096,
   maxPendingGrafts: 1024,
   messageCacheMax: 1024,
   messageCacheMs: 60_000,
@@ -163,6 +174,9 @@ export function gossipConfig(partial: Partialish = {}): GossipConfig {
   int('heartbeatIntervalMs', c.heartbeatIntervalMs, 1, 86_400_000);
   int('graftTimeoutMs', c.graftTimeoutMs, 1, 600_000);
   int('graftRetryMs', c.graftRetryMs, 1, 600_000);
+  int('ackTimeoutMs', c.ackTimeoutMs, 1, 600_000);
+  int('ackMaxTries', c.ackMaxTries, 1, 16);
+  int('maxPendingAcks', c.maxPendingAcks, 1, 10_000_000);
   int('maxPendingGrafts', c.maxPendingGrafts, 1, 10_000_000);
   int('messageCacheMax', c.messageCacheMax, 1, 10_000_000);
   int('messageCacheMs', c.messageCacheMs, 1, 86_400_000);

@@ -22,6 +22,7 @@
  * timestamp, Bloom-filter replay) before anything is stored or forwarded.
  */
 import { LagoonError } from '../../core/errors.js';
+import { AckTracker } from './acks.js';
 import { RotatingBloom } from './bloom.js';
 import { CONTROL, DROP_REASONS, GOSSIP_LIMITS, ID_BYTES, KIND, gossipConfig, type DropReason, type GossipConfig, type KindName, type SignedKind } from './constants.js';
 import { decodeFrame, encodeControl, midOf, signMessage, signRecord, withHop, type Body, type ControlEntry, type PeerRecord, type SignedMessage, type Signer, type Verify } from './messages.js';
@@ -88,6 +89,8 @@ export interface GossipCounters {
   linksRefused: number;
   /** Tree re-shapes by the hop-count optimisation. */
   swaps: number;
+  /** Payloads sent again for want of an ACK. */
+  resends: number;
   /** Re-attachments to the tree (lost our upstream link, or joined a running mesh). */
   attaches: number;
 }
@@ -111,6 +114,7 @@ export class GossipMachine {
   readonly #o: GossipMachineOptions;
   readonly #bloom: RotatingBloom;
   readonly #tree: Tree;
+  readonly #acks: AckTracker;
   readonly #links = new Map<string, LinkState>();
   readonly #recent: AgedMap<RecentMessage>;
   readonly #routes: AgedMap<Route>;
@@ -129,11 +133,12 @@ export class GossipMachine {
     this.table = new GossipPeerTable(c.maxPeers, c.peerExpiryMs);
     this.#bloom = new RotatingBloom({ capacity: c.bloomCapacity, falsePositiveRate: c.bloomFalsePositiveRate, rotateMs: c.bloomRotateMs, secret: [opts.rng.next(), opts.rng.next()] }, opts.now);
     this.#tree = new Tree({ graftTimeoutMs: c.graftTimeoutMs, graftRetryMs: c.graftRetryMs, maxPending: c.maxPendingGrafts });
+    this.#acks = new AckTracker({ timeoutMs: c.ackTimeoutMs, maxTries: c.ackMaxTries, maxPending: c.maxPendingAcks });
     this.#recent = new AgedMap(c.messageCacheMax, c.messageCacheMs);
     this.#routes = new AgedMap(c.maxRequestRoutes, 2 * c.maxClockSkewMs);
     this.counters = {
       framesIn: 0, accepted: 0, duplicates: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
-      framesOut: 0, payloadsOut: 0, ihavesOut: 0, graftsOut: 0, prunesOut: 0, unroutable: 0, unknownLink: 0, linksRefused: 0, swaps: 0, attaches: 0,
+      framesOut: 0, payloadsOut: 0, ihavesOut: 0, graftsOut: 0, prunesOut: 0, unroutable: 0, unknownLink: 0, linksRefused: 0, swaps: 0, attaches: 0, resends: 0,
     };
     this.#info = opts.broadcast;
     if (this.#info !== null) this.#record = this.#sign(this.#info);
@@ -153,7 +158,7 @@ export class GossipMachine {
   }
 
   nextTimeout(): number {
-    return Math.min(this.#bloom.nextRotationAt, this.#nextHeartbeatAt, this.#tree.nextTimeout() ?? Infinity);
+    return Math.min(this.#bloom.nextRotationAt, this.#nextHeartbeatAt, this.#tree.nextTimeout() ?? Infinity, this.#acks.nextTimeout() ?? Infinity);
   }
 
   handle(input: GossipInput, now: number): GossipAction[] {
@@ -215,23 +220,37 @@ export class GossipMachine {
 
   #linkDown(link: string, out: GossipAction[]): void {
     this.#links.delete(link);
+    this.#acks.dropLink(link);
     if (!this.#tree.linkDown(link)) return;
-    const lazy = [...this.#tree.lazy];
-    this.#attach(lazy[this.#o.rng.next() % lazy.length] as string, out);
+    // Outside our own subtree if we can tell; else any lazy link (a wrong guess is repaired by IHAVE/GRAFT).
+    const pick = (ls: string[]): string => ls[this.#o.rng.next() % ls.length] as string;
+    const best = this.#tree.attachCandidate(pick) ?? pick([...this.#tree.lazy]);
+    this.#attach(best, out);
   }
 
-  /** Make `link` our way into the tree: eager here, and GRAFT (no ids) so it is eager there too. */
+  /** Make `link` our way into the tree: eager here, and GRAFT so it is eager there too, asking for what we are still missing. */
   #attach(link: string, out: GossipAction[]): void {
     this.#tree.makeEager(link);
     this.counters.attaches++;
-    this.#send(link, encodeControl(CONTROL.graft, []), out);
+    const missing = this.#tree.missing(GOSSIP_LIMITS.maxControlIds).map((mid) => ({ mid, hops: 0 }));
+    this.#send(link, encodeControl(CONTROL.graft, missing), out);
   }
 
   #timeout(out: GossipAction[]): void {
     const now = this.#now;
+    const due = this.#acks.due(now);
+    for (const l of due.silent) this.#tree.makeLazy(l);
+    for (const r of due.resend) {
+      const frame = this.#recent.get(r.mid, now)?.frame;
+      if (frame === undefined || !this.#links.has(r.link)) continue;
+      this.counters.payloadsOut++;
+      this.counters.resends++;
+      this.#send(r.link, frame, out);
+    }
     for (const g of this.#tree.due(now)) {
       this.counters.graftsOut++;
       this.#send(g.link, encodeControl(CONTROL.graft, [{ mid: g.mid, hops: 0 }]), out);
+      this.#pending(g.mid, g.link, out);
     }
     if (now >= this.#nextHeartbeatAt) {
       this.#nextHeartbeatAt = now + this.config.heartbeatIntervalMs;
@@ -273,8 +292,10 @@ export class GossipMachine {
     out.push({ type: 'event', event: { type: 'delivered', kind: KIND_NAMES[m.kind], originHex, mid: m.mid, hops: m.hops + 1 } });
     const body = m.body;
     if (body.kind === KIND.announce || body.kind === KIND.update) {
-      this.#tree.delivered(m.mid, link);
+      this.#tree.delivered(m.mid, link, m.hops + 1);
+      this.#tree.observeDepth(link, m.mid, m.hops);
       this.#tree.makeEager(link);
+      this.#send(link, encodeControl(CONTROL.ack, [{ mid: m.mid, hops: 0 }]), out);
       this.#learn(body.record, out);
       if (fwd !== undefined) this.#push(fwd, m.mid, m.hops + 1, link, out);
     } else if (body.kind === KIND.heartbeat) {
@@ -290,15 +311,19 @@ export class GossipMachine {
   /** A message key we had already accepted. */
   #seen(link: string, m: SignedMessage, out: GossipAction[]): void {
     const r = this.#recent.get(m.mid, this.#now);
-    if (r !== undefined && r.from.includes(link)) { this.#drop('replay', link, 'message already received on this link', out); return; }
-    if (r !== undefined && r.from.length < 4) r.from.push(link);
+    const again = r !== undefined && r.from.includes(link);
+    const tree = TREE_KINDS.has(m.kind);
+    // Only tree payloads are ever sent twice on one link (a resend after a lost ACK); anything else is a replay.
+    if (again && !tree) { this.#drop('replay', link, 'message already received on this link', out); return; }
     this.counters.duplicates++;
-    if (TREE_KINDS.has(m.kind)) {
-      // Plumtree: a second payload means this link is redundant for the tree.
-      this.#tree.makeLazy(link);
-      this.counters.prunesOut++;
-      this.#send(link, encodeControl(CONTROL.prune, []), out);
-    }
+    if (!tree) return;
+    const entry = [{ mid: m.mid, hops: 0 }];
+    if (again) { this.#send(link, encodeControl(CONTROL.ack, entry), out); return; }
+    if (r !== undefined && r.from.length < 4) r.from.push(link);
+    // Plumtree: a second payload on another link means that link is redundant for the tree.
+    this.#tree.makeLazy(link);
+    this.counters.prunesOut++;
+    this.#send(link, encodeControl(CONTROL.prune, entry), out);
   }
 
   #hello(link: string, m: SignedMessage, out: GossipAction[]): void {
@@ -346,9 +371,19 @@ export class GossipMachine {
   }
 
   #control(link: string, kind: number, entries: readonly ControlEntry[], out: GossipAction[]): void {
-    if (kind === CONTROL.prune) { this.#tree.makeLazy(link); return; }
+    if (kind === CONTROL.ack || kind === CONTROL.prune) {
+      for (const e of entries) this.#acks.acked(link, e.mid);
+      if (kind === CONTROL.prune) this.#tree.makeLazy(link);
+      return;
+    }
+    if (kind === CONTROL.pending) {
+      if (!this.#tree.eager.has(link)) return;
+      for (const e of entries) if (this.#tree.holdOff(e.mid, this.#now)) this.#pending(e.mid, link, out);
+      return;
+    }
     if (kind === CONTROL.ihave) {
       for (const e of entries) {
+        this.#tree.observeDepth(link, e.mid, e.hops);
         if (!this.#bloom.has(e.mid)) this.#tree.ihave(e.mid, link, this.#now);
         else this.#maybeSwap(link, e, out);
       }
@@ -358,7 +393,7 @@ export class GossipMachine {
     this.#tree.makeEager(link);
     for (const { mid } of entries) {
       const r = this.#recent.get(mid, this.#now);
-      if (r?.frame !== undefined) { this.counters.payloadsOut++; this.#send(link, r.frame, out); }
+      if (r?.frame !== undefined) { this.counters.payloadsOut++; this.#acks.expect(link, mid, this.#now); this.#send(link, r.frame, out); }
     }
   }
 
@@ -388,12 +423,23 @@ export class GossipMachine {
 
   // ------------------------------------------------------------ output
 
+  /** Tell our eager links (but `except`) that `mid` is being fetched, so they hold off their own GRAFTs. */
+  #pending(mid: string, except: string, out: GossipAction[]): void {
+    let frame: Uint8Array | undefined;
+    for (const l of this.#tree.eager) {
+      if (l === except) continue;
+      frame ??= encodeControl(CONTROL.pending, [{ mid, hops: 0 }]);
+      this.#send(l, frame, out);
+    }
+  }
+
   /** Payload to eager links, the key to lazy ones, never back to `from`. */
   #push(frame: Uint8Array, mid: string, hops: number, from: string | undefined, out: GossipAction[]): void {
     let ihave: Uint8Array | undefined;
     for (const l of this.#tree.eager) {
       if (l === from) continue;
       this.counters.payloadsOut++;
+      this.#acks.expect(l, mid, this.#now);
       this.#send(l, frame, out);
     }
     for (const l of this.#tree.lazy) {

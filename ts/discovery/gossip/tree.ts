@@ -11,6 +11,12 @@
  * retrying other announcers every `graftRetryMs`. Lost payloads and crashed
  * tree parents are repaired this way.
  *
+ * Additions to the paper, each measured in docs/gossip.md: per-hop ACKs
+ * (acks.ts); re-attachment at once when the link to our tree parent goes
+ * down; and PENDING, a notice a grafting node sends over its eager links so
+ * the rest of a cut-off subtree waits for that one GRAFT instead of every
+ * member grafting on its own timer.
+ *
  * Departure from the paper: a new link starts lazy, and turns eager when
  * both ends are fresh (neither has carried a tree payload yet; each says so
  * in its HELLO). So a mesh that starts together starts all-eager, as in the
@@ -26,6 +32,8 @@ export interface TreeOptions {
 
 interface Missing {
   deadline: number;
+  /** A PENDING notice already pushed the deadline back. */
+  held: boolean;
   /** Links that announced the message, in arrival order (bounded). */
   readonly sources: string[];
 }
@@ -51,6 +59,33 @@ export class Tree {
   fresh = true;
   /** The link our latest first-copy payload came on: our parent in the tree for the latest sender. */
   upstream: string | undefined;
+  /** The latest message we delivered first-hand and how deep we were in its tree. */
+  #latest: { mid: string; depth: number } | undefined;
+  /** Per link, the depth of its copy of the latest message (from its payload or IHAVE). */
+  readonly #depthOf = new Map<string, { mid: string; depth: number }>();
+
+  /** `link` holds a copy of `mid` at `depth` hops from its sender. */
+  observeDepth(link: string, mid: string, depth: number): void {
+    this.#depthOf.set(link, { mid, depth });
+  }
+
+  /**
+   * A lazy link to re-attach through that is certainly outside our own
+   * subtree: its copy of the latest message was no deeper than ours, so it did
+   * not come through us. The shallowest such link; undefined if none.
+   */
+  attachCandidate(pick: (links: string[]) => string): string | undefined {
+    const latest = this.#latest;
+    if (latest === undefined) return undefined;
+    let best: string[] = [];
+    let bestDepth = Infinity;
+    for (const l of this.lazy) {
+      const d = this.#depthOf.get(l);
+      if (d === undefined || d.mid !== latest.mid || d.depth > latest.depth) continue;
+      if (d.depth < bestDepth) { bestDepth = d.depth; best = [l]; } else if (d.depth === bestDepth) best.push(l);
+    }
+    return best.length === 0 ? undefined : pick(best);
+  }
 
   linkUp(link: string): void {
     if (!this.eager.has(link)) this.lazy.add(link);
@@ -76,6 +111,7 @@ export class Tree {
    */
   linkDown(link: string): boolean {
     const wasEager = this.eager.delete(link);
+    this.#depthOf.delete(link);
     const upstream = link === this.upstream;
     if (upstream) this.upstream = undefined;
     this.lazy.delete(link);
@@ -97,10 +133,11 @@ export class Tree {
     if (this.eager.delete(link)) this.lazy.add(link);
   }
 
-  /** The message arrived (first copy, on `from`; undefined for our own): stop waiting for it. */
-  delivered(mid: string, from?: string): void {
+  /** The message arrived (first copy, on `from` at `depth`; no `from` for our own): stop waiting for it. */
+  delivered(mid: string, from?: string, depth = 0): void {
     this.fresh = false;
-    if (from !== undefined) this.upstream = from;
+    this.upstream = from;
+    this.#latest = { mid, depth };
     this.#missing.delete(mid);
   }
 
@@ -113,8 +150,28 @@ export class Tree {
     }
     if (this.#missing.size >= this.opts.maxPending) { this.pendingFull++; return; }
     const deadline = now + this.opts.graftTimeoutMs;
-    this.#missing.set(mid, { deadline, sources: [link] });
+    this.#missing.set(mid, { deadline, held: false, sources: [link] });
     if (deadline < this.#nextAt) this.#nextAt = deadline;
+  }
+
+  /**
+   * An eager neighbour is fetching `mid` by GRAFT for the part of the tree we
+   * share with it: wait for that instead of grafting too (once per message).
+   * True when we were waiting for it, so the notice should go on.
+   */
+  holdOff(mid: string, now: number): boolean {
+    const m = this.#missing.get(mid);
+    if (m === undefined || m.held) return false;
+    m.held = true;
+    m.deadline = Math.max(m.deadline, now + this.opts.graftTimeoutMs);
+    return true;
+  }
+
+  /** Up to `n` messages we heard of but lack (to ask for when attaching to a new link). */
+  missing(n: number): string[] {
+    const out: string[] = [];
+    for (const mid of this.#missing.keys()) { if (out.length >= n) break; out.push(mid); }
+    return out;
   }
 
   nextTimeout(): number | undefined {
