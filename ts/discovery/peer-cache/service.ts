@@ -19,7 +19,7 @@ import type { CacheGossipConfig } from './constants.js';
 import { CacheGossipMachine, type Advertised, type CacheGossipAction, type CacheGossipCounters } from './machine.js';
 import { isCacheFrame } from './messages.js';
 import { loadCacheFile, saveCacheFile } from './persist.js';
-import { isShareableAddress } from './record.js';
+import { isShareableAddress, type SignedRecord } from './record.js';
 
 /** What the service needs from the mesh (MeshService, or a fake in tests). */
 export type MeshLike = Pick<MeshService, 'peerId' | 'on' | 'off' | 'send' | 'addEntryPoint' | 'connect'>;
@@ -66,8 +66,8 @@ export interface PeerCacheStatus {
   readonly counters: PeerCacheServiceCounters & { readonly gossip: CacheGossipCounters; readonly cache: PeerCache['counters'] };
 }
 
-/** 'saved' after each successful write (tests and tools wait on it instead of sleeping). */
-export interface PeerCacheServiceEvents { saved: [entries: number] }
+/** 'saved' after each successful write; 'learned' per new or changed signed record (tests and tools wait on these instead of sleeping). */
+export interface PeerCacheServiceEvents { saved: [entries: number]; learned: [record: SignedRecord, from: string] }
 
 export class PeerCacheService extends EventEmitter<PeerCacheServiceEvents> {
   readonly cache: PeerCache;
@@ -223,6 +223,7 @@ export class PeerCacheService extends EventEmitter<PeerCacheServiceEvents> {
         if (this.mesh === undefined || !this.mesh.send(a.peerId, a.frame)) this.counters.sendFailures++;
       } else {
         this.log.debug({ peer: a.record.peerId, from: a.from, outcome: a.outcome, addrs: a.record.addresses.length }, 'peer record learned');
+        this.emit('learned', a.record, a.from);
       }
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
