@@ -98,7 +98,7 @@ if (skipReason !== null) {
     for (let i = 0; i < 3; i++) {
       t.deepEqual([...seen[i]!].sort(), ids.filter((_, j) => j !== i).sort(), `node ${i + 1} linked to the other two`);
       const status = meshStatus(NODES[i]!.ns);
-      t.is(status.peerId, ids[i]);
+      t.is(status.peerId, ids[i]!);
       t.deepEqual(status.links.map((l) => l.peerId).sort(), ids.filter((_, j) => j !== i).sort(), `GET /api/mesh on node ${i + 1}`);
     }
     for (const s of nodes) s.child.kill('SIGTERM');
