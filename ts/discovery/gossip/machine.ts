@@ -286,7 +286,8 @@ export class GossipMachine {
     this.counters.accepted++;
     const ttl = Math.min(m.ttl, this.config.ttl[KIND_NAMES[m.kind] as keyof GossipConfig['ttl']]);
     const tree = TREE_KINDS.has(m.kind);
-    const fwd = ttl > 0 ? withHop(m.frame, ttl - 1, m.hops + 1) : undefined;
+    // ttl = hops the message may still travel, this one included: forward only if more remain.
+    const fwd = ttl > 1 ? withHop(m.frame, ttl - 1, m.hops + 1) : undefined;
     this.#recent.set(m.mid, { at: this.#now, frame: tree ? (fwd ?? withHop(m.frame, 0, m.hops + 1)) : undefined, from: [link], hops: m.hops + 1, swapped: false });
     const originHex = Buffer.from(m.origin).toString('hex');
     out.push({ type: 'event', event: { type: 'delivered', kind: KIND_NAMES[m.kind], originHex, mid: m.mid, hops: m.hops + 1 } });
