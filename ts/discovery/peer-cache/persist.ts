@@ -24,21 +24,8 @@ const FORMAT_VERSION = 1;
 /** A file larger than this is not read (a cache of 1M entries is ≈ 1 GiB; the default 1024 ≈ 1 MiB). */
 export const MAX_CACHE_FILE_BYTES = 1 << 30;
 
-interface StoredEntry {
-  peerId: string;
-  addresses: string[];
-  record: string | null;
-  rttAvgMs: number | null;
-  rttMinMs: number | null;
-  rttMaxMs: number | null;
-  successes: number;
-  failures: number;
-  lastSeenMs: number | null;
-  lastFailureMs: number | null;
-  natType: NatType;
-  capabilities: number;
-  addedMs: number;
-}
+/** An entry as stored: the record as base64 of its signed bytes. */
+type StoredEntry = Omit<CacheEntry, 'record'> & { record: string | null };
 
 function sha256(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
@@ -47,11 +34,7 @@ function sha256(s: string): string {
 export function encodeCacheFile(entries: Iterable<CacheEntry>, savedAtMs: number): string {
   const stored: StoredEntry[] = [];
   for (const e of entries) {
-    stored.push({
-      peerId: e.peerId, addresses: e.addresses, record: e.record === null ? null : e.record.bytes.toString('base64'),
-      rttAvgMs: e.rttAvgMs, rttMinMs: e.rttMinMs, rttMaxMs: e.rttMaxMs, successes: e.successes, failures: e.failures,
-      lastSeenMs: e.lastSeenMs, lastFailureMs: e.lastFailureMs, natType: e.natType, capabilities: e.capabilities, addedMs: e.addedMs,
-    });
+    stored.push({ ...e, record: e.record === null ? null : e.record.bytes.toString('base64') });
   }
   const body = JSON.stringify({ savedAtMs, entries: stored });
   return `${MAGIC} ${FORMAT_VERSION} sha256=${sha256(body)}\n${body}`;
