@@ -14,7 +14,7 @@ import { canonicalServerName } from '../federation/server-name.js';
 import type { VisitorIdentity } from './actions.js';
 import { fold } from './casemap.js';
 import type { Client } from './client.js';
-import { hasTextParam, homeToHost, hostToHome, translate } from './fed-translate.js';
+import { hasTextParam, homeToHost, hostToHome, translate, type Perspective } from './fed-translate.js';
 import type { IrcMachine } from './machine.js';
 import { ERR } from './numerics.js';
 import { formatLine, parseMessage, type IrcMessage } from './parser.js';
@@ -69,11 +69,25 @@ export function onRemoteRoom(m: IrcMachine, c: Client, room: string, server: str
   forward(m, c, server, msg);
 }
 
+/** One host→home renaming per remote server, made once (this is the relayed hot path). Bounded. */
+const toHomeCache = new Map<string, Perspective>();
+
+function toHome(server: string, home: string): Perspective {
+  const key = `${server} ${home}`;
+  let p = toHomeCache.get(key);
+  if (p === undefined) {
+    if (toHomeCache.size >= 1024) toHomeCache.clear();
+    p = hostToHome(server, home);
+    toHomeCache.set(key, p);
+  }
+  return p;
+}
+
 /** Lines from `server` for some of our visiting users. */
 export function homeDeliver(m: IrcMachine, server: string, vids: readonly number[], line: string): void {
   const parsed = parseMessage(line);
   if (parsed === null) return;
-  const msg = translate(parsed, hostToHome(server, m.serverName));
+  const msg = translate(parsed, toHome(server, m.serverName));
   const to: Client[] = [];
   for (const v of vids) {
     const c = m.clients.get(v);
