@@ -44,7 +44,7 @@ test('announces twice at start, then every announceIntervalMs; queries back off 
   t.deepEqual(times.filter(([, k]) => k === 'response').map(([x]) => x).slice(0, 3), [1000, 61_000, 121_000]);
   t.deepEqual(times.filter(([, k]) => k === 'query').map(([x]) => x).slice(0, 6), [1000, 3000, 7000, 15_000, 23_000, 31_000]);
   const bye = packets(m.stop());
-  t.true(bye[0]!.answers!.every((r) => r.ttl === 0));
+  t.true(bye[0]!.answers!.every((r) => (r as { ttl?: number }).ttl === 0));
   t.is(m.nextTimeout(), undefined);
 });
 

@@ -85,7 +85,7 @@ test('a checksummed file with a bad entry or a forged record keeps the good entr
 });
 
 /** A mesh that only emits what the test tells it to. */
-class FakeMesh extends EventEmitter implements Partial<MeshLike> {
+class FakeMesh extends EventEmitter {
   readonly peerId = 'b3b3/fake';
   readonly entryPoints: string[] = [];
   readonly sent: Array<[string, Uint8Array]> = [];
