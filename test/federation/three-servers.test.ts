@@ -5,12 +5,9 @@
  * Replay a failing mix with LAGOON_SEED=<n>.
  */
 import test, { type ExecutionContext } from 'ava';
-import IRC from 'irc-framework';
-import { bounded } from '../irc/helpers/net.js';
+import { connectFramework, nextEvent, type FwClient, type FwEvent } from './framework.js';
 import { SEED, rng } from '../helpers/seeded.js';
 import { getJson, names, startServer, user, waitLinked, type FedStatus, type Server } from './helpers.js';
-
-interface FwEvent { nick?: string; target?: string; message?: string; channel?: string; users?: { nick: string; hostname: string }[] }
 
 /**
  * irc-framework reads a NAMES entry `alice@alpha.test` as a userhost
@@ -19,25 +16,9 @@ interface FwEvent { nick?: string; target?: string; message?: string; channel?: 
 function userlist(e: FwEvent): string[] {
   return e.users!.map((u) => (u.hostname ? `${u.nick}@${u.hostname}` : u.nick)).sort();
 }
-interface FwClient {
-  connect(o: object): void; join(c: string): void; say(t: string, m: string): void; raw(l: string): void;
-  on(e: string, f: (ev: FwEvent) => void): void; removeListener(e: string, f: (ev: FwEvent) => void): void; connection: { end(): void };
-}
-
-function nextEvent(c: FwClient, name: string, pred: (e: FwEvent) => boolean = () => true): Promise<FwEvent> {
-  return bounded(new Promise((resolve) => {
-    const f = (e: FwEvent): void => { if (pred(e)) { c.removeListener(name, f); resolve(e); } };
-    c.on(name, f);
-  }), `irc-framework ${name}`);
-}
 
 async function fw(s: Server, nick: string): Promise<FwClient> {
-  const Client = (IRC as unknown as { Client: new () => FwClient }).Client;
-  const c = new Client();
-  const registered = nextEvent(c, 'registered');
-  c.connect({ host: '127.0.0.1', port: s.ports.ircPort, nick, username: nick, gecos: `${nick} real`, auto_reconnect: false, ping_interval: 0, ping_timeout: 0 });
-  await registered;
-  return c;
+  return connectFramework(s.ports.ircPort, nick);
 }
 
 async function three(t: ExecutionContext, signal: AbortSignal): Promise<[Server, Server, Server]> {

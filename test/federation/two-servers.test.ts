@@ -14,6 +14,22 @@ async function pair(t: ExecutionContext, signal: AbortSignal): Promise<[Server, 
   return [alpha, beta];
 }
 
+/** Two linked servers, and bob of beta visiting alpha's #lagoon. */
+async function bobVisiting(t: ExecutionContext, signal: AbortSignal): Promise<{ alpha: Server; beta: Server; bob: Awaited<ReturnType<typeof user>> }> {
+  const [alpha, beta] = await pair(t, signal);
+  const bob = await user(beta, 'bob');
+  bob.write('JOIN #lagoon:alpha.test\r\n');
+  await bob.waitFor(/ 366 \S+ #lagoon:alpha\.test/);
+  return { alpha, beta, bob };
+}
+
+/** `s` again from its data dir and mesh port (same node key), linked to `other`. */
+async function restart(t: ExecutionContext, s: Server, other: Server, signal: AbortSignal): Promise<Server> {
+  const again = await startServer(t, s.name, signal, { dataDir: s.dataDir, env: { LAGOON_MESH_PORT: String(s.ports.meshPort) } });
+  await waitLinked(other, again, signal);
+  return again;
+}
+
 test('local JOIN never federates; #room:server visits; remote users never enter local rooms; LagoonBot stays home', async (t) => {
   const signal = AbortSignal.timeout(60_000);
   const [alpha, beta] = await pair(t, signal);
@@ -134,27 +150,20 @@ test('unknown, unreachable or unproven servers get 402; visitors cannot create r
 
 test('a dropped relay link parts the visit with a reason; after the server is back the user can rejoin', async (t) => {
   const signal = AbortSignal.timeout(90_000);
-  const [alpha, beta] = await pair(t, signal);
-  const bob = await user(beta, 'bob');
-  bob.write('JOIN #lagoon:alpha.test\r\n');
-  await bob.waitFor(/ 366 \S+ #lagoon:alpha\.test/);
+  const { alpha, beta, bob } = await bobVisiting(t, signal);
   await stopServer(alpha);
   t.regex(await bob.waitFor(/PART/), /^:bob!\S+ PART #lagoon:alpha\.test :link to the server lost/);
   bob.write('PRIVMSG #lagoon:alpha.test :anyone?\r\n');
   t.is(numericOf(await bob.waitFor(/ 442 /)), '442', 'no half-joined state');
-  const again = await startServer(t, 'alpha.test', signal, { dataDir: alpha.dataDir, env: { LAGOON_MESH_PORT: String(alpha.ports.meshPort) } });
-  await waitLinked(beta, again, signal);
+  const again = await restart(t, alpha, beta, signal);
   bob.write('JOIN #lagoon:alpha.test\r\n');
   t.regex(await bob.waitFor(/JOIN/), /^:bob!\S+ JOIN :?#lagoon:alpha\.test$/);
 });
 
 test('DEFEDERATE ends live visits within 1 s, is persisted across restarts, REFEDERATE allows again', async (t) => {
   const signal = AbortSignal.timeout(90_000);
-  const [alpha, beta] = await pair(t, signal);
+  const { alpha, beta, bob } = await bobVisiting(t, signal);
   const op = await user(alpha, 'admin');
-  const bob = await user(beta, 'bob');
-  bob.write('JOIN #lagoon:alpha.test\r\n');
-  await bob.waitFor(/ 366 \S+ #lagoon:alpha\.test/);
   op.write('DEFEDERATE beta.test\r\n');
   t.regex(await op.waitFor(/ 481 /), /not an IRC operator/);
   op.write(`OPER admin ${OPER_PASSWORD}\r\n`);
@@ -170,8 +179,7 @@ test('DEFEDERATE ends live visits within 1 s, is persisted across restarts, REFE
   t.regex(await bob.waitFor(/ 40[23] /), /refused|defederated/i);
 
   await stopServer(alpha);
-  const again = await startServer(t, 'alpha.test', signal, { dataDir: alpha.dataDir, env: { LAGOON_MESH_PORT: String(alpha.ports.meshPort) } });
-  await waitLinked(beta, again, signal);
+  const again = await restart(t, alpha, beta, signal);
   t.deepEqual((await getJson<FedStatus>(again, '/api/federation', signal)).denied, ['beta.test']);
   bob.write('JOIN #lagoon:alpha.test\r\n');
   t.regex(await bob.waitFor(/ 40[23] /), /refused|defederated/i);
@@ -187,17 +195,13 @@ test('DEFEDERATE ends live visits within 1 s, is persisted across restarts, REFE
 
 test('a site key that changes after the first visit is refused (TOFU pin); LAGOON_FEDERATION_DENY refuses from config', async (t) => {
   const signal = AbortSignal.timeout(90_000);
-  const [alpha, beta] = await pair(t, signal);
-  const bob = await user(beta, 'bob');
-  bob.write('JOIN #lagoon:alpha.test\r\n');
-  await bob.waitFor(/ 366 \S+ #lagoon:alpha\.test/);
+  const { alpha, beta, bob } = await bobVisiting(t, signal);
   await stopServer(alpha);
   await bob.waitFor(/PART/);
   // Same node identity and address, a different site key: not the site bob's server pinned.
   const { rm } = await import('node:fs/promises');
   await rm(`${alpha.dataDir}/site.key`);
-  const forged = await startServer(t, 'alpha.test', signal, { dataDir: alpha.dataDir, env: { LAGOON_MESH_PORT: String(alpha.ports.meshPort) } });
-  await waitLinked(beta, forged, signal);
+  await restart(t, alpha, beta, signal);
   bob.write('JOIN #lagoon:alpha.test\r\n');
   t.regex(await bob.waitFor(/ 402 /), /site key for alpha\.test changed since it was pinned/);
 
