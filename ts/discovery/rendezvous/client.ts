@@ -11,8 +11,9 @@
  * failed publishes back off (1 s doubling to 30 s by default).
  *
  * Events: 'online' / 'offline' (the merged view changed for a peer),
- * 'ready' (a server's snapshot arrived), 'error' is never emitted: failures
- * are logged and counted (`counters`), never thrown at the node.
+ * 'ready' (a server's snapshot arrived), 'failure' (a publish or stream
+ * failed; also logged and counted in `counters`). Nothing is thrown at the
+ * node, and no 'error' event is ever emitted.
  */
 import { EventEmitter } from 'node:events';
 import type { Identity } from '../../core/identity.js';
@@ -61,6 +62,8 @@ export interface RendezvousClientEvents {
   online: [peer: PresenceEvent];
   offline: [peerId: string];
   ready: [url: string];
+  /** A publish or a stream failed (already logged and counted); retried with backoff. */
+  failure: [url: string, what: 'publish' | 'stream', message: string];
 }
 
 export class RendezvousClient extends EventEmitter<RendezvousClientEvents> {
@@ -71,6 +74,8 @@ export class RendezvousClient extends EventEmitter<RendezvousClientEvents> {
   private readonly maxPeers: number;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastTs = 0;
+  /** Publishes run one after another, so a slow heartbeat can never land after our `offline`. */
+  private publishing: Promise<void> = Promise.resolve();
   private started = false;
   private closed = false;
 
@@ -187,6 +192,7 @@ export class RendezvousClient extends EventEmitter<RendezvousClientEvents> {
       } catch (err) {
         if (signal.aborted) return;
         this.counters.streamFailures++;
+        this.emit('failure', s.url, 'stream', (err as Error).message);
         const wait = this.backoff(s.streamFailures++);
         this.log.debug({ url: s.url, err: (err as Error).message, retryMs: wait }, 'event stream lost');
         await new Promise<void>((resolve) => {
@@ -197,7 +203,13 @@ export class RendezvousClient extends EventEmitter<RendezvousClientEvents> {
     }
   }
 
-  private async publishAll(type: PresenceType, signal?: AbortSignal): Promise<void> {
+  private publishAll(type: PresenceType, signal?: AbortSignal): Promise<void> {
+    this.publishing = this.publishing.then(() => this.publishNow(type, signal));
+    return this.publishing;
+  }
+
+  private async publishNow(type: PresenceType, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
     this.lastTs = Math.max(Date.now(), this.lastTs + 1);
     const msg = signPresence(this.opts.identity, {
       type, content: this.opts.content, email: this.opts.email ?? '', avatarHash: this.opts.avatarHash ?? '',
@@ -215,6 +227,7 @@ export class RendezvousClient extends EventEmitter<RendezvousClientEvents> {
         this.counters.published++;
       } catch (err) {
         this.counters.publishFailures++;
+        this.emit('failure', s.url, 'publish', (err as Error).message);
         this.log.debug({ url: s.url, type, err: (err as Error).message }, 'publish failed');
       }
     }));

@@ -14,7 +14,11 @@
  *   heartbeat (the stream would otherwise grow with peers × heartbeat rate);
  * - at most `maxPeers` peers; a newcomer beyond it evicts the least recently
  *   seen peer, preferring unverified ones, and that peer is broadcast offline;
- * - the prune removes peers not heard from for `ttlMs`, broadcast offline.
+ * - the prune removes peers not heard from for `ttlMs`, broadcast offline;
+ * - a departed peer leaves a tombstone (its last ts, whether it was
+ *   verified) for `goneRetentionMs(limits)`: a late heartbeat, or a replayed
+ *   signed message, cannot bring it back; only a newer message can, and only
+ *   a signed one if it was verified. Tombstones are bounded like peers.
  */
 import type { PresenceMessage, Verdict } from '../presence.js';
 
@@ -48,6 +52,17 @@ export interface StoreLimits {
   readonly maxPeers: number;
   /** Largest |ts − now| accepted on a signed message. */
   readonly maxSkewMs: number;
+}
+
+/** What is remembered of a departed peer. */
+export interface Tombstone {
+  readonly ts: number;
+  readonly verified: boolean;
+}
+
+/** Long enough that a signed message from before the departure fails the skew check afterwards. */
+export function goneRetentionMs(limits: StoreLimits): number {
+  return Math.max(limits.ttlMs, 2 * limits.maxSkewMs);
 }
 
 export type PublishResult =
@@ -85,13 +100,16 @@ function sameContent(a: PresenceRecord, b: PresenceRecord): boolean {
  * The one decision every backend applies: given the stored record (if any),
  * accept or refuse the message and say what to store and broadcast.
  */
-export function decidePublish(existing: PresenceRecord | undefined, msg: PresenceMessage, verdict: Verdict, now: number, limits: StoreLimits): Decision {
+export function decidePublish(
+  existing: PresenceRecord | undefined, msg: PresenceMessage, verdict: Verdict, now: number, limits: StoreLimits, gone?: Tombstone,
+): Decision {
   if (verdict === 'forged') return { ok: false, status: 403, reason: 'signature does not verify for this peerId' };
   if (verdict === 'verified' && Math.abs(msg.ts - now) > limits.maxSkewMs) {
     return { ok: false, status: 409, reason: `ts is more than ${limits.maxSkewMs} ms from the server clock` };
   }
-  if (existing?.verified && verdict !== 'verified') return { ok: false, status: 403, reason: 'peer is verified: unsigned messages for it are refused' };
-  if (existing && msg.ts <= existing.ts) return { ok: false, status: 409, reason: 'ts is not newer than the last accepted message (replay or reordering)' };
+  const last = existing ?? (gone && { ts: gone.ts, verified: gone.verified });
+  if (last?.verified && verdict !== 'verified') return { ok: false, status: 403, reason: 'peer is verified: unsigned messages for it are refused' };
+  if (last && msg.ts <= last.ts) return { ok: false, status: 409, reason: 'ts is not newer than the last accepted message (replay or reordering)' };
   if (msg.type === 'offline') {
     return { ok: true, record: null, event: existing ? { ...eventOf('offline', existing), ts: msg.ts } : null };
   }
@@ -119,6 +137,8 @@ export function pickVictim(oldestFirst: Iterable<PresenceRecord>, scan = 64): Pr
 export class PresenceStore implements PresenceBackend {
   readonly shared = false;
   private readonly peers = new Map<string, PresenceRecord>();
+  /** Departed peers, oldest departure first: peerId → tombstone and departure time. */
+  private readonly gone = new Map<string, Tombstone & { at: number }>();
   private lastNow = -Infinity;
 
   constructor(private readonly limits: StoreLimits) {}
@@ -131,19 +151,28 @@ export class PresenceStore implements PresenceBackend {
   publish(msg: PresenceMessage, verdict: Verdict, now: number): PublishResult {
     this.tick(now);
     const existing = this.peers.get(msg.peerId);
-    const d = decidePublish(existing, msg, verdict, this.lastNow, this.limits);
+    const d = decidePublish(existing, msg, verdict, this.lastNow, this.limits, this.gone.get(msg.peerId));
     if (!d.ok) return d;
     const events: PresenceEvent[] = [];
     this.peers.delete(msg.peerId);
     if (d.record) {
+      this.gone.delete(msg.peerId);
       if (!existing && this.peers.size >= this.limits.maxPeers) {
         const victim = pickVictim(this.peers.values());
-        if (victim) { this.peers.delete(victim.peerId); events.push(eventOf('offline', victim)); }
+        if (victim) { this.peers.delete(victim.peerId); this.bury(victim.peerId, victim.ts, victim.verified); events.push(eventOf('offline', victim)); }
       }
       this.peers.set(d.record.peerId, d.record);
+    } else if (existing) {
+      this.bury(msg.peerId, msg.ts, existing.verified);
     }
     if (d.event) events.push(d.event);
     return { ok: true, events };
+  }
+
+  private bury(peerId: string, ts: number, verified: boolean): void {
+    this.gone.delete(peerId);
+    this.gone.set(peerId, { ts, verified, at: this.lastNow });
+    if (this.gone.size > this.limits.maxPeers) this.gone.delete(this.gone.keys().next().value as string);
   }
 
   prune(now: number): PresenceEvent[] {
@@ -152,7 +181,13 @@ export class PresenceStore implements PresenceBackend {
     for (const r of this.peers.values()) {
       if (r.lastSeen + this.limits.ttlMs > this.lastNow) break; // the rest were seen later
       this.peers.delete(r.peerId);
+      this.bury(r.peerId, r.ts, r.verified);
       out.push(eventOf('offline', r));
+    }
+    const keep = goneRetentionMs(this.limits);
+    for (const [id, g] of this.gone) {
+      if (g.at + keep > this.lastNow) break;
+      this.gone.delete(id);
     }
     return out;
   }
@@ -171,5 +206,6 @@ export class PresenceStore implements PresenceBackend {
 
   close(): void {
     this.peers.clear();
+    this.gone.clear();
   }
 }

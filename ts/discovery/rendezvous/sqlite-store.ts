@@ -24,7 +24,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { LagoonError } from '../../core/errors.js';
 import type { PresenceMessage, Verdict } from '../presence.js';
 import {
-  decidePublish, eventOf, type PresenceBackend, type PresenceEvent, type PresenceRecord, type PublishResult, type StoreLimits,
+  decidePublish, eventOf, goneRetentionMs, type PresenceBackend, type PresenceEvent, type PresenceRecord, type PublishResult, type StoreLimits,
 } from './presence-store.js';
 
 const EVENT_RETENTION_MS = 60_000;
@@ -65,6 +65,8 @@ export class SqlitePresenceStore implements PresenceBackend {
         CREATE INDEX IF NOT EXISTS peers_last_seen ON peers (last_seen);
         CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, at INTEGER NOT NULL, event TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS events_at ON events (at);
+        CREATE TABLE IF NOT EXISTS gone (peer_id TEXT PRIMARY KEY, ts INTEGER NOT NULL, verified INTEGER NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS gone_at ON gone (at);
       `);
     } catch (err) {
       throw new LagoonError('ERR_STATE_CORRUPT', `cannot open LAGOON_PEER_DB ${path}: ${(err as Error).message}`, { cause: err });
@@ -87,6 +89,12 @@ export class SqlitePresenceStore implements PresenceBackend {
       since: db.prepare('SELECT id, origin, event FROM events WHERE id > ? ORDER BY id LIMIT ?'),
       maxId: db.prepare('SELECT max(id) AS id FROM events'),
       trim: db.prepare('DELETE FROM events WHERE at < ?'),
+      tomb: db.prepare('SELECT ts, verified FROM gone WHERE peer_id = ?'),
+      bury: db.prepare('INSERT OR REPLACE INTO gone (peer_id, ts, verified, at) VALUES (?, ?, ?, ?)'),
+      unbury: db.prepare('DELETE FROM gone WHERE peer_id = ?'),
+      forget: db.prepare('DELETE FROM gone WHERE at < ?'),
+      goneCount: db.prepare('SELECT count(*) AS n FROM gone'),
+      forgetOldest: db.prepare('DELETE FROM gone WHERE peer_id IN (SELECT peer_id FROM gone ORDER BY at ASC LIMIT ?)'),
     };
   }
 
@@ -98,16 +106,21 @@ export class SqlitePresenceStore implements PresenceBackend {
     const run = this.db.transaction((): PublishResult => {
       const row = this.q.get.get(msg.peerId) as { record: string } | undefined;
       const existing = row ? (JSON.parse(row.record) as PresenceRecord) : undefined;
-      const d = decidePublish(existing, msg, verdict, now, this.limits);
+      const tomb = existing ? undefined : (this.q.tomb.get(msg.peerId) as { ts: number; verified: number } | undefined);
+      const d = decidePublish(existing, msg, verdict, now, this.limits, tomb && { ts: tomb.ts, verified: tomb.verified === 1 });
       if (!d.ok) return d;
       const events: PresenceEvent[] = [];
-      if (d.record === null) this.q.del.run(msg.peerId);
-      else {
+      if (d.record === null) {
+        this.q.del.run(msg.peerId);
+        if (existing) this.q.bury.run(msg.peerId, msg.ts, existing.verified ? 1 : 0, now);
+      } else {
+        if (tomb) this.q.unbury.run(msg.peerId);
         if (!existing && (this.q.count.get() as { n: number }).n >= this.limits.maxPeers) {
           const v = this.q.victim.get() as { record: string } | undefined;
           if (v) {
             const victim = JSON.parse(v.record) as PresenceRecord;
             this.q.del.run(victim.peerId);
+            this.q.bury.run(victim.peerId, victim.ts, victim.verified ? 1 : 0, now);
             events.push(eventOf('offline', victim));
           }
         }
@@ -126,8 +139,12 @@ export class SqlitePresenceStore implements PresenceBackend {
       // RETURNING inside one write transaction: exactly one instance removes (and announces) each expired peer.
       const rows = this.q.expired.all(now - this.limits.ttlMs) as Array<{ record: string }>;
       const events = rows.map((r) => eventOf('offline', JSON.parse(r.record) as PresenceRecord));
+      for (const ev of events) this.q.bury.run(ev.peerId, ev.ts, ev.verified ? 1 : 0, now);
       this.append(events, now);
       this.q.trim.run(now - EVENT_RETENTION_MS);
+      this.q.forget.run(now - goneRetentionMs(this.limits));
+      const extra = (this.q.goneCount.get() as { n: number }).n - this.limits.maxPeers;
+      if (extra > 0) this.q.forgetOldest.run(extra);
       return events;
     });
     return run.immediate();
