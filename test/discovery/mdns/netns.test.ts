@@ -78,12 +78,14 @@ if (skipReason !== null) {
     setUp();
     const signal = AbortSignal.timeout(100_000);
     let done = false;
+    const logs: string[][] = [];
     const nodes = NODES.map((n, i) => {
       const env = testEnv(mkdtempSync(join(tmpdir(), 'lagoon-mdns-')), {
         LAGOON_MDNS: '1', LAGOON_BIND: '0.0.0.0', LAGOON_MESH_PORT: '9443', LAGOON_HTTP_PORT: '8787', LAGOON_NODE_NAME: `lan${i + 1}`,
       });
       const s = spawnCli(['start'], env, signal, [IP!, 'netns', 'exec', n.ns]);
       const lines: string[] = [];
+      logs.push(lines);
       createInterface({ input: s.child.stdout! }).on('line', (l) => { lines.push(l); if (lines.length > 200) lines.shift(); });
       t.teardown(() => {
         s.child.kill('SIGKILL');
@@ -95,6 +97,9 @@ if (skipReason !== null) {
     const listening = await Promise.all(nodes.map((s) => s.listening));
     const ids = listening.map((l) => l.peer);
     const seen = await Promise.all(ups);
+    // From the nodes' own log timestamps: last mDNS start → last link up.
+    const times = (msg: string): number[] => logs.flat().flatMap((l) => { try { const r = JSON.parse(l) as { msg?: string; time?: number }; return r.msg === msg && r.time ? [r.time] : []; } catch { return []; } });
+    t.log(`all links up ${Math.max(...times('mesh peer up')) - Math.max(...times('mDNS started'))} ms after the last node started mDNS`);
     for (let i = 0; i < 3; i++) {
       t.deepEqual([...seen[i]!].sort(), ids.filter((_, j) => j !== i).sort(), `node ${i + 1} linked to the other two`);
       const status = meshStatus(NODES[i]!.ns);
