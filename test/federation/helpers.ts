@@ -41,20 +41,24 @@ export async function stopServer(s: Server): Promise<void> {
   await s.proc.exit;
 }
 
-export async function getJson<T>(s: Server, path: string, signal: AbortSignal): Promise<T> {
+export async function getJson<T>(s: Server, path: string, signal: AbortSignal = AbortSignal.timeout(10_000)): Promise<T> {
   return (await (await fetch(`http://127.0.0.1:${s.ports.httpPort}${path}`, { signal })).json()) as T;
 }
 
 export interface FedStatus { enabled: boolean; siteKey: string; denied: string[]; remotes: { server: string; state: string; visitors: number }[]; counters: Record<string, number> }
 
-/** Poll an HTTP status until `pred` holds (each poll is a real request; bounded by `signal`). */
+/**
+ * Poll an HTTP status until `pred` holds, bounded by `signal` (a mesh redial
+ * after a restart can take seconds of backoff). Each poll is a real request;
+ * the 10 ms between polls only keeps a loaded machine from being hammered.
+ */
 export async function until<T>(s: Server, path: string, pred: (v: T) => boolean, signal: AbortSignal): Promise<T> {
-  for (let i = 0; i < 5000; i++) {
-    const v = await getJson<T>(s, path, signal);
+  while (!signal.aborted) {
+    const v = await getJson<T>(s, path);
     if (pred(v)) return v;
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error(`${path} never reached the expected state`);
+  throw new Error(`${path} never reached the expected state: ${String(signal.reason)}`);
 }
 
 export async function waitLinked(a: Server, b: Server, signal: AbortSignal): Promise<void> {
