@@ -97,5 +97,10 @@ test('two rendezvous-only processes share LAGOON_PEER_DB; curl follows the other
   const id = ephemeralIdentity();
   t.is((await post(`http://127.0.0.1:${la.httpPort}`, signPresence(id, { type: 'online', content: 'via A', email: '', avatarHash: '', addrs: [], ts: Date.now() }))).status, 204);
   await seen(new RegExp(`data: .*"peerId":"${id.peerId.replace('/', '\\/')}".*"verified":true`));
-  t.pass();
+  const metrics = await (await fetch(`http://127.0.0.1:${la.httpPort}/metrics`)).text();
+  t.regex(metrics, /^lagoon_rendezvous_published_total 1$/m);
+  t.regex(metrics, /^lagoon_rendezvous_peers 1$/m);
+  t.regex(metrics, /^lagoon_registry_entries 0$/m);
+  const health = (await (await fetch(`http://127.0.0.1:${lb.httpPort}/healthz`)).json()) as { mode: string };
+  t.is(health.mode, 'rendezvous-only');
 });

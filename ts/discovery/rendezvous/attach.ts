@@ -8,7 +8,7 @@
 import type { LagoonConfig } from '../../core/config.js';
 import type { Identity } from '../../core/identity.js';
 import type { Logger } from '../../core/logger.js';
-import type { Registry } from '../../core/metrics.js';
+import { counterFrom, gaugeFrom, type Registry } from '../../core/metrics.js';
 import type { HttpServer } from '../../http/server.js';
 import { advertisedAddresses } from '../peer-cache/advertise.js';
 import { registryFromConfig, type RegistryService } from '../registry/index.js';
@@ -34,6 +34,14 @@ export function attachPresence(config: LagoonConfig, deps: {
 }): Presence {
   const rendezvous = rendezvousFromConfig(config, deps);
   const registry = registryFromConfig(config, deps);
+  if (deps.registry) {
+    const r = deps.registry;
+    const c = registry.table.counters;
+    gaugeFrom(r, 'lagoon_registry_entries', 'Bootstrap registrations listed.', () => registry.table.size);
+    counterFrom(r, 'lagoon_registry_listed_total', 'Bootstrap registrations listed after a dial-back.', () => c.listed);
+    counterFrom(r, 'lagoon_registry_refused_total', 'Registry requests refused as forged, stale, replayed or busy.', () => c.forged + c.stale + c.replayed + c.busy);
+    counterFrom(r, 'lagoon_registry_dial_back_failures_total', 'Addresses whose dial-back failed (not listed).', () => registry.dialBackFailures);
+  }
   const urls = [config.rendezvousUrl, config.rendezvousWan].filter((u): u is string => u !== null);
   let client: RendezvousClient | null = null;
   if (urls.length > 0) {
