@@ -7,3 +7,7 @@ export { loadOrCreateIdentity, ephemeralIdentity, peerIdFromPublicKey, isPeerId,
 export { createLogger, silentLogger, type Logger } from './core/logger.js';
 export { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcServerOptions, type IrcLimits } from './irc/index.js';
 export { blake3, probeCapabilities, nativeInfo, type Capabilities, type NativeInfo } from './core/native.js';
+export { startRendezvousOnly, type RendezvousOnlyNode } from './discovery/rendezvous/standalone.js';
+export { RendezvousClient, type RendezvousClientOptions, type PresenceEvent, type PresenceRecord } from './discovery/rendezvous/index.js';
+export { signPresence, verifyPresence, parsePresence, type PresenceMessage } from './discovery/presence.js';
+export { register as registerBootstrap, unregister as unregisterBootstrap, discover as discoverBootstrap } from './discovery/registry/index.js';
