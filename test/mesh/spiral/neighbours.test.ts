@@ -1,8 +1,14 @@
 import test from 'ava';
-import { DIRECTIONS, add } from '../../../ts/mesh/spiral/coords.js';
+import { DIRECTIONS, add, distance } from '../../../ts/mesh/spiral/coords.js';
 import { coordToSlot, slotToCoord, ballSize } from '../../../ts/mesh/spiral/slots.js';
-import { computeLinks, neighboursOf, MAX_DEGREE, type Links } from '../../../ts/mesh/spiral/neighbours.js';
+import { computeLinks, neighboursOf, MAX_DEGREE, VIEW_RADIUS, type Links } from '../../../ts/mesh/spiral/neighbours.js';
+import { SlotIndex } from '../../../ts/mesh/spiral/slot-index.js';
+import { LinkEvaluator } from '../../../ts/mesh/spiral/local-links.js';
+import { planHoleMove } from '../../../ts/mesh/spiral/holes.js';
 import { rng, SEED } from '../../helpers/seeded.js';
+
+/** Opt-in longer exhaustive run: LAGOON_SPIRAL_MAX_N=2000 npx ava test/mesh/spiral/neighbours.test.ts */
+const MAX_N = Number(process.env['LAGOON_SPIRAL_MAX_N'] ?? 300);
 
 function checkSymmetricBounded(links: Links): string | undefined {
   for (const [s, ns] of links) {
@@ -30,27 +36,26 @@ function degreeStats(links: Links, target: number): { min: number; short: number
 
 const prefix = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-test('N = 1..300 prefixes: symmetric, ≤ 20, complete up to 21, min degree recorded', (t) => {
+test(`every prefix N = 1..${MAX_N}: symmetric, ≤ 20, complete up to 21, min degree recorded`, (t) => {
   let worst = { n: 0, min: 20 };
   let exact = 0;
-  for (let n = 1; n <= 300; n++) {
+  for (let n = 1; n <= MAX_N; n++) {
     const links = computeLinks(prefix(n));
     const err = checkSymmetricBounded(links);
     if (err !== undefined) return t.fail(`N=${n}: ${err}`);
-    const target = Math.min(20, n - 1);
-    const st = degreeStats(links, target);
+    const st = degreeStats(links, Math.min(20, n - 1));
     if (n <= 21) t.is(st.short, 0, `N=${n} must be complete`);
     if (st.short === 0) exact++;
     if (n > 21 && st.min < worst.min) worst = { n, min: st.min };
   }
-  t.log(`exact min(20, N−1) for ${exact}/300 prefixes; worst min degree ${worst.min} at N=${worst.n}`);
-  t.true(worst.min >= 9, 'guaranteed floor measured for this rule');
+  // Not min(20, N−1) beyond N = 21: see docs/spiral.md ("Degree").
+  t.log(`exact min(20, N−1) for ${exact}/${MAX_N} prefixes; worst min degree ${worst.min} at N=${worst.n}`);
+  t.true(worst.min >= 7, 'floor measured for this rule over N = 1..2,000 (docs/spiral.md)');
 });
 
 test('sampled prefixes up to 10,000: symmetric, bounded, interior nodes keep their 20 lattice links', (t) => {
   const r = rng(SEED);
-  const sizes = [500, 2000, 10_000];
-  for (let i = 0; i < 1; i++) sizes.push(300 + Math.floor(r() * 9700));
+  const sizes = [10_000, 300 + Math.floor(r() * 9700)];
   for (const n of sizes) {
     const links = computeLinks(prefix(n));
     const err = checkSymmetricBounded(links);
@@ -62,11 +67,11 @@ test('sampled prefixes up to 10,000: symmetric, bounded, interior nodes keep the
     }
     const st = degreeStats(links, 20);
     t.log(`N=${n}: min degree ${st.min}, ${st.short} nodes below 20, total deficit ${st.deficit}`);
-    t.true(st.min >= 9);
+    t.true(st.min >= 7);
   }
 });
 
-test('random holes: still symmetric and bounded', (t) => {
+test('random holes (transient shapes): still symmetric and bounded', (t) => {
   const r = rng(SEED + 1);
   for (const [n, frac] of [[300, 0.1], [1000, 0.3], [3000, 0.1], [2000, 0.7]] as const) {
     const occ = prefix(n).filter(() => r() >= frac);
@@ -75,14 +80,76 @@ test('random holes: still symmetric and bounded', (t) => {
   }
 });
 
-test('locality: a node computes its global links from the slots within VIEW_RADIUS', (t) => {
+test('per-node evaluation over a SlotIndex equals the global graph for every node', (t) => {
+  const r = rng(SEED + 3);
+  for (const [n, frac] of [[2000, 0], [3000, 0.1], [1500, 0.5]] as const) {
+    const occ = prefix(n).filter(() => r() >= frac);
+    const global = computeLinks(occ);
+    const index = new SlotIndex(occ);
+    const shared = new LinkEvaluator(index);
+    let mismatches = 0;
+    for (const s of occ) if (shared.linksOf(s).join() !== global.get(s)!.join()) mismatches++;
+    t.is(mismatches, 0, `N=${n} holes=${frac}`);
+    // a fresh evaluator per node, as a node would use it
+    for (let i = 0; i < 20; i++) {
+      const s = occ[Math.floor(r() * occ.length)]!;
+      t.deepEqual(new LinkEvaluator(index).linksOf(s), global.get(s), `slot ${s}`);
+    }
+  }
+  t.deepEqual(new LinkEvaluator(new SlotIndex([0, 1])).linksOf(5), [], 'an unoccupied slot has no links');
+});
+
+test('locality: a node computes its global links from the slots within VIEW_RADIUS only', (t) => {
   // Mesh much wider than the view: ball(22) occupied with random 20 % holes.
   const r = rng(SEED + 2);
   const occ = prefix(ballSize(22)).filter(() => r() >= 0.2);
   const global = computeLinks(occ);
   const onSurface = occ.filter((s) => (global.get(s)?.length ?? 0) < 20);
-  for (let i = 0; i < 3; i++) {
-    const s = onSurface[Math.floor(r() * onSurface.length)]!;
-    t.deepEqual(neighboursOf(s, occ), global.get(s), `slot ${s}`);
+  const inner = occ.filter((s) => (global.get(s)?.length ?? 0) === 20);
+  for (const pool of [onSurface, inner]) {
+    for (let i = 0; i < 8; i++) {
+      const s = pool[Math.floor(r() * pool.length)]!;
+      const c = slotToCoord(s);
+      const view = occ.filter((x) => distance(slotToCoord(x), c) <= VIEW_RADIUS);
+      t.deepEqual(neighboursOf(s, view), global.get(s), `slot ${s}`);
+    }
   }
+  // a self not in the view is added to it
+  t.deepEqual(neighboursOf(0, [1, 2]), [1, 2]);
+});
+
+test('churn: 10 % leave, holes refill, and the links equal those of a fresh prefix of the same size', (t) => {
+  const r = rng(SEED + 4);
+  const N = 1000;
+  const occupied = new Set(prefix(N));
+  for (const s of prefix(N)) if (s !== 0 && r() < 0.1) occupied.delete(s);
+  const index = new SlotIndex(occupied);
+  const freeSince = new Map<number, number>();
+  for (let s = 0; s < N; s++) if (!occupied.has(s)) freeSince.set(s, 0);
+  const transient = computeLinks(occupied);
+  t.is(checkSymmetricBounded(transient), undefined, 'right after the departures');
+  let now = 0;
+  let moves = 0;
+  for (let tick = 0; tick < 2 * N; tick++) {
+    now += 1_000;
+    const max = Math.max(...occupied);
+    const h = planHoleMove(max, { occupied, freeSince }, now, 1_000);
+    if (h === undefined) break;
+    occupied.delete(max);
+    occupied.add(h);
+    index.delete(max);
+    index.add(h);
+    freeSince.delete(h);
+    moves++;
+    if (moves % 25 === 0) {
+      // a transient shape part-way through the refill, and a node using the live index
+      t.is(checkSymmetricBounded(computeLinks(occupied)), undefined, `after ${moves} moves`);
+      const s = [...occupied][Math.floor(r() * occupied.size)]!;
+      t.deepEqual(neighboursOf(s, index), computeLinks(occupied).get(s));
+    }
+  }
+  const size = occupied.size;
+  t.deepEqual([...occupied].sort((a, b) => a - b), prefix(size), 'occupancy is a prefix again');
+  t.deepEqual(computeLinks(occupied), computeLinks(prefix(size)), 'links depend only on occupancy, not history');
+  t.log(`${N - size} left, ${moves} moves to refill`);
 });
