@@ -229,3 +229,24 @@ test('a departed peer cannot be brought back by a late heartbeat or a replay, on
   t.is(s.rv.backend.size(), 0);
   t.is((await post(s.base, presence(id, { ts: t0 + 3 }))).status, 204, 'a newer signed message is a real return');
 });
+
+test('the dashboard script renders the SSE events (online, offline) with textContent, against DOM stubs', async (t) => {
+  const { dashboardHtml } = await import('../../../ts/discovery/rendezvous/pages.js');
+  const js = dashboardHtml().split('<script>')[1]!.split('</script>')[0]!;
+  type El = { children: El[]; textContent: string; className: string; replaceChildren(...c: El[]): void; append(...c: El[]): void };
+  const el = (): El => ({ children: [], textContent: '', className: '', replaceChildren(...c) { this.children = c; }, append(...c) { this.children.push(...c); } });
+  const byId = new Map<string, El>();
+  const document = { getElementById: (id: string) => byId.get(id) ?? byId.set(id, el()).get(id)!, createElement: () => el() };
+  let es: { url: string; onopen(): void; onmessage(m: { data: string }): void } | undefined;
+  function EventSource(this: typeof es, url: string) { es = this; es!.url = url; }
+  new Function('document', 'EventSource', js)(document, EventSource);
+  es!.onopen();
+  es!.onmessage({ data: JSON.stringify({ type: 'online', peerId: 'b', content: '<b>x</b>', addrs: ['tcp://1.2.3.4:5'], verified: true, ts: 1 }) });
+  es!.onmessage({ data: JSON.stringify({ type: 'online', peerId: 'a', content: 'y', addrs: [], verified: false, ts: 2 }) });
+  t.deepEqual(byId.get('peers')!.children.map((tr) => tr.children[1]!.textContent), ['y', '<b>x</b>']);
+  es!.onmessage({ data: JSON.stringify({ type: 'offline', peerId: 'b', ts: 3 }) });
+  t.is(es!.url, 'events');
+  t.is(byId.get('count')!.textContent, '1');
+  t.deepEqual(byId.get('peers')!.children.map((tr) => tr.children[0]!.textContent), ['a']);
+  t.is(byId.get('state')!.textContent, 'live');
+});
