@@ -110,8 +110,6 @@ const MAX_REASON = 400;
 function parseOne(raw: unknown): FedMessage {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('message');
   const m = raw as Record<string, unknown>;
-  const line = (): string => str(m.line, FEDERATION_LIMITS.maxLineBytes, 'line');
-  const reason = (): string => str(m.reason, MAX_REASON, 'reason', true);
   switch (m.t) {
     case 'site': {
       if (typeof m.ask !== 'boolean') throw bad('ask flag');
@@ -123,15 +121,15 @@ function parseOne(raw: unknown): FedMessage {
       return { t: 'open', vid: vid(m.vid), nick: str(m.nick, MAX_NAME, 'nick'), user: str(m.user, MAX_NAME, 'user'), realname: str(m.realname, 200, 'realname', true), caps };
     }
     case 'opened': return { t: 'opened', vid: vid(m.vid) };
-    case 'line': return { t: 'line', vid: vid(m.vid), line: line() };
+    case 'line': return { t: 'line', vid: vid(m.vid), line: str(m.line, FEDERATION_LIMITS.maxLineBytes, 'line') };
     case 'nick': return { t: 'nick', vid: vid(m.vid), nick: str(m.nick, MAX_NAME, 'nick') };
-    case 'close': return { t: 'close', vid: vid(m.vid), reason: reason() };
-    case 'closed': return { t: 'closed', vid: vid(m.vid), reason: reason() };
+    case 'close': return { t: 'close', vid: vid(m.vid), reason: str(m.reason, MAX_REASON, 'reason', true) };
+    case 'closed': return { t: 'closed', vid: vid(m.vid), reason: str(m.reason, MAX_REASON, 'reason', true) };
     case 'deliver': {
       if (!Array.isArray(m.to) || m.to.length === 0 || m.to.length > FEDERATION_LIMITS.maxRecipients) throw bad('recipient list');
-      return { t: 'deliver', to: m.to.map(vid), line: line() };
+      return { t: 'deliver', to: m.to.map(vid), line: str(m.line, FEDERATION_LIMITS.maxLineBytes, 'line') };
     }
-    case 'bye': return { t: 'bye', reason: reason() };
+    case 'bye': return { t: 'bye', reason: str(m.reason, MAX_REASON, 'reason', true) };
     default: throw bad('type');
   }
 }

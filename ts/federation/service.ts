@@ -26,7 +26,8 @@ import type { FederationState } from './trust.js';
 /** What the driver needs from the IRC server (ts/irc/index.ts `IrcServer.federation`). */
 export interface IrcFederationPort {
   setSink(sink: (op: IrcFedOp) => void): void;
-  input(ev: IrcFedInput): void;
+  /** Feed events to the IRC machine, in order, in one driver turn. */
+  input(evs: readonly IrcFedInput[]): void;
 }
 
 export interface FederationServiceOptions {
@@ -112,8 +113,13 @@ export class FederationService {
       this.log.error({ err: (err as Error).message }, 'federation machine error');
       return;
     }
-    for (const a of actions) this.perform(a);
+    let irc: IrcFedInput[] | null = null;
+    for (const a of actions) {
+      if (a.type === 'irc') (irc ??= []).push(toIrc(a.ev));
+      else this.perform(a);
+    }
     this.rearm();
+    if (irc !== null) this.opts.irc.input(irc);
   }
 
   private perform(a: FedAction): void {
@@ -128,7 +134,6 @@ export class FederationService {
         return;
       }
       case 'dial': this.dial(a.server, a.address); return;
-      case 'irc': this.opts.irc.input(toIrc(a.ev)); return;
       case 'persist': void this.opts.store?.save(this.machine.state); return;
     }
   }
@@ -181,7 +186,7 @@ export class FederationService {
   }
 
   private notice(client: number, text: string): void {
-    this.opts.irc.input({ kind: 'notice', client, text });
+    this.opts.irc.input([{ kind: 'notice', client, text }]);
   }
 
   /** One signed envelope per peer per loop turn, split only when a batch outgrows the payload limit. */

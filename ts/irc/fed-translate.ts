@@ -92,21 +92,29 @@ export function translate(msg: IrcMessage, p: Perspective): IrcMessage {
   const params = [...msg.params];
   const source = msg.source === null ? null : mapSource(msg.source, p);
   const cmd = msg.command;
-  const at = (i: number, f: (s: string) => string): void => { if (params[i] !== undefined) params[i] = f(params[i]!); };
+  const n = params.length;
+  // Written out rather than through a helper closure: this runs once per relayed line.
   switch (cmd) {
     case 'JOIN': case 'PART': case 'TOPIC': case 'NAMES': case 'WHO':
-      at(0, p.channel); break;
+      if (n > 0) params[0] = p.channel(params[0]!);
+      break;
     case 'KICK':
-      at(0, p.channel); at(1, p.nick); break;
+      if (n > 0) params[0] = p.channel(params[0]!);
+      if (n > 1) params[1] = p.nick(params[1]!);
+      break;
     case 'MODE':
-      if (params[0]?.startsWith('#')) { at(0, p.channel); mapModeArgs(params, p); } else at(0, p.nick);
+      if (n > 0 && params[0]!.startsWith('#')) { params[0] = p.channel(params[0]!); mapModeArgs(params, p); } else if (n > 0) params[0] = p.nick(params[0]!);
       break;
     case 'PRIVMSG': case 'NOTICE': case 'TAGMSG':
-      at(0, (t) => mapTarget(t, p)); break;
+      if (n > 0) params[0] = mapTarget(params[0]!, p);
+      break;
     case 'NICK':
-      at(0, p.nick); break;
+      if (n > 0) params[0] = p.nick(params[0]!);
+      break;
     case 'INVITE':
-      at(0, p.nick); at(1, p.channel); break;
+      if (n > 0) params[0] = p.nick(params[0]!);
+      if (n > 1) params[1] = p.channel(params[1]!);
+      break;
     default:
       if (/^\d{3}$/.test(cmd)) translateNumeric(cmd, params, p);
   }

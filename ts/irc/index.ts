@@ -54,7 +54,7 @@ export interface IrcServer {
   readonly ports: { plain: number; tls: number | null };
   stats(): IrcServerStats;
   /** The narrow interface the federation driver uses: it receives the machine's federation ops and feeds events back. */
-  readonly federation: { setSink(sink: (op: IrcFedOp) => void): void; input(ev: IrcFedInput): void };
+  readonly federation: { setSink(sink: (op: IrcFedOp) => void): void; input(evs: readonly IrcFedInput[]): void };
   /** QUIT/ERROR to every client, stop listening, flush state. Idempotent. */
   close(reason?: string): Promise<void>;
 }
@@ -99,7 +99,14 @@ export async function startIrcServer(opts: IrcServerOptions): Promise<IrcServer>
     ports: driver.ports,
     federation: {
       setSink: (sink) => { fedSink = sink; },
-      input: (ev) => driver.run(() => machine.federation(ev, driver.now()), null),
+      // One driver turn for a whole batch (an envelope's messages): the relayed hot path.
+      input: (evs) => driver.run(() => {
+        const now = driver.now();
+        if (evs.length === 1) return machine.federation(evs[0]!, now);
+        const out = [];
+        for (const ev of evs) out.push(...machine.federation(ev, now));
+        return out;
+      }, null),
     },
     stats: () => {
       const c = machine.counters;
