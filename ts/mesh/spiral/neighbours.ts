@@ -37,8 +37,12 @@
  * **Degree.** N ≤ 21: complete graph (every pair is within distance 2 ≤
  * FILL_RADIUS and every list is shorter than the capacity). N ≥ 22: interior
  * nodes have exactly 20; surface nodes get fewer when the bounded matching
- * strands capacity (measured: see docs/spiral.md). Exactly min(20, N−1) for
- * every N is NOT achieved by this rule.
+ * strands capacity (worst 7 over every prefix N ≤ 2,000). Exactly
+ * min(20, N−1) for every N is NOT achieved by this rule; docs/spiral.md
+ * ("Towards exactly min(20, N−1)") explains the parity obstacle and what an
+ * exact rule needs.
+ *
+ * Per-node evaluation without recomputing the whole view: local-links.ts.
  */
 import { DIRECTIONS, distance, euclid4, offsetsWithin, type Coord } from './coords.js';
 import { slotToCoord } from './slots.js';
