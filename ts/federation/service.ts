@@ -16,12 +16,11 @@ import type { MeshService } from '../mesh/service.js';
 import type { PeerEntry } from '../mesh/peer-table.js';
 import type { CloseInfo } from '../transport/types.js';
 import { FEDERATION_LIMITS } from './constants.js';
-import { FederationMachine, type FedAction, type IrcFedEvent } from './machine.js';
+import { FederationMachine, type FedAction, type FederationMachineOptions, type IrcFedEvent } from './machine.js';
 import { decodeEnvelope, decodePayload, encodeEnvelope, isFederationFrame, signingBytes, type FedMessage } from './messages.js';
 import { canonicalServerName } from './server-name.js';
 import { signSiteRecord, type SiteKey } from './site-record.js';
 import type { FederationStore } from './store.js';
-import type { FederationState } from './trust.js';
 
 /** What the driver needs from the IRC server (ts/irc/index.ts `IrcServer.federation`). */
 export interface IrcFederationPort {
@@ -30,17 +29,13 @@ export interface IrcFederationPort {
   input(evs: readonly IrcFedInput[]): void;
 }
 
-export interface FederationServiceOptions {
+/** The trust, deny, timeout and state settings pass through to the machine unchanged. */
+export interface FederationServiceOptions extends Pick<FederationMachineOptions, 'trust' | 'tofu' | 'configDenied' | 'connectTimeoutMs' | 'state'> {
   readonly mesh: MeshService;
   readonly identity: Identity;
   readonly irc: IrcFederationPort;
   readonly serverName: string;
   readonly siteKey: SiteKey;
-  readonly trust: ReadonlyMap<string, string>;
-  readonly tofu: boolean;
-  readonly configDenied: ReadonlySet<string>;
-  readonly connectTimeoutMs: number;
-  readonly state: FederationState;
   readonly store: FederationStore | null;
   readonly logger?: Logger;
 }
