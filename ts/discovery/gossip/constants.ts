@@ -94,8 +94,10 @@ export interface GossipConfig {
   readonly peerExpiryMs: number;
   /** HEARTBEAT period of a broadcasting node, ms. Default 30 s. */
   readonly heartbeatIntervalMs: number;
-  /** Wait after the first IHAVE for the payload to arrive by the tree before sending GRAFT, ms. Default 1 s. Must exceed the extra delay of a tree path over the shortest path, or nodes GRAFT copies they were about to get; loss is repaired by ACKs and lost parents by re-attachment, so this is the last resort. */
+  /** Least wait after the first IHAVE for the payload to arrive by the tree before sending GRAFT, ms (the wait adapts upward, see graftTimeoutMaxMs). Default 1 s. Must exceed the extra delay of a tree path over the shortest path, or nodes GRAFT copies they were about to get; loss is repaired by ACKs and lost parents by re-attachment, so this is the last resort. */
   readonly graftTimeoutMs: number;
+  /** Upper bound of the adaptive GRAFT wait (tree.ts learns how late tree copies run at this node), ms. Default 3 s. */
+  readonly graftTimeoutMaxMs: number;
   /** Wait between further GRAFTs for one message (to the next announcer), ms. Default 200. */
   readonly graftRetryMs: number;
   /** Wait for a payload's ACK (or PRUNE) before sending it again, ms. Default 1 s. Shorter repairs loss faster; must exceed a link round trip. */
@@ -130,6 +132,7 @@ export const DEFAULT_GOSSIP_CONFIG: GossipConfig = Object.freeze({
   peerExpiryMs: 2 * 3600_000,
   heartbeatIntervalMs: 30_000,
   graftTimeoutMs: 1000,
+  graftTimeoutMaxMs: 3000,
   graftRetryMs: 200,
   ackTimeoutMs: 1000,
   ackMaxTries: 2,
@@ -173,6 +176,7 @@ export function gossipConfig(partial: Partialish = {}): GossipConfig {
   int('peerExpiryMs', c.peerExpiryMs, 1, 30 * 86_400_000);
   int('heartbeatIntervalMs', c.heartbeatIntervalMs, 1, 86_400_000);
   int('graftTimeoutMs', c.graftTimeoutMs, 1, 600_000);
+  int('graftTimeoutMaxMs', c.graftTimeoutMaxMs, c.graftTimeoutMs, 600_000);
   int('graftRetryMs', c.graftRetryMs, 1, 600_000);
   int('ackTimeoutMs', c.ackTimeoutMs, 1, 600_000);
   int('ackMaxTries', c.ackMaxTries, 1, 16);

@@ -118,6 +118,8 @@ export class GossipMachine {
   readonly #links = new Map<string, LinkState>();
   readonly #recent: AgedMap<RecentMessage>;
   readonly #routes: AgedMap<Route>;
+  /** Messages we GRAFTed recently (to learn the tree's lateness from the copies that follow). */
+  readonly #grafted: AgedMap<{ readonly at: number }>;
   #info: BroadcastInfo | null;
   #record: PeerRecord | null = null;
   #seq = 0;
@@ -132,9 +134,10 @@ export class GossipMachine {
     this.keyHex = Buffer.from(opts.signer.publicKey).toString('hex');
     this.table = new GossipPeerTable(c.maxPeers, c.peerExpiryMs);
     this.#bloom = new RotatingBloom({ capacity: c.bloomCapacity, falsePositiveRate: c.bloomFalsePositiveRate, rotateMs: c.bloomRotateMs, secret: [opts.rng.next(), opts.rng.next()] }, opts.now);
-    this.#tree = new Tree({ graftTimeoutMs: c.graftTimeoutMs, graftRetryMs: c.graftRetryMs, maxPending: c.maxPendingGrafts });
+    this.#tree = new Tree({ graftTimeoutMs: c.graftTimeoutMs, graftTimeoutMaxMs: c.graftTimeoutMaxMs, graftRetryMs: c.graftRetryMs, maxPending: c.maxPendingGrafts });
     this.#acks = new AckTracker({ timeoutMs: c.ackTimeoutMs, maxTries: c.ackMaxTries, maxPending: c.maxPendingAcks });
     this.#recent = new AgedMap(c.messageCacheMax, c.messageCacheMs);
+    this.#grafted = new AgedMap(c.maxPendingGrafts, c.messageCacheMs);
     this.#routes = new AgedMap(c.maxRequestRoutes, 2 * c.maxClockSkewMs);
     this.counters = {
       framesIn: 0, accepted: 0, duplicates: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
@@ -250,6 +253,7 @@ export class GossipMachine {
     for (const g of this.#tree.due(now)) {
       this.counters.graftsOut++;
       this.#send(g.link, encodeControl(CONTROL.graft, [{ mid: g.mid, hops: 0 }]), out);
+      this.#grafted.set(g.mid, { at: now });
       this.#pending(g.mid, g.link, out);
     }
     if (now >= this.#nextHeartbeatAt) {
@@ -288,12 +292,14 @@ export class GossipMachine {
     const tree = TREE_KINDS.has(m.kind);
     // ttl = hops the message may still travel, this one included: forward only if more remain.
     const fwd = ttl > 1 ? withHop(m.frame, ttl - 1, m.hops + 1) : undefined;
-    this.#recent.set(m.mid, { at: this.#now, frame: tree ? (fwd ?? withHop(m.frame, 0, m.hops + 1)) : undefined, from: [link], hops: m.hops + 1, swapped: false });
+    const ihaveAt = tree ? this.#tree.delivered(m.mid, link, m.hops + 1) : undefined;
+    this.#recent.set(m.mid, { at: this.#now, frame: tree ? (fwd ?? withHop(m.frame, 0, m.hops + 1)) : undefined, from: [link], hops: m.hops + 1, swapped: false, ihaveAt });
     const originHex = Buffer.from(m.origin).toString('hex');
     out.push({ type: 'event', event: { type: 'delivered', kind: KIND_NAMES[m.kind], originHex, mid: m.mid, hops: m.hops + 1 } });
     const body = m.body;
     if (body.kind === KIND.announce || body.kind === KIND.update) {
-      this.#tree.delivered(m.mid, link, m.hops + 1);
+      // A tree copy (not the answer to our GRAFT) measures how late the tree runs here.
+      if (ihaveAt !== undefined && this.#tree.eager.has(link) && !(this.#grafted.get(m.mid, this.#now) !== undefined)) this.#tree.observeLateness(this.#now - ihaveAt);
       this.#tree.observeDepth(link, m.mid, m.hops);
       this.#tree.makeEager(link);
       this.#send(link, encodeControl(CONTROL.ack, [{ mid: m.mid, hops: 0 }]), out);
@@ -321,6 +327,8 @@ export class GossipMachine {
     const entry = [{ mid: m.mid, hops: 0 }];
     if (again) { this.#send(link, encodeControl(CONTROL.ack, entry), out); return; }
     if (r !== undefined && r.from.length < 4) r.from.push(link);
+    // We grafted this, and the tree's own copy came after all: it was late by this much.
+    if (r?.ihaveAt !== undefined && (this.#grafted.get(m.mid, this.#now) !== undefined)) this.#tree.observeLateness(this.#now - r.ihaveAt);
     // Plumtree: a second payload on another link means that link is redundant for the tree.
     this.#tree.makeLazy(link);
     this.counters.prunesOut++;
@@ -379,7 +387,7 @@ export class GossipMachine {
     }
     if (kind === CONTROL.pending) {
       if (!this.#tree.eager.has(link)) return;
-      for (const e of entries) if (this.#tree.holdOff(e.mid, this.#now)) this.#pending(e.mid, link, out);
+      for (const e of entries) if (!this.#bloom.has(e.mid) && this.#tree.holdOff(e.mid, this.#now)) this.#pending(e.mid, link, out);
       return;
     }
     if (kind === CONTROL.ihave) {

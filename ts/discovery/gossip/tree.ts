@@ -25,13 +25,18 @@
  * tree through one GRAFT instead of flooding its neighbours with duplicates.
  */
 export interface TreeOptions {
+  /** Least wait after the first IHAVE before grafting. */
   readonly graftTimeoutMs: number;
+  /** Most wait, however late the tree has been. */
+  readonly graftTimeoutMaxMs: number;
   readonly graftRetryMs: number;
   readonly maxPending: number;
 }
 
 interface Missing {
   deadline: number;
+  /** When we first heard of it. */
+  readonly firstAt: number;
   /** A PENDING notice already pushed the deadline back. */
   held: boolean;
   /** Links that announced the message, in arrival order (bounded). */
@@ -55,6 +60,25 @@ export class Tree {
 
   get pending(): number { return this.#missing.size; }
 
+  /** Moving estimate of how late the tree delivers after the first IHAVE here, ms (fast up, slow down). */
+  #lateness = 0;
+
+  /**
+   * The GRAFT wait: the tree's observed lateness at this node plus a quarter,
+   * within [graftTimeoutMs, graftTimeoutMaxMs]. Like a TCP retransmission
+   * timeout: a node deep in the tree, where tree copies trail the IHAVEs of
+   * shorter paths, learns to wait longer instead of grafting copies that were
+   * on their way.
+   */
+  get graftTimeoutMs(): number {
+    return Math.min(this.opts.graftTimeoutMaxMs, Math.max(this.opts.graftTimeoutMs, Math.round(this.#lateness * 1.25)));
+  }
+
+  /** The tree delivered a message `ms` after its first IHAVE here. */
+  observeLateness(ms: number): void {
+    this.#lateness = Math.max(ms, this.#lateness * 0.9);
+  }
+
   /** True until this node first carries a tree payload. */
   fresh = true;
   /** The link our latest first-copy payload came on: our parent in the tree for the latest sender. */
@@ -70,11 +94,16 @@ export class Tree {
   }
 
   /**
-   * A lazy link to re-attach through that is certainly outside our own
-   * subtree: its copy of the latest message was no deeper than ours, so it did
-   * not come through us. The shallowest such link; undefined if none.
+   * A lazy link to re-attach through that is outside our own (cut-off)
+   * subtree. Best: one that announced a message we still lack (nobody cut off
+   * with us has it). Else one whose copy of the latest message was no deeper
+   * than ours, so it did not come through us (the shallowest). Undefined if
+   * neither exists.
    */
   attachCandidate(pick: (links: string[]) => string): string | undefined {
+    const holders = new Set<string>();
+    for (const m of this.#missing.values()) for (const l of m.sources) if (this.lazy.has(l)) holders.add(l);
+    if (holders.size > 0) return pick([...holders]);
     const latest = this.#latest;
     if (latest === undefined) return undefined;
     let best: string[] = [];
@@ -133,12 +162,17 @@ export class Tree {
     if (this.eager.delete(link)) this.lazy.add(link);
   }
 
-  /** The message arrived (first copy, on `from` at `depth`; no `from` for our own): stop waiting for it. */
-  delivered(mid: string, from?: string, depth = 0): void {
+  /**
+   * The message arrived (first copy, on `from` at `depth`; no `from` for our
+   * own): stop waiting for it. Returns when we first heard of it, if we had.
+   */
+  delivered(mid: string, from?: string, depth = 0): number | undefined {
     this.fresh = false;
     this.upstream = from;
     this.#latest = { mid, depth };
+    const m = this.#missing.get(mid);
     this.#missing.delete(mid);
+    return m?.firstAt;
   }
 
   /** `link` announced a message we lack. */
@@ -149,8 +183,8 @@ export class Tree {
       return;
     }
     if (this.#missing.size >= this.opts.maxPending) { this.pendingFull++; return; }
-    const deadline = now + this.opts.graftTimeoutMs;
-    this.#missing.set(mid, { deadline, held: false, sources: [link] });
+    const deadline = now + this.graftTimeoutMs;
+    this.#missing.set(mid, { deadline, firstAt: now, held: false, sources: [link] });
     if (deadline < this.#nextAt) this.#nextAt = deadline;
   }
 
@@ -161,9 +195,17 @@ export class Tree {
    */
   holdOff(mid: string, now: number): boolean {
     const m = this.#missing.get(mid);
-    if (m === undefined || m.held) return false;
+    const deadline = now + this.graftTimeoutMs;
+    if (m === undefined) {
+      // Not heard of yet: its IHAVEs are probably on the way; wait as if they had come now.
+      if (this.#missing.size >= this.opts.maxPending) { this.pendingFull++; return false; }
+      this.#missing.set(mid, { deadline, firstAt: now, held: true, sources: [] });
+      if (deadline < this.#nextAt) this.#nextAt = deadline;
+      return true;
+    }
+    if (m.held) return false;
     m.held = true;
-    m.deadline = Math.max(m.deadline, now + this.opts.graftTimeoutMs);
+    m.deadline = Math.max(m.deadline, deadline);
     return true;
   }
 
