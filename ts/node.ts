@@ -14,7 +14,7 @@ import { loadTlsMaterial } from './core/tls-cert.js';
 import { createRegistry, counterFrom, gaugeFrom } from './core/metrics.js';
 import { startHttpServer, sendJson, sendText, type HttpServer } from './http/server.js';
 import { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcLimits } from './irc/index.js';
-import { attachFederation, federationIrcOptions } from './federation/attach.js';
+import { attachFederation, federationIrcOptions, federationMetrics } from './federation/attach.js';
 import type { FederationService } from './federation/service.js';
 import { meshAddress, startMeshService, type MeshService } from './mesh/service.js';
 import { PeerCacheService } from './discovery/peer-cache/service.js';
@@ -182,6 +182,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   http.route('GET', '/api/mesh', (_req, res) => {
     sendJson(res, 200, mesh.status());
   });
+  if (federation !== null) federationMetrics(registry, federation);
   http.route('GET', '/api/federation', (_req, res) => {
     sendJson(res, 200, federation === null ? { enabled: false } : { enabled: true, ...federation.status() });
   });

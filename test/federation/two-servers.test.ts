@@ -77,6 +77,9 @@ test('local JOIN never federates; #room:server visits; remote users never enter 
 
   const fed = await getJson<FedStatus>(beta, '/api/federation', signal);
   t.deepEqual(fed.remotes.map((r) => [r.server, r.state, r.visitors]), [['alpha.test', 'ready', 1]]);
+  const metrics = await (await fetch(`http://127.0.0.1:${beta.ports.httpPort}/metrics`, { signal })).text();
+  t.regex(metrics, /^lagoon_federation_remote_servers 1$/m);
+  t.regex(metrics, /^lagoon_federation_bad_envelopes_total 0$/m);
 });
 
 test('PRIVMSG, NOTICE, TOPIC, MODE, KICK, PART flow both ways; DMs reach nick@server; messages keep their order', async (t) => {
