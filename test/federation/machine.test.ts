@@ -29,6 +29,11 @@ test('a visit: JOIN confirmed by the host, names renamed per side, messages both
   t.deepEqual(a.take(1), [':bob@beta.test!~bob@beta.test PRIVMSG #lagoon :hi']);
   a.send(1, 'PRIVMSG #lagoon :hello');
   t.deepEqual(b.take(1), [':alice@alpha.test!~alice@10.0.0.1 PRIVMSG #lagoon:alpha.test :hello']);
+  b.send(1, 'WHO #lagoon:alpha.test');
+  const who = b.take(1);
+  t.deepEqual(who.filter((l) => / 352 /.test(l)).map((l) => l.split(' ').slice(3, 8).join(' ')).sort(),
+    ['#lagoon:alpha.test ~alice 10.0.0.1 alpha.test alice@alpha.test', '#lagoon:alpha.test ~bob beta.test alpha.test bob']);
+  t.regex(who.at(-1)!, / 315 bob #lagoon:alpha\.test /);
   b.send(1, 'PART #lagoon:alpha.test :bye');
   t.deepEqual(b.take(1), [':bob!~bob@beta.test PART #lagoon:alpha.test :bye']);
   t.is(b.irc.findNick('bob')!.visits.size, 0);
