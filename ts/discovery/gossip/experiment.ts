@@ -74,6 +74,9 @@ export const DEFAULT_DISSEMINATION: Omit<DisseminationOptions, 'seed' | 'nodes'>
   detectMs: 300,
 });
 
+/** Seed and size, plus any option to change from DEFAULT_DISSEMINATION. */
+export type DisseminationInput = Pick<DisseminationOptions, 'seed' | 'nodes'> & Partial<DisseminationOptions>;
+
 export interface BroadcastResult {
   readonly origin: string;
   readonly measured: boolean;
@@ -131,8 +134,8 @@ function signers(n: number, real: boolean, rng: Rng): { signer: Signer[]; verify
   return { signer: keys, verify: simVerify };
 }
 
-export function runDissemination(opts: DisseminationOptions): DisseminationResult {
-  const o = { ...DEFAULT_DISSEMINATION, ...opts };
+export function runDissemination(opts: DisseminationInput): DisseminationResult {
+  const o: DisseminationOptions = { ...DEFAULT_DISSEMINATION, ...opts };
   const root = new Rng(o.seed);
   const silent = o.silent ?? (() => false);
   const adj = randomOverlay(o.nodes, o.meanDegree, o.maxDegree, root.fork('topology'));
