@@ -22,8 +22,8 @@ import { LagoonError } from '../core/errors.js';
 import { FEDERATION_LIMITS } from './constants.js';
 import type { FedMessage, VisitorId } from './messages.js';
 import { meshAddressOf, canonicalServerName } from './server-name.js';
-import { verifySiteRecordSignature, type SiteRecordWire } from './site-record.js';
-import { judgeSiteKey, type FederationState } from './trust.js';
+import type { SiteRecordWire } from './site-record.js';
+import { judgeSiteRecord, type FederationState } from './trust.js';
 
 export interface VisitorInfo { readonly nick: string; readonly user: string; readonly realname: string; readonly caps: readonly string[] }
 
@@ -275,14 +275,9 @@ export class FederationMachine {
 
   /** Why this record does not prove a name for this peer, or null when it does (and the pin is updated). */
   private judge(peerId: string, p: Peer, rec: SiteRecordWire): string | null {
-    const site = canonicalServerName(rec.site);
-    if (site === null || site !== rec.site) return `site record names an invalid server ${JSON.stringify(rec.site)}`;
-    if (site === this.opts.ownName) return `peer claims our own name ${site}`;
-    if (p.proven !== null && p.proven !== site) return `peer already proved ${p.proven}, now claims ${site}`;
-    if (!rec.nodes.includes(peerId)) return `site record for ${site} does not list node ${peerId}`;
-    if (!verifySiteRecordSignature(rec)) return `site record for ${site} has a bad signature`;
-    const verdict = judgeSiteKey(site, rec.key, rec.issuedMs, this.opts.trust, this.opts.state.pins, this.opts.tofu);
+    const verdict = judgeSiteRecord(rec, peerId, p.proven, this.opts.ownName, this.opts.trust, this.opts.state.pins, this.opts.tofu);
     if (!verdict.ok) return verdict.reason;
+    const site = rec.site;
     if (verdict.pin !== null) {
       this.opts.state.pins[site] = verdict.pin;
       this.out.push({ type: 'persist' });

@@ -14,6 +14,7 @@
  */
 import { LagoonError } from '../core/errors.js';
 import { canonicalServerName } from './server-name.js';
+import { verifySiteRecordSignature, type SiteRecordWire } from './site-record.js';
 
 export interface Pin { readonly key: string; readonly newestIssuedMs: number }
 
@@ -49,6 +50,25 @@ export function judgeSiteKey(site: string, key: string, issuedMs: number, config
   const newest = pin !== undefined && pin.key === key ? Math.max(pin.newestIssuedMs, issuedMs) : issuedMs;
   const changed = pin === undefined || pin.key !== key || pin.newestIssuedMs !== newest;
   return { ok: true, pin: changed ? { key, newestIssuedMs: newest } : null };
+}
+
+/**
+ * Does this record prove its name for the node on this link? `proven` is the
+ * name the peer proved before, if any. Checks, in order: a canonical name
+ * that is not ours and not a change of name; the node listed; the site
+ * key's signature; then the key trust above. Pure (the signature check is
+ * deterministic crypto).
+ */
+export function judgeSiteRecord(rec: SiteRecordWire, peerId: string, proven: string | null, ownName: string,
+  configured: ReadonlyMap<string, string>, pins: Readonly<Record<string, Pin>>, tofu: boolean): TrustVerdict {
+  const site = canonicalServerName(rec.site);
+  const no = (reason: string): TrustVerdict => ({ ok: false, reason });
+  if (site === null || site !== rec.site) return no(`site record names an invalid server ${JSON.stringify(rec.site)}`);
+  if (site === ownName) return no(`peer claims our own name ${site}`);
+  if (proven !== null && proven !== site) return no(`peer already proved ${proven}, now claims ${site}`);
+  if (!rec.nodes.includes(peerId)) return no(`site record for ${site} does not list node ${peerId}`);
+  if (!verifySiteRecordSignature(rec)) return no(`site record for ${site} has a bad signature`);
+  return judgeSiteKey(site, rec.key, rec.issuedMs, configured, pins, tofu);
 }
 
 /** Parse `name=hexkey,name=hexkey` (LAGOON_FEDERATION_TRUST). */

@@ -126,10 +126,10 @@ export function visitorLine(m: IrcMachine, t: VisitorTable, peerId: string, vid:
   m.receive(c, raw, now);
 }
 
-/** The visitor changed nick at home. A clash here keeps the old nick. */
-export function visitorNick(m: IrcMachine, t: VisitorTable, peerId: string, vid: number, nick: string): void {
+/** The visitor changed nick at home. A clash here keeps the old nick; so does a change beyond the visitor's flood rate. */
+export function visitorNick(m: IrcMachine, t: VisitorTable, peerId: string, vid: number, nick: string, now: number): void {
   const c = t.byKey.get(VisitorTable.key(peerId, vid));
-  if (c === undefined || !isValidNick(nick, m.limits)) return;
+  if (c === undefined || !isValidNick(nick, m.limits) || !c.flood.tryTake(now)) return;
   const full = `${nick}@${c.remote!.server}`;
   const folded = fold(full);
   const other = m.nicks.get(folded);

@@ -136,7 +136,7 @@ export class IrcMachine {
       case 'ended': homeEnded(this, ev.server, ev.vid, ev.reason); break;
       case 'open': visitorOpen(this, t, ev.origin, ev.vid, ev.info, now); break;
       case 'line': visitorLine(this, t, ev.origin.peerId, ev.vid, ev.line, now); break;
-      case 'nick': visitorNick(this, t, ev.origin.peerId, ev.vid, ev.nick); break;
+      case 'nick': visitorNick(this, t, ev.origin.peerId, ev.vid, ev.nick, now); break;
       case 'close': visitorClose(this, t, ev.origin.peerId, ev.vid, ev.reason); break;
       case 'gone': originGone(this, t, ev.origin.peerId, ev.reason); break;
       case 'notice': {
