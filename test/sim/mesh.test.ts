@@ -1,0 +1,104 @@
+/**
+ * Mesh scenarios in the deterministic simulator (issue 5): joins through one
+ * address, churn, a partition and its heal, adversaries, and one run with real
+ * Ed25519 records and native VDF attestations. Each prints its seed on failure;
+ * LAGOON_SEED=<seed> replays it.
+ */
+import test from 'ava';
+import { resolveSeed } from '../../ts/sim/testing.js';
+import { buildMeshWorld, checkMeshInvariants, runUntilConverged, type MeshScenario, type MeshWorld } from '../../ts/sim/mesh/scenario.js';
+import { encodeMeshFrame } from '../../ts/mesh/node/messages.js';
+import { makeRecord } from '../../ts/mesh/node/records.js';
+import { standinCrypto } from '../../ts/sim/mesh/standin-crypto.js';
+import type { SimMeshNode } from '../../ts/sim/mesh/world.js';
+
+const JOIN_N = Number(process.env['LAGOON_SIM_JOIN_N'] ?? 1000);
+
+function scenario(title: string, s: Omit<MeshScenario, 'seed'>): { w: MeshWorld; seed: number } {
+  const seed = resolveSeed(title);
+  return { w: buildMeshWorld({ ...s, seed }), seed };
+}
+
+function explain(seed: number, violations: readonly string[]): string {
+  return `seed=${seed} (replay: LAGOON_SEED=${seed}); ${violations.length} violations: ${violations.slice(0, 6).join('; ')}`;
+}
+
+test(`${JOIN_N} nodes join through one address: unique slots, symmetric bounded links equal to the SPIRAL rule, all reachable, bytes per join bounded`, (t) => {
+  const { w, seed } = scenario('mesh-join', { n: JOIN_N, wave: 100, waveGapMs: 5000, config: { syncIntervalMs: 3000, settleMs: 3000 } });
+  const { report, atMs } = runUntilConverged(w, w.lastStartMs, w.lastStartMs + 180_000);
+  t.deepEqual(report.violations, [], explain(seed, report.violations));
+  t.is(report.live, JOIN_N);
+  t.true(report.maxDegree <= 20);
+  // What a joiner received before it had a slot: the concierge's offer (≤ 20 signed records), nothing that grows with N.
+  t.true(report.maxJoinBytes < 12_000, `max join bytes ${report.maxJoinBytes}`);
+  const served = w.honest[0]!.machine.counters;
+  t.is(served.joinsServed, JOIN_N - 1, `seed=${seed}`);
+  t.log(`converged ${((atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join; degree ${report.minDegree}..${report.maxDegree}; max join bytes ${report.maxJoinBytes}; records/node ≤ ${report.maxRecords}`);
+});
+
+test('10 % churn: ghosts are pruned, tombstoned and not resurrected; holes refill; invariants hold again', (t) => {
+  const { w, seed } = scenario('mesh-churn', { n: 150, wave: 50, waveGapMs: 3000, crash: { fraction: 0.1, atMs: 40_000 } });
+  runUntilConverged(w, w.lastStartMs, 39_000);
+  const { report } = runUntilConverged(w, 45_000, 240_000);
+  t.deepEqual(report.violations, [], explain(seed, report.violations));
+  t.is(report.live, 150 - w.crashed.size);
+  const pruned = w.events.filter((e) => e.e.e === 'pruned').length;
+  t.true(pruned >= w.crashed.size, `seed=${seed}: ${pruned} prunes for ${w.crashed.size} ghosts`);
+  // Let anti-entropy run long after: no ghost comes back, and the slots are again a prefix 0..N−1.
+  w.sim.run({ maxTimeMs: w.sim.nowMs + 90_000, maxEvents: 50_000_000 });
+  const again = checkMeshInvariants(w);
+  t.deepEqual(again.violations, [], explain(seed, again.violations));
+  const slots = w.honest.filter((n) => !w.crashed.has(n.id)).map((n) => n.machine.slot!).sort((a, b) => a - b);
+  t.deepEqual(slots, slots.map((_, i) => i), `seed=${seed}: slots are not a prefix after churn`);
+  const buried = w.honest.filter((n) => !w.crashed.has(n.id)).reduce((a, n) => a + n.machine.counters.records.buried, 0);
+  t.log(`ghosts ${w.crashed.size}, prune events ${pruned}, resurrections refused by tombstones ${buried}`);
+});
+
+test('a partition and its heal: both sides prune the other, then merge into one mesh with unique slots', (t) => {
+  const { w, seed } = scenario('mesh-partition', { n: 80, wave: 40, waveGapMs: 3000, partition: { atMs: 30_000, healAtMs: 90_000 } });
+  runUntilConverged(w, w.lastStartMs, 29_000);
+  w.sim.run({ maxTimeMs: 89_000, maxEvents: 50_000_000 });
+  const split = checkMeshInvariants(w);
+  t.true(split.violations.some((v) => v.includes('reachable')), `seed=${seed}: the partition did not split the mesh`);
+  const { report, atMs } = runUntilConverged(w, 90_000, 400_000);
+  t.deepEqual(report.violations, [], explain(seed, report.violations));
+  const lost = w.events.filter((e) => e.e.e === 'conflict').length;
+  t.log(`merged ${((atMs - 90_000) / 1000).toFixed(0)} s after the heal; ${lost} slot conflicts decided`);
+});
+
+test('adversaries that forge proofs, replay windows, bring precomputed chains or squat on a slot never win', (t) => {
+  const { w, seed } = scenario('mesh-adversaries', {
+    n: 60, wave: 30, waveGapMs: 3000,
+    adversaries: [{ behaviour: 'forge', count: 3 }, { behaviour: 'replay', count: 3 }, { behaviour: 'precompute', count: 3 }, { behaviour: 'honest', count: 1 }],
+  });
+  const squatter = w.adversaries.at(-1)! as SimMeshNode;
+  const boot = w.honest[0]!;
+  runUntilConverged(w, w.lastStartMs, w.lastStartMs + 30_000);
+  // The squatter announces slot 0 (the bootstrap's) with attestations it forged, claiming huge work.
+  const fake = standinCrypto(w.keys, { peerId: 'sim/ffffffffffffffffffff', publicKey: new Uint8Array(32).fill(0xff), secret: new Uint8Array(32) });
+  const forgedAtt = fake.attest(squatter.machine.ownRecord()!.info.publicKey, { steps: 1e12, fromHeight: 0, toHeight: 1e12, end: new Uint8Array(32) });
+  w.sim.command(w.sim.nowMs + 1, squatter.id, (node) => {
+    const n = node as SimMeshNode;
+    const own = n.machine.ownRecord()!;
+    const rec = makeRecord(n.crypto, own.seq + 1, { ...own.info, slot: 0, attestations: [forgedAtt] });
+    const frame = encodeMeshFrame({ t: 'records', records: [rec.record] });
+    return [...n.links.keys()].map((to) => ({ send: { to, msg: { k: 'frame' as const, bytes: frame }, bytes: frame.length } }));
+  });
+  const { report } = runUntilConverged(w, w.sim.nowMs + 5000, w.sim.nowMs + 120_000);
+  t.deepEqual(report.violations, [], explain(seed, report.violations));
+  for (const n of w.honest) t.is(n.machine.occupantOf(0), boot.id, `seed=${seed}: ${n.id} sees ${n.machine.occupantOf(0)} at slot 0`);
+  t.is(boot.machine.slot, 0);
+  const invalid = w.honest.reduce((a, n) => a + n.liveness.counters.invalid, 0);
+  t.true(invalid > 0, 'no adversarial proof was ever rejected: the adversaries never got challenged');
+  t.log(`invalid stand-in proofs rejected: ${invalid}; prunes: ${w.events.filter((e) => e.e.e === 'pruned').length}`);
+});
+
+test('real Ed25519 records and tombstones and native VDF attestations: a small mesh converges the same way', (t) => {
+  const { w, seed } = scenario('mesh-real-crypto', { n: 12, wave: 12, waveGapMs: 2000, realCrypto: true, crash: { fraction: 0.1, atMs: 40_000 } });
+  runUntilConverged(w, w.lastStartMs, 39_000);
+  const { report } = runUntilConverged(w, 45_000, 200_000);
+  t.deepEqual(report.violations, [], explain(seed, report.violations));
+  t.true(w.honest.every((n) => n.id.startsWith('b3b3/')));
+  const forged = w.honest.reduce((a, n) => a + n.machine.counters.records.forged, 0);
+  t.is(forged, 0);
+});
