@@ -32,6 +32,8 @@ export interface MeshNodeConfig {
   readonly holeStableMs: number;
   /** A joined node links to one configured entry point this often, so split clumps find each other, ms. */
   readonly entryProbeMs: number;
+  /** A record asked of one peer is not asked of another for this long, ms. */
+  readonly requestTimeoutMs: number;
   /** Extra lattice distance beyond the topology's view radius kept in scope. */
   readonly scopeMargin: number;
   readonly maxRecords: number;
@@ -55,6 +57,7 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   attestIntervalMs: 15_000,
   holeStableMs: 30_000,
   entryProbeMs: 60_000,
+  requestTimeoutMs: 3000,
   scopeMargin: 0,
   maxRecords: 100_000,
   maxTombstones: 10_000,

@@ -83,6 +83,10 @@ export class MeshNode {
   readonly #initiated = new Map<string, SporeSession>();
   readonly #responding = new Map<string, SporeSession>();
   readonly #lastSync = new Map<string, { version: number; at: number }>();
+  /** Record ids we asked someone for, and when: not asked again from another peer meanwhile. */
+  readonly #requested = new Map<string, number>();
+  /** Linked peers that may lack something we accepted since our last exchange with them. */
+  readonly #behind = new Set<string>();
   readonly #attestedMe = new Map<string, { bytes: Uint8Array; steps: number }>();
   readonly #work = new Map<string, VerifiedWork>();
   readonly #reserved = new Map<number, number>();
@@ -149,6 +153,7 @@ export class MeshNode {
     this.#tick(now, wallMs);
     const out: MeshNodeAction[] = [];
     this.#links.set(peerId, { publicKey, since: now, entry });
+    this.#behind.add(peerId);
     this.#dialling.delete(peerId);
     if (this.#slot === null) {
       if (entry && this.#join === undefined) this.#askToJoin(peerId, out);
@@ -167,6 +172,7 @@ export class MeshNode {
     this.#initiated.delete(peerId);
     this.#responding.delete(peerId);
     this.#lastSync.delete(peerId);
+    this.#behind.delete(peerId);
     this.#lingerUntil.delete(peerId);
     if (this.#join?.via === peerId) this.#join = undefined;
     if (this.#neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [], removed: [peerId] } });
@@ -197,9 +203,10 @@ export class MeshNode {
     switch (f.t) {
       case 'join': this.#onJoin(peerId, f.addrs, out); break;
       case 'offer': this.#onOffer(peerId, f.slot, f.records, out); break;
-      case 'records': for (const r of f.records) this.#put(r); break;
+      case 'records': for (const r of f.records) this.#put(r, peerId); break;
       case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
       case 'want': this.#onWant(peerId, f.ids, out); break;
+      case 'have': this.#onHave(peerId, f.ids, out); break;
       case 'tomb': this.#onTomb(peerId, f.tomb, out); break;
       case 'attest': this.#onAttest(peerId, f.attestation); break;
       case 'refuse': if (this.#join?.via === peerId) this.#join = { via: peerId, at: now - this.config.joinRetryMs + this.config.tickMs * 4 }; break;
@@ -269,7 +276,7 @@ export class MeshNode {
     if (this.#slot !== null || this.#join?.via !== peerId) return;
     this.#join = undefined;
     this.#slot = slot; // scope for the offered records
-    for (const r of records) this.#put(r);
+    for (const r of records) this.#put(r, peerId);
     this.#slot = null;
     this.#setSlot(slot, 'offer', out);
     // The concierge link lingers only if the concierge is not a neighbour.
@@ -299,9 +306,13 @@ export class MeshNode {
     for (const p of this.#neighbours) if (this.#links.has(p)) this.#sendFrame(out, p, { t: 'records', records: [this.#own.record] });
   }
 
-  #put(r: SporeRecord): PutOutcome | 'buried' | 'outOfScope' | 'expired' | 'unparsable' {
+  #put(r: SporeRecord, from: string): PutOutcome | 'buried' | 'outOfScope' | 'expired' | 'unparsable' {
     const c = this.counters.records;
     if (r.origin === this.peerId && this.#own !== undefined && r.seq <= this.#own.seq) { c.stale++; return 'stale'; }
+    const held = this.#parsed.get(r.origin);
+    if (held !== undefined && r.seq < held.seq) { c.stale++; return 'stale'; }
+    // The same (origin, seq, signature) we verified already: a copy from another neighbour. Cheap to spot, common in sync.
+    if (held !== undefined && r.seq === held.seq && Buffer.compare(r.signature, held.record.signature) === 0) { c.replayed++; return 'replayed'; }
     if (this.#tombs.buries(r.origin, r.seq, this.#wall)) { c.buried++; return 'buried'; }
     if (r.seq < this.#wall - this.config.recordTtlMs) { c.expired++; return 'expired'; }
     const p = peerRecordOf(r);
@@ -312,7 +323,7 @@ export class MeshNode {
     if (outcome === 'accepted' || outcome === 'replaced') {
       this.#parsed.set(r.origin, p);
       if (r.origin === this.peerId) this.#onOwnEcho(p);
-      this.#changed();
+      this.#changed(from);
     }
     return outcome;
   }
@@ -337,9 +348,11 @@ export class MeshNode {
     this.#parsed.delete(origin);
   }
 
-  #changed(): void {
+  /** Our set changed (a record from `from`, or ours): every other linked peer may lack it. */
+  #changed(from?: string): void {
     this.#version++;
     this.#dirtyAt = this.#now;
+    for (const p of this.#links.keys()) if (p !== from) this.#behind.add(p);
   }
 
   // ------------------------------------------------------------ SPORE sync
@@ -357,8 +370,10 @@ export class MeshNode {
     for (const [p, link] of this.#links) {
       if (!this.#neighbours.has(p) && !link.entry) continue;
       const last = this.#lastSync.get(p);
-      if (last !== undefined && last.version === this.#version && this.#now - last.at < this.config.antiEntropyMs) continue;
+      const due = last === undefined || this.#now - last.at >= this.config.antiEntropyMs;
+      if (!due && !this.#behind.has(p)) continue;
       if (this.#initiated.has(p) && last !== undefined && this.#now - last.at < this.config.syncIntervalMs * 4) continue;
+      this.#behind.delete(p);
       const s = new SporeSession(this.#items());
       this.#initiated.set(p, s);
       this.#lastSync.set(p, { version: this.#version, at: this.#now });
@@ -380,7 +395,9 @@ export class MeshNode {
       sessions.delete(peerId);
       return;
     }
-    this.#sendRecords(out, peerId, res.have);
+    // What the peer lacks is announced, not pushed: several neighbours find the same gap at once,
+    // and the peer fetches each record from one of them (lazy push).
+    for (let i = 0; i < res.have.length; i += MAX_WANT_IDS) this.#sendFrame(out, peerId, { t: 'have', ids: res.have.slice(i, i + MAX_WANT_IDS) });
     for (let i = 0; i < res.need.length; i += MAX_WANT_IDS) this.#sendFrame(out, peerId, { t: 'want', ids: res.need.slice(i, i + MAX_WANT_IDS) });
     if (res.reply !== undefined) this.#sendFrame(out, peerId, { t: 'sync', phase: phase === 1 ? 2 : 1, spore: res.reply });
     else sessions.delete(peerId);
@@ -388,6 +405,20 @@ export class MeshNode {
 
   #onWant(peerId: string, ids: Uint8Array[], out: MeshNodeAction[]): void {
     this.#sendRecords(out, peerId, ids);
+  }
+
+  #onHave(peerId: string, ids: Uint8Array[], out: MeshNodeAction[]): void {
+    const want: Uint8Array[] = [];
+    for (const id of ids) {
+      if (this.#store.getById(id) !== undefined) continue;
+      const key = Buffer.from(id).toString('hex');
+      const asked = this.#requested.get(key);
+      if (asked !== undefined && this.#now - asked < this.config.requestTimeoutMs) continue;
+      if (this.#requested.size >= MAX_WANT_IDS * 8) this.#requested.clear();
+      this.#requested.set(key, this.#now);
+      want.push(id);
+    }
+    if (want.length > 0) this.#sendFrame(out, peerId, { t: 'want', ids: want });
   }
 
   #sendRecords(out: MeshNodeAction[], peerId: string, ids: readonly Uint8Array[]): void {
@@ -451,8 +482,11 @@ export class MeshNode {
       const weakest = [...this.#attestedMe.entries()].sort((a, b) => a[1].steps - b[1].steps)[0]!;
       this.#attestedMe.delete(weakest[0]);
     }
-    // Fold the new weight into our record soon, not on every attestation.
-    this.#next.refresh = Math.min(this.#next.refresh, this.#now + this.config.attestIntervalMs);
+    // A record with no weight yet takes its first attestations soon; later ones wait for the regular
+    // refresh, so attestations do not make every record in the mesh change every few seconds.
+    if (this.#own !== undefined && this.#own.info.attestations.length === 0) {
+      this.#next.refresh = Math.min(this.#next.refresh, this.#now + this.config.attestIntervalMs);
+    }
   }
 
   // ------------------------------------------------------------ topology
@@ -600,7 +634,7 @@ export class MeshNode {
 
   #sendFrame(out: MeshNodeAction[], peerId: string, f: MeshFrame): number {
     const frame = encodeMeshFrame(f);
-    if (f.t === 'sync' || f.t === 'records' || f.t === 'want') this.counters.syncBytesOut += frame.length;
+    if (f.t === 'sync' || f.t === 'records' || f.t === 'want' || f.t === 'have') this.counters.syncBytesOut += frame.length;
     out.push({ type: 'send', peerId, frame });
     return frame.length;
   }

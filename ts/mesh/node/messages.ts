@@ -19,11 +19,13 @@ export type MeshFrame =
   /** phase 0: an initiator starts; 1: the responder answers; 2: the initiator continues. */
   | { t: 'sync'; phase: 0 | 1 | 2; spore: Uint8Array }
   | { t: 'want'; ids: Uint8Array[] }
+  /** Ids of records the sender found we lack in a SPORE exchange; we WANT the ones nobody else is sending. */
+  | { t: 'have'; ids: Uint8Array[] }
   | { t: 'tomb'; tomb: Uint8Array }
   | { t: 'attest'; attestation: Uint8Array }
   | { t: 'refuse'; reason: string };
 
-const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8 } as const;
+const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8, have: 9 } as const;
 
 export function isMeshFrame(f: Uint8Array): boolean {
   return f.length >= 2 && f[0] === FRAME_MESH;
@@ -51,7 +53,8 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
     }
     case 'records': return Buffer.concat([head, recordsBytes(f.records)]);
     case 'sync': return Buffer.concat([head, Buffer.from([f.phase]), f.spore]);
-    case 'want': return Buffer.concat([head, ...f.ids.map((id) => Buffer.from(id))]);
+    case 'want':
+    case 'have': return Buffer.concat([head, ...f.ids.map((id) => Buffer.from(id))]);
     case 'tomb': return Buffer.concat([head, f.tomb]);
     case 'attest': return Buffer.concat([head, f.attestation]);
     case 'refuse': return Buffer.concat([head, Buffer.from(f.reason.slice(0, 200))]);
@@ -103,11 +106,12 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
       return records === undefined ? undefined : { t: 'records', records };
     }
     case SUB.sync: return body.length >= 1 && body[0]! <= 2 ? { t: 'sync', phase: body[0] as 0 | 1 | 2, spore: new Uint8Array(body.subarray(1)) } : undefined;
-    case SUB.want: {
+    case SUB.want:
+    case SUB.have: {
       if (body.length % ID_BYTES !== 0 || body.length / ID_BYTES > MAX_WANT_IDS) return undefined;
       const ids: Uint8Array[] = [];
       for (let p = 0; p < body.length; p += ID_BYTES) ids.push(new Uint8Array(body.subarray(p, p + ID_BYTES)));
-      return { t: 'want', ids };
+      return { t: b[1] === SUB.want ? 'want' : 'have', ids };
     }
     case SUB.tomb: return body.length > 0 && body.length <= 2048 ? { t: 'tomb', tomb: new Uint8Array(body) } : undefined;
     case SUB.attest: return body.length > 0 && body.length <= 2048 ? { t: 'attest', attestation: new Uint8Array(body) } : undefined;

@@ -13,6 +13,8 @@ import { spiralTopology, type Topology } from '../../mesh/node/topology.js';
 import type { MeshNodeConfig } from '../../mesh/node/constants.js';
 import type { MeshNodeEvent } from '../../mesh/node/machine.js';
 import { StandinKeys, standinCrypto } from './standin-crypto.js';
+import { ed25519Crypto, type MeshCrypto } from '../../mesh/node/crypto.js';
+import { ephemeralIdentity } from '../../core/identity.js';
 import type { ProverBehaviour } from './standin-liveness.js';
 import { SimMeshNode, type SimMeshMsg } from './world.js';
 
@@ -32,6 +34,8 @@ export interface MeshScenario {
   readonly partition?: { atMs: number; healAtMs: number };
   readonly config?: Partial<MeshNodeConfig>;
   readonly topology?: Topology;
+  /** Real Ed25519 records, tombstones and native VDF attestations instead of the stand-ins (small N). */
+  readonly realCrypto?: boolean;
 }
 
 export interface MeshWorld {
@@ -54,6 +58,15 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const secrets = new Map<string, Uint8Array>();
   const topology = s.topology ?? spiralTopology(64);
   const honestKeys = Array.from({ length: s.n }, () => keys.create(keyRng));
+  const real = new Map<string, MeshCrypto>();
+  if (s.realCrypto === true) {
+    // Real keys replace the stand-in ids; the liveness stand-in keeps its per-node secrets.
+    for (const [i, k] of honestKeys.entries()) {
+      const c = ed25519Crypto(ephemeralIdentity());
+      real.set(c.peerId, c);
+      honestKeys[i] = { peerId: c.peerId, publicKey: c.publicKey, secret: k.secret };
+    }
+  }
   const advSpecs = (s.adversaries ?? []).flatMap((a) => Array.from({ length: a.count }, () => a.behaviour));
   const advKeys = advSpecs.map(() => keys.create(keyRng));
   for (const k of [...honestKeys, ...advKeys]) secrets.set(k.peerId, k.secret);
@@ -83,7 +96,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const make = (k: (typeof honestKeys)[number], i: number, behaviour: ProverBehaviour): SimMeshNode => {
     const startAtMs = i === 0 ? 0 : 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs + orderRng.int(Math.max(1, Math.min(s.waveGapMs, 1000)));
     const node = new SimMeshNode({
-      crypto: standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
+      crypto: real.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
       entries: i === 0 ? [] : [boot], behaviour, startAtMs,
       ...(s.config !== undefined ? { config: s.config } : {}),
       onEvent: (node, e, atMs) => { if (e.e !== 'neighbours') events.push({ node, e, atMs }); },

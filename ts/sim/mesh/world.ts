@@ -47,6 +47,7 @@ export interface SimMeshNodeOptions {
 
 export class SimMeshNode implements SimNode<SimMeshMsg> {
   readonly id: string;
+  readonly crypto: MeshCrypto;
   readonly machine: MeshNode;
   readonly liveness: StandinLiveness;
   readonly links = new Map<string, { entry: boolean }>();
@@ -63,6 +64,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   constructor(opts: SimMeshNodeOptions) {
     this.#o = opts;
     this.id = opts.crypto.peerId;
+    this.crypto = opts.crypto;
     this.#windowMs = opts.windowMs ?? 1000;
     this.machine = new MeshNode({
       crypto: opts.crypto, topology: opts.topology, addrs: opts.broadcast === false ? [] : [`sim:${this.id}`], name: this.id.slice(4, 12),
