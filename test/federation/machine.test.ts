@@ -127,6 +127,16 @@ test('unreachable and silent servers fail with 402 (connect timeout); a lost lin
   t.regex(b.take(1)[0]!, / 402 bob alpha\.test :No such server: alpha\.test did not answer within 5000 ms/);
   w.dials.length = 0;
   w.answerDials = true;
+  // A lost answer to a session open: the visit fails after the same timeout instead of hanging.
+  w.lose = (msg) => msg.t === 'opened';
+  b.send(1, 'JOIN #lagoon:alpha.test');
+  t.deepEqual(b.take(1), []);
+  t.is(b.fed.nextTimeout(), w.now + 5000);
+  w.tick(5000);
+  t.regex(b.take(1)[0]!, / 402 bob alpha\.test :No such server: alpha\.test did not answer the visit within 5000 ms/);
+  t.is(b.fed.nextTimeout(), undefined);
+  t.is(a.irc.findNick('bob@beta.test'), undefined, 'the host was told to drop the session it did open');
+  w.lose = () => false;
   b.send(1, 'JOIN #lagoon:alpha.test', 'JOIN #den:alpha.test');
   b.take(1);
   w.cut(a);

@@ -104,6 +104,8 @@ export class World {
   readonly dials: { node: WorldNode; server: string }[] = [];
   /** When false, dials wait (to test the connect timeout). */
   answerDials = true;
+  /** Messages for which this returns true are lost on the way. */
+  lose: (msg: FedMessage) => boolean = () => false;
 
   add(name: string, o: NodeOptions = {}): WorldNode {
     const n = new WorldNode(this, name, o);
@@ -117,7 +119,7 @@ export class World {
       const q = this.queue.shift();
       if (q !== undefined) {
         const to = this.nodes.find((n) => n.peerId === q.to);
-        if (to === undefined || to.down || q.from.down) continue;
+        if (to === undefined || to.down || q.from.down || this.lose(q.msg)) continue;
         to.fedApply(to.fed.messages(q.from.peerId, decodePayload(encodePayload([q.msg])), this.now));
         continue;
       }

@@ -66,7 +66,7 @@ export interface FederationMachineOptions {
   readonly state: FederationState;
 }
 
-interface Session { state: 'waiting' | 'opening' | 'open'; readonly info: VisitorInfo; queue: Outgoing[] }
+interface Session { state: 'waiting' | 'opening' | 'open'; readonly info: VisitorInfo; queue: Outgoing[]; openBy: number }
 
 interface Remote {
   readonly name: string;
@@ -125,7 +125,7 @@ export class FederationMachine {
     }
     let s = r.sessions.get(vid);
     if (s === undefined) {
-      s = { state: 'waiting', info, queue: [] };
+      s = { state: 'waiting', info, queue: [], openBy: Infinity };
       r.sessions.set(vid, s);
       if (r.state === 'ready') this.open(r, vid, s);
     }
@@ -243,18 +243,29 @@ export class FederationMachine {
   handleTimeout(now: number): FedAction[] {
     this.advance(now);
     for (const r of [...this.remotes.values()]) {
-      if (r.state !== 'ready' && r.deadline <= now) {
+      if (r.deadline > now) continue;
+      if (r.state !== 'ready') {
         this.failRemote(r, r.state === 'linking' ? 'unreachable' : 'unproven',
           `${r.name} did not ${r.state === 'linking' ? 'answer' : 'prove its name'} within ${this.opts.connectTimeoutMs} ms`);
+        continue;
+      }
+      // Ready: `deadline` is the earliest unanswered open (lazily kept; a stale one only costs this scan).
+      r.deadline = Infinity;
+      for (const [vid, s] of [...r.sessions]) {
+        if (s.state !== 'opening') continue;
+        if (s.openBy > now) { r.deadline = Math.min(r.deadline, s.openBy); continue; }
+        this.endSession(r, vid, s, 'unreachable', `${r.name} did not answer the visit within ${this.opts.connectTimeoutMs} ms`);
+        this.send(r.peerId!, { t: 'close', vid, reason: 'visit timed out' }); // in case the host did open it
       }
     }
     return this.flush();
   }
 
+  /** Earliest deadline: a link being set up, or a session open not yet answered. */
   nextTimeout(): number | undefined {
-    let at: number | undefined;
-    for (const r of this.remotes.values()) if (r.state !== 'ready' && (at === undefined || r.deadline < at)) at = r.deadline;
-    return at;
+    let at = Infinity;
+    for (const r of this.remotes.values()) if (r.deadline < at) at = r.deadline;
+    return at === Infinity ? undefined : at;
   }
 
   // ---- internals --------------------------------------------------------------
@@ -289,6 +300,7 @@ export class FederationMachine {
     if (proven !== r.name) { this.failRemote(r, 'unproven', `the node reached for ${r.name} serves ${proven}, not ${r.name}`); return; }
     if (this.isDenied(r.name)) { this.failRemote(r, 'denied', `federation with ${r.name} is refused by this server's operator`); return; }
     r.state = 'ready';
+    r.deadline = Infinity; // from now on: the earliest unanswered open
     for (const [vid, s] of r.sessions) if (s.state === 'waiting') this.open(r, vid, s);
   }
 
@@ -330,6 +342,8 @@ export class FederationMachine {
 
   private open(r: Remote, vid: VisitorId, s: Session): void {
     s.state = 'opening';
+    s.openBy = this.lastNow + this.opts.connectTimeoutMs;
+    r.deadline = Math.min(r.deadline, s.openBy);
     const { nick, user, realname, caps } = s.info;
     this.send(r.peerId!, { t: 'open', vid, nick, user, realname, caps: [...caps] });
   }
