@@ -8,9 +8,8 @@
  */
 import { Simulator, type Out, type SimNode } from '../../sim/simulator.js';
 import { Rng } from '../../sim/rng.js';
-import { randomOverlay } from './overlay.js';
-import { buildSchedule, nodeId } from './schedule.js';
-import { DEFAULT_DISSEMINATION, type DisseminationInput, type DisseminationOptions } from './experiment.js';
+import { nodeId } from './schedule.js';
+import { buildWorld, DEFAULT_DISSEMINATION, type DisseminationInput, type DisseminationOptions } from './experiment.js';
 
 /** Bytes charged per flooded payload (about a signed PEER_UPDATE frame). */
 const PAYLOAD_BYTES = 300;
@@ -42,17 +41,8 @@ export interface FloodResult {
 export function runFloodBaseline(opts: DisseminationInput): FloodResult {
   const o: DisseminationOptions = { ...DEFAULT_DISSEMINATION, ...opts };
   const root = new Rng(o.seed);
-  const silent = o.silent ?? (() => false);
-  const adj = randomOverlay(o.nodes, o.meanDegree, o.maxDegree, root.fork('topology'));
-  const roundMs = o.latencyMs + o.jitterMs;
-  const schedule = buildSchedule({
-    nodes: o.nodes, churn: o.churn, warmupBroadcasts: o.warmupBroadcasts, broadcasts: o.broadcasts,
-    firstBroadcastMs: 2000, spacingMs: o.spacingMs, churnWindowMs: o.spacingMs - 1, detectMs: o.detectMs, canOriginate: (i) => !silent(i),
-  }, root.fork('schedule'));
-  const sim = new Simulator<number>({
-    seed: o.seed, maxEmitted: 0,
-    faults: { link: { latencyMs: o.latencyMs, jitterMs: o.jitterMs, lossProbability: o.lossProbability, duplicateProbability: 0 }, crashes: schedule.crashes },
-  });
+  const { adj, schedule, roundMs, faults } = buildWorld(o, root);
+  const sim = new Simulator<number>({ seed: o.seed, maxEmitted: 0, faults });
   let current: { msg: number; target: Uint8Array; got: Uint8Array; delivered: number; lastMs: number } | undefined;
   const nodes = adj.map((ns, i) => new FloodNode(ns.map(nodeId), (msg, now) => {
     if (current === undefined || msg !== current.msg || current.got[i] === 1) return;

@@ -78,8 +78,6 @@ export interface GossipConfig {
   /** Random links a PEER_REQUEST or HEARTBEAT is forwarded to. Default 3 (seed 004). More = faster, more copies. */
   readonly fanout: number;
   readonly ttl: TtlConfig;
-  /** Re-shape the tree when a lazy link announces a copy at least this many hops shorter than ours (Plumtree's optimisation). 0 = never. Default 0: with senders all over the mesh it makes the shared tree oscillate (measured in docs/gossip.md). */
-  readonly optimizeHops: number;
   /** Largest accepted |message timestamp − our clock|, ms, both ways. Default 30 s. Wider tolerates bad clocks but needs a longer Bloom memory. */
   readonly maxClockSkewMs: number;
   /** Message keys one Bloom generation holds before it rotates early. Default 100,000 (seed 004). Memory ≈ 2 × capacity × 28.8 bits at 1e-6 (≈ 720 KiB). */
@@ -122,7 +120,6 @@ export interface GossipConfig {
 
 export const DEFAULT_GOSSIP_CONFIG: GossipConfig = Object.freeze({
   fanout: 3,
-  optimizeHops: 0,
   ttl: Object.freeze({ announce: 32, request: 16, response: 16, heartbeat: 2, update: 32 }),
   maxClockSkewMs: 30_000,
   bloomCapacity: 100_000,
@@ -161,7 +158,6 @@ export function gossipConfig(partial: Partialish = {}): GossipConfig {
     if (!Number.isSafeInteger(v) || v < min || v > max) throw LagoonError.config(`gossip ${name} must be an integer in ${min}..${max}, got ${v}`);
   };
   int('fanout', c.fanout, 1, 64);
-  int('optimizeHops', c.optimizeHops, 0, 255);
   for (const [k, v] of Object.entries(ttl)) int(`ttl.${k}`, v, 0, 255);
   int('maxClockSkewMs', c.maxClockSkewMs, 1, 3_600_000);
   int('bloomCapacity', c.bloomCapacity, 16, 100_000_000);

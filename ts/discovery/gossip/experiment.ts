@@ -9,6 +9,7 @@
  * apart. Used by test/discovery/gossip and `npm run bench -- gossip`.
  */
 import { Simulator } from '../../sim/simulator.js';
+import type { FaultConfig } from '../../sim/network.js';
 import { Rng } from '../../sim/rng.js';
 import { ed25519Verifier, identitySigner, simSigner, simVerify } from './crypto.js';
 import { CONTROL, KIND, MID_BYTES } from './constants.js';
@@ -134,20 +135,26 @@ function signers(n: number, real: boolean, rng: Rng): { signer: Signer[]; verify
   return { signer: keys, verify: simVerify };
 }
 
-export function runDissemination(opts: DisseminationInput): DisseminationResult {
-  const o: DisseminationOptions = { ...DEFAULT_DISSEMINATION, ...opts };
-  const root = new Rng(o.seed);
+/** The overlay, fault schedule and link faults of a run: the same for the gossip run and its baseline (same seed forks). */
+export function buildWorld(o: DisseminationOptions, root: Rng): { adj: number[][]; schedule: Schedule; roundMs: number; faults: FaultConfig } {
   const silent = o.silent ?? (() => false);
   const adj = randomOverlay(o.nodes, o.meanDegree, o.maxDegree, root.fork('topology'));
-  const { signer, verify } = signers(o.nodes, o.realCrypto === true, root.fork('keys'));
-  const roundMs = o.latencyMs + o.jitterMs;
   const schedule = buildSchedule({
     nodes: o.nodes, churn: o.churn, warmupBroadcasts: o.warmupBroadcasts, broadcasts: o.broadcasts,
     firstBroadcastMs: 2000, spacingMs: o.spacingMs, churnWindowMs: o.spacingMs - 1, detectMs: o.detectMs, canOriginate: (i) => !silent(i),
   }, root.fork('schedule'));
+  const faults: FaultConfig = { link: { latencyMs: o.latencyMs, jitterMs: o.jitterMs, lossProbability: o.lossProbability, duplicateProbability: 0 }, crashes: schedule.crashes };
+  return { adj, schedule, roundMs: o.latencyMs + o.jitterMs, faults };
+}
+
+export function runDissemination(opts: DisseminationInput): DisseminationResult {
+  const o: DisseminationOptions = { ...DEFAULT_DISSEMINATION, ...opts };
+  const root = new Rng(o.seed);
+  const silent = o.silent ?? (() => false);
+  const { adj, schedule, roundMs, faults } = buildWorld(o, root);
+  const { signer, verify } = signers(o.nodes, o.realCrypto === true, root.fork('keys'));
   const sim = new Simulator<Uint8Array>({
-    seed: o.seed, maxEmitted: 0,
-    faults: { link: { latencyMs: o.latencyMs, jitterMs: o.jitterMs, lossProbability: o.lossProbability, duplicateProbability: 0 }, crashes: schedule.crashes },
+    seed: o.seed, maxEmitted: 0, faults,
     onEmit: (node, ev, now) => onDelivered(node, ev as GossipEvent, now),
   });
   const tallies = new Map<string, Tally>();

@@ -27,16 +27,11 @@ import { RotatingBloom } from './bloom.js';
 import { CONTROL, DROP_REASONS, GOSSIP_LIMITS, ID_BYTES, KIND, gossipConfig, type DropReason, type GossipConfig, type KindName, type SignedKind } from './constants.js';
 import { decodeFrame, encodeControl, midOf, signMessage, signRecord, withHop, type Body, type ControlEntry, type PeerRecord, type SignedMessage, type Signer, type Verify } from './messages.js';
 import type { ObservedAddress } from './observed.js';
+import type { BroadcastInfo, GossipAction, GossipCounters, GossipInput } from './types.js';
 import { GossipPeerTable } from './peer-table.js';
+export type { BroadcastInfo, GossipAction, GossipCounters, GossipEvent, GossipInput } from './types.js';
 import { AgedMap, type RecentMessage, type Route } from './recent.js';
 import { Tree } from './tree.js';
-
-/** What a broadcasting node publishes about itself. A node without it is silent: it never announces and never has a record. */
-export interface BroadcastInfo {
-  readonly addrs: readonly string[];
-  readonly topics: readonly string[];
-  readonly capabilities: number;
-}
 
 export interface GossipMachineOptions {
   readonly signer: Signer;
@@ -48,51 +43,6 @@ export interface GossipMachineOptions {
   readonly config?: Parameters<typeof gossipConfig>[0];
   /** Start time (Unix ms). */
   readonly now: number;
-}
-
-export type GossipInput =
-  | { readonly type: 'link-up'; readonly link: string; readonly peerKey?: Uint8Array; readonly observed?: ObservedAddress }
-  | { readonly type: 'link-down'; readonly link: string }
-  | { readonly type: 'frame'; readonly link: string; readonly frame: Uint8Array }
-  | { readonly type: 'timeout' }
-  | { readonly type: 'announce' }
-  | { readonly type: 'update'; readonly info: BroadcastInfo }
-  | { readonly type: 'request'; readonly topic: string; readonly maxResults?: number };
-
-export type GossipEvent =
-  | { readonly type: 'originated'; readonly kind: KindName; readonly mid: string }
-  | { readonly type: 'delivered'; readonly kind: KindName; readonly originHex: string; readonly mid: string; readonly hops: number }
-  | { readonly type: 'peer'; readonly change: 'new' | 'updated'; readonly record: PeerRecord }
-  | { readonly type: 'response'; readonly requestIdHex: string; readonly records: readonly PeerRecord[] }
-  | { readonly type: 'dropped'; readonly reason: DropReason; readonly link: string; readonly detail: string };
-
-export type GossipAction =
-  | { readonly type: 'send'; readonly link: string; readonly frame: Uint8Array }
-  | { readonly type: 'event'; readonly event: GossipEvent };
-
-export interface GossipCounters {
-  framesIn: number;
-  accepted: number;
-  /** Copies of a message already accepted, from another link: normal in gossip. */
-  duplicates: number;
-  dropped: Record<DropReason, number>;
-  framesOut: number;
-  /** Full announce/update frames sent (the dissemination cost). */
-  payloadsOut: number;
-  ihavesOut: number;
-  graftsOut: number;
-  prunesOut: number;
-  /** Responses whose request route was unknown or expired. */
-  unroutable: number;
-  /** Frames from links that were never brought up (or are down). */
-  unknownLink: number;
-  linksRefused: number;
-  /** Tree re-shapes by the hop-count optimisation. */
-  swaps: number;
-  /** Payloads sent again for want of an ACK. */
-  resends: number;
-  /** Re-attachments to the tree (lost our upstream link, or joined a running mesh). */
-  attaches: number;
 }
 
 interface LinkState {
@@ -141,7 +91,7 @@ export class GossipMachine {
     this.#routes = new AgedMap(c.maxRequestRoutes, 2 * c.maxClockSkewMs);
     this.counters = {
       framesIn: 0, accepted: 0, duplicates: 0, dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
-      framesOut: 0, payloadsOut: 0, ihavesOut: 0, graftsOut: 0, prunesOut: 0, unroutable: 0, unknownLink: 0, linksRefused: 0, swaps: 0, attaches: 0, resends: 0,
+      framesOut: 0, payloadsOut: 0, ihavesOut: 0, graftsOut: 0, prunesOut: 0, unroutable: 0, unknownLink: 0, linksRefused: 0, attaches: 0, resends: 0,
     };
     this.#info = opts.broadcast;
     if (this.#info !== null) this.#record = this.#sign(this.#info);
@@ -202,7 +152,7 @@ export class GossipMachine {
   #originate(kind: typeof KIND.announce | typeof KIND.update, out: GossipAction[]): void {
     if (this.#record === null) throw LagoonError.invalidArgument('gossip: a silent node does not announce');
     const { frame, mid } = this.#newMessage(this.config.ttl[KIND_NAMES[kind] as 'announce' | 'update'], { kind, record: this.#record });
-    this.#recent.set(mid, { at: this.#now, frame, from: [], hops: 0, swapped: false });
+    this.#recent.set(mid, { at: this.#now, frame, from: [], hops: 0 });
     this.#tree.delivered(mid);
     out.push({ type: 'event', event: { type: 'originated', kind: KIND_NAMES[kind], mid } });
     this.#push(frame, mid, 0, undefined, out);
@@ -293,7 +243,7 @@ export class GossipMachine {
     // ttl = hops the message may still travel, this one included: forward only if more remain.
     const fwd = ttl > 1 ? withHop(m.frame, ttl - 1, m.hops + 1) : undefined;
     const ihaveAt = tree ? this.#tree.delivered(m.mid, link, m.hops + 1) : undefined;
-    this.#recent.set(m.mid, { at: this.#now, frame: tree ? (fwd ?? withHop(m.frame, 0, m.hops + 1)) : undefined, from: [link], hops: m.hops + 1, swapped: false, ihaveAt });
+    this.#recent.set(m.mid, { at: this.#now, frame: tree ? (fwd ?? withHop(m.frame, 0, m.hops + 1)) : undefined, from: [link], hops: m.hops + 1, ihaveAt });
     const originHex = Buffer.from(m.origin).toString('hex');
     out.push({ type: 'event', event: { type: 'delivered', kind: KIND_NAMES[m.kind], originHex, mid: m.mid, hops: m.hops + 1 } });
     const body = m.body;
@@ -394,7 +344,6 @@ export class GossipMachine {
       for (const e of entries) {
         this.#tree.observeDepth(link, e.mid, e.hops);
         if (!this.#bloom.has(e.mid)) this.#tree.ihave(e.mid, link, this.#now);
-        else this.#maybeSwap(link, e, out);
       }
       return;
     }
@@ -404,30 +353,6 @@ export class GossipMachine {
       const r = this.#recent.get(mid, this.#now);
       if (r?.frame !== undefined) { this.counters.payloadsOut++; this.#acks.expect(link, mid, this.#now); this.#send(link, r.frame, out); }
     }
-  }
-
-  /**
-   * Plumtree's optimisation: the lazy link announced a copy that came a good
-   * deal fewer hops than ours, so it is a shorter way into the tree. Swap:
-   * graft it (no payload asked for) and prune the link our copy came on. The
-   * tree stays a tree: a node that got the message in fewer hops cannot be
-   * below us in it.
-   */
-  #maybeSwap(link: string, e: ControlEntry, out: GossipAction[]): void {
-    const t = this.config.optimizeHops;
-    if (t === 0) return;
-    const r = this.#recent.get(e.mid, this.#now);
-    const parent = r?.from[0];
-    if (r === undefined || r.swapped || parent === undefined || parent === link) return;
-    if (!this.#tree.eager.has(parent) || !this.#tree.lazy.has(link) || r.hops - (e.hops + 1) < t) return;
-    r.swapped = true;
-    this.#tree.makeEager(link);
-    this.#tree.makeLazy(parent);
-    this.counters.swaps++;
-    this.counters.graftsOut++;
-    this.counters.prunesOut++;
-    this.#send(link, encodeControl(CONTROL.graft, []), out);
-    this.#send(parent, encodeControl(CONTROL.prune, []), out);
   }
 
   // ------------------------------------------------------------ output

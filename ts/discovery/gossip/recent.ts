@@ -46,12 +46,8 @@ export interface RecentMessage {
   readonly from: string[];
   /** Hops our copy travelled (0 for our own). */
   readonly hops: number;
-  /** The tree was already re-shaped for this message (at most once per message). */
-  swapped: boolean;
   /** When its first IHAVE reached us, if one came before the payload. */
   readonly ihaveAt?: number;
-  /** We GRAFTed it: a later tree copy tells how late the tree was. */
-  grafted?: boolean;
 }
 
 /** Where a PEER_REQUEST came from. */
