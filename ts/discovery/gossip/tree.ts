@@ -41,9 +41,13 @@ interface Missing {
   held: boolean;
   /** Links that announced the message, in arrival order (bounded). */
   readonly sources: string[];
+  /** Links already grafted for it. */
+  readonly tried: string[];
 }
 
 const MAX_SOURCES = 8;
+/** GRAFTs to links that did not announce, once the announcers are used up. */
+const MAX_EXTRA_TRIES = 4;
 
 export interface Graft { readonly link: string; readonly mid: string }
 
@@ -55,6 +59,8 @@ export class Tree {
   #nextAt = Infinity;
   /** IHAVEs ignored because maxPending messages were already awaited. */
   pendingFull = 0;
+  /** Messages given up on: every link was grafted for them and none delivered. */
+  abandoned = 0;
 
   constructor(private readonly opts: TreeOptions) {}
 
@@ -179,12 +185,12 @@ export class Tree {
   ihave(mid: string, link: string, now: number): void {
     const m = this.#missing.get(mid);
     if (m !== undefined) {
-      if (m.sources.length < MAX_SOURCES && !m.sources.includes(link)) m.sources.push(link);
+      if (m.sources.length < MAX_SOURCES && !m.sources.includes(link) && !m.tried.includes(link)) m.sources.push(link);
       return;
     }
     if (this.#missing.size >= this.opts.maxPending) { this.pendingFull++; return; }
     const deadline = now + this.graftTimeoutMs;
-    this.#missing.set(mid, { deadline, firstAt: now, held: false, sources: [link] });
+    this.#missing.set(mid, { deadline, firstAt: now, held: false, sources: [link], tried: [] });
     if (deadline < this.#nextAt) this.#nextAt = deadline;
   }
 
@@ -199,7 +205,7 @@ export class Tree {
     if (m === undefined) {
       // Not heard of yet: its IHAVEs are probably on the way; wait as if they had come now.
       if (this.#missing.size >= this.opts.maxPending) { this.pendingFull++; return false; }
-      this.#missing.set(mid, { deadline, firstAt: now, held: true, sources: [] });
+      this.#missing.set(mid, { deadline, firstAt: now, held: true, sources: [], tried: [] });
       if (deadline < this.#nextAt) this.#nextAt = deadline;
       return true;
     }
@@ -207,6 +213,14 @@ export class Tree {
     m.held = true;
     m.deadline = Math.max(m.deadline, deadline);
     return true;
+  }
+
+  /** A link not yet grafted for `m`, at most MAX_EXTRA_TRIES beyond the announcers. */
+  #untried(m: Missing): string | undefined {
+    if (m.tried.length >= MAX_SOURCES + MAX_EXTRA_TRIES) return undefined;
+    for (const l of this.eager) if (!m.tried.includes(l)) return l;
+    for (const l of this.lazy) if (!m.tried.includes(l)) return l;
+    return undefined;
   }
 
   /** Up to `n` messages we heard of but lack (to ask for when attaching to a new link). */
@@ -227,8 +241,10 @@ export class Tree {
     let next = Infinity;
     for (const [mid, m] of this.#missing) {
       if (m.deadline <= now) {
-        const link = m.sources.shift();
-        if (link === undefined) { this.#missing.delete(mid); continue; }
+        // Announcers first; when they are used up, any other link (most neighbours are in the tree and have it, or will forward it once grafted).
+        const link = m.sources.shift() ?? this.#untried(m);
+        if (link === undefined) { this.#missing.delete(mid); this.abandoned++; continue; }
+        m.tried.push(link);
         this.makeEager(link);
         out.push({ link, mid });
         m.deadline = now + this.opts.graftRetryMs;
