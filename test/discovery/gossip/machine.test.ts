@@ -151,3 +151,19 @@ test('tree: a duplicate payload prunes its link; IHAVE for a missing message GRA
   const bd = decodeFrame(back[0]!.frame, simVerify);
   t.true(bd.type === 'signed' && bd.msg.mid === d.msg.mid && bd.msg.hops === 2 && bd.msg.ttl === 8);
 });
+
+test('tree: when every announcer has been grafted in vain, other links are grafted before the message is given up', (t) => {
+  const me = machine(simKey(rng), info('tcp://192.0.2.1:1'), { config: { graftTimeoutMs: 500, graftRetryMs: 100 } });
+  for (const l of ['x', 'y', 'z']) me.handle({ type: 'link-up', link: l }, T0);
+  const k = simKey(rng);
+  const om = machine(k, info('tcp://192.0.2.8:1'), { seed: 9 });
+  const d = decodeFrame(signMessage(k, { ttl: 10, timestampMs: T0, id: id(3), body: { kind: KIND.update, record: om.record! } }), simVerify);
+  if (d.type !== 'signed') { t.fail(); return; }
+  me.handle({ type: 'frame', link: 'x', frame: encodeControl(CONTROL.ihave, [{ mid: d.msg.mid, hops: 1 }]) }, T0 + 10);
+  const grafted: string[] = [];
+  for (let now = T0 + 10; now <= T0 + 2000; now += 50) {
+    for (const s of sends(me.handle({ type: 'timeout' }, now))) if (s.frame[4] === CONTROL.graft && s.frame[5] === 1) grafted.push(s.link);
+  }
+  t.deepEqual(grafted.sort(), ['x', 'y', 'z']);
+  t.is(me.pendingGrafts, 0, 'given up once every link was tried');
+});
