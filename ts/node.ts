@@ -17,6 +17,8 @@ import { startIrcServer, DEFAULT_IRC_LIMITS, type IrcServer, type IrcLimits } fr
 import { attachFederation, federationIrcOptions, federationMetrics } from './federation/attach.js';
 import type { FederationService } from './federation/service.js';
 import { meshAddress, startMeshService, type MeshService } from './mesh/service.js';
+import { MeshRuntime } from './mesh/runtime.js';
+import { vdfConfig } from './mesh/vdf/constants.js';
 import { PeerCacheService } from './discovery/peer-cache/service.js';
 import { advertisedAddresses } from './discovery/peer-cache/advertise.js';
 import { MdnsService } from './discovery/mdns/service.js';
@@ -95,6 +97,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   let irc: IrcServer;
   let http: HttpServer;
   let mesh: MeshService;
+  let runtime: MeshRuntime;
   let peerCache: PeerCacheService;
   let mdns: MdnsService | null = null;
   let federation: FederationService | null = null;
@@ -139,6 +142,17 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     });
     closers.push(() => mesh.close());
     peerCache.attach(mesh, config.peers.map(meshAddress));
+    // SPIRAL, SPORE and VDF liveness over the mesh links. Only a broadcasting node puts its addresses in its
+    // mesh record (seed 004's IP-sharing rule); a silent one dials its neighbours itself.
+    runtime = new MeshRuntime({
+      identity, service: mesh, name: config.nodeName, first: config.peers.length === 0, logger,
+      config: { holeStableMs: config.meshHoleStableMs },
+      addrs: config.broadcast ? advertisedAddresses(config.bind, mesh.port).map((a) => (a.includes('://') ? a : `tcp://${a}`)) : [],
+      vdf: vdfConfig({ windowMs: config.vdfWindowMs, duty: config.vdfDutyPercent / 100, graceMs: Math.min(500, config.vdfWindowMs) }),
+    });
+    runtime.start();
+    const rt = runtime;
+    closers.push(async () => rt.close());
     if (config.broadcast) peerCache.advertise({ addresses: advertisedAddresses(config.bind, mesh.port), capabilities: 0, natType: 'unknown' });
     closers.push(() => peerCache.close());
     if (config.mdns) {
@@ -180,7 +194,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     sendJson(res, 200, { status: 'ok', peerId: identity.peerId, version: VERSION, uptimeMs: Date.now() - startedAt });
   });
   http.route('GET', '/api/mesh', (_req, res) => {
-    sendJson(res, 200, mesh.status());
+    sendJson(res, 200, { ...mesh.status(), spiral: runtime.status() });
   });
   if (federation !== null) federationMetrics(registry, federation);
   http.route('GET', '/api/federation', (_req, res) => {
@@ -197,6 +211,11 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     () => Object.values(peerCache.machine.counters.dropped).reduce((a, b) => a + b, 0));
   counterFrom(registry, 'lagoon_mdns_found_total', 'Peers found by mDNS on the LAN (addresses handed to the mesh).', () => mdns?.machine.counters.found ?? 0);
   gaugeFrom(registry, 'lagoon_mesh_links', 'Established, authenticated mesh links.', () => mesh.status().links.length);
+  gaugeFrom(registry, 'lagoon_mesh_slot', 'This node\'s SPIRAL slot (-1 until it has joined).', () => runtime.machine.slot ?? -1);
+  gaugeFrom(registry, 'lagoon_mesh_neighbours', 'SPIRAL neighbours (at most 20).', () => runtime.machine.neighbours.size);
+  gaugeFrom(registry, 'lagoon_mesh_records', 'Signed peer records held (bounded by the SPIRAL scope).', () => runtime.machine.recordCount);
+  counterFrom(registry, 'lagoon_mesh_ghosts_pruned_total', 'Neighbours pruned for lack of valid VDF proofs.', () => runtime.machine.counters.pruned);
+  counterFrom(registry, 'lagoon_mesh_records_forged_total', 'Peer records dropped for a bad signature.', () => runtime.machine.counters.records.forged);
   http.route('GET', '/metrics', async (_req, res) => {
     sendText(res, 200, await registry.metrics(), registry.contentType);
   });

@@ -50,6 +50,9 @@ export interface LagoonConfig {
   readonly peerCacheGossipMax: number;
   readonly peerCacheSaveIntervalMs: number;
   readonly mdns: boolean;
+  readonly vdfWindowMs: number;
+  readonly vdfDutyPercent: number;
+  readonly meshHoleStableMs: number;
   readonly mdnsInterface: string | null;
   readonly rendezvousOnly: boolean;
   readonly rendezvousUrl: string | null;

@@ -142,7 +142,7 @@ export class FederationService {
     }
     this.log.info({ server, addr: address }, 'federation dialling');
     this.opts.mesh.connect(address, { signal: AbortSignal.timeout(this.opts.connectTimeoutMs) }).then(
-      (p) => this.run((now) => this.machine.linked(server, p.peerId, now)),
+      (p) => { this.opts.mesh.keep(p.peerId); this.run((now) => this.machine.linked(server, p.peerId, now)); },
       (err: unknown) => {
         this.log.warn({ server, addr: address, err: (err as Error).message }, 'federation dial failed');
         this.run((now) => this.machine.linkFailed(server, (err as Error).message, now));
@@ -218,6 +218,8 @@ export class FederationService {
   private receive(peerId: string, frame: Buffer): void {
     if (!isFederationFrame(frame)) return;
     this.counters.envelopesIn++;
+    // A link that carries federation is not the mesh topology's to close (it may not be a SPIRAL neighbour).
+    this.opts.mesh.keep(peerId);
     const peer = this.opts.mesh.peer(peerId);
     try {
       if (peer === undefined) throw new Error('no link');

@@ -17,6 +17,8 @@ export interface PeerEntry {
   readonly addresses: readonly string[];
   readonly kind: LinkKind;
   readonly direction: LinkDirection;
+  /** The link was dialled to an entry point (LAGOON_PEERS or addEntryPoint), not to a peer we learned of in the mesh. */
+  readonly viaEntry: boolean;
   readonly remoteAddress: string;
   /** Unix ms when the HELLO completed on this link. */
   readonly sinceMs: number;

@@ -171,6 +171,9 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     established: 0, duplicatesClosed: 0, maxLinksRefused: 0, helloFailures: {}, linksClosed: {},
   };
   private boundPort = 0;
+  private parked = false;
+  private readonly kept = new WeakSet<Link>();
+  private probeCursor = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly opts: MeshServiceOptions) {
@@ -280,6 +283,51 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     });
   }
 
+  /**
+   * Mark the peer's current link as used by a protocol above the topology
+   * (federation): `disconnect` leaves it open until it drops by itself.
+   */
+  keep(peerId: string): void {
+    const e = this.table.get(peerId);
+    if (e !== undefined) this.kept.add(e.link);
+  }
+
+  /** Close the peer's link (e.g. no longer a SPIRAL neighbour). False if there was none, or it is kept. */
+  disconnect(peerId: string, reason: string): boolean {
+    const e = this.table.get(peerId);
+    if (e === undefined || e.link.closed || this.kept.has(e.link)) return false;
+    e.link.close(reason);
+    return true;
+  }
+
+  /**
+   * Parked entry points are not redialled when their link closes or a dial
+   * fails: once a node has joined the mesh (APE), the bootstrap link is dropped
+   * and only dialled again on `probeEntryPoint()` or after unparking (the node
+   * lost every link).
+   */
+  parkEntryPoints(parked: boolean): void {
+    if (this.parked === parked) return;
+    this.parked = parked;
+    if (parked) return;
+    for (const d of this.dials) if (d.state === 'idle' && d.timer === undefined) void this.attempt(d);
+  }
+
+  /** Dial one entry point that has no link now (round robin). False if none is available. */
+  probeEntryPoint(): boolean {
+    const n = this.dials.length;
+    for (let i = 0; i < n; i++) {
+      const d = this.dials[(this.probeCursor + i) % n]!;
+      if (d.state === 'idle' || d.state === 'waiting') {
+        this.probeCursor = (this.probeCursor + i + 1) % n;
+        if (d.timer !== undefined) clearTimeout(d.timer);
+        void this.attempt(d);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Send a frame on the peer's current link; false = back-pressure or no link. */
   send(peerId: string, frame: Uint8Array): boolean {
     const e = this.table.get(peerId);
@@ -352,6 +400,11 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
   private failed(d: Dial, why: string): void {
     d.failures++;
     this.counters.dialFailures++;
+    if (this.parked) {
+      d.state = 'idle';
+      this.log.info({ addr: d.address, err: why }, 'mesh entry point dial failed (parked: not retried)');
+      return;
+    }
     const delay = this.schedule(d);
     this.log.warn({ addr: d.address, failures: d.failures, retryMs: delay, err: why }, 'mesh dial failed');
     this.emit('dial-failed', d.address, d.failures, delay);
@@ -434,7 +487,7 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     const addresses = [...new Set([...(ctx.dial !== undefined ? [ctx.dial.address] : []), link.remoteAddress])];
     const entry: PeerEntry = {
       peerId, nodeName: hello.nodeName, siteName: hello.siteName, addresses, kind: link.kind,
-      direction: ctx.direction, remoteAddress: link.remoteAddress, sinceMs: Date.now(), hello, link,
+      direction: ctx.direction, viaEntry: ctx.dial !== undefined, remoteAddress: link.remoteAddress, sinceMs: Date.now(), hello, link,
     };
     if (!this.table.set(entry)) { // unreachable while adopt() bounds open links, kept as a guard
       this.counters.maxLinksRefused++;
@@ -462,7 +515,11 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
       this.log.info({ peer: gone.peerId, reason: info.reason }, `mesh peer down: ${info.message}`);
       // Every configured address of this peer that is not being dialled now gets a redial.
       if (!this.closed) {
-        for (const d of this.dials) if (d.peerId === gone.peerId && d.state === 'connected') this.schedule(d);
+        for (const d of this.dials) {
+          if (d.peerId !== gone.peerId || d.state !== 'connected') continue;
+          if (this.parked) d.state = 'idle';
+          else this.schedule(d);
+        }
       }
       this.emit('peer-down', gone, info);
     }

@@ -154,14 +154,15 @@ export class MeshNode {
     const out: MeshNodeAction[] = [];
     this.#links.set(peerId, { publicKey, since: now, entry });
     this.#behind.add(peerId);
-    this.#dialling.delete(peerId);
+    const dialled = this.#dialling.delete(peerId);
     if (this.#slot === null) {
       if (entry && this.#join === undefined) this.#askToJoin(peerId, out);
       return out;
     }
     if (this.#own !== undefined) this.#sendFrame(out, peerId, { t: 'records', records: [this.#own.record] });
     if (this.#neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [{ peerId, publicKey }], removed: [] } });
-    else this.#lingerUntil.set(peerId, now + this.config.lingerMs);
+    // Only links this machine made or uses are its to close; others (federation, discovery) are left alone.
+    else if (entry || dialled) this.#lingerUntil.set(peerId, now + this.config.lingerMs);
     return out;
   }
 
@@ -175,7 +176,8 @@ export class MeshNode {
     this.#behind.delete(peerId);
     this.#lingerUntil.delete(peerId);
     if (this.#join?.via === peerId) this.#join = undefined;
-    if (this.#neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [], removed: [peerId] } });
+    // A neighbour whose link dropped is still our neighbour: it is redialled, and its liveness keeps being
+    // judged, so one that does not come back with VDF proofs is pruned like a silent one.
     return out;
   }
 
@@ -187,7 +189,8 @@ export class MeshNode {
       if (work !== undefined) this.#work.set(peerId, work);
       return out;
     }
-    this.#prune(peerId, out);
+    // Only a node's own SPIRAL neighbours judge it; a link we keep for other reasons is not ours to prune.
+    if (this.#neighbours.has(peerId)) this.#prune(peerId, out);
     return out;
   }
 
@@ -457,6 +460,9 @@ export class MeshNode {
       if (this.#own !== undefined && t.subjectSeq >= this.#own.seq) this.#publish(out);
       return;
     }
+    // We watch this node's VDF proofs ourselves and they are good: the tombstone is wrong (or stale), and
+    // its subject will refute it. Neither apply it nor pass it on.
+    if (this.#neighbours.has(t.subject) && this.#work.has(t.subject) && this.#links.has(t.subject)) return;
     if (!this.#tombs.add(t, this.#wall)) return;
     const held = this.#parsed.get(t.subject);
     if (held !== undefined && held.seq <= t.subjectSeq) this.#forget(t.subject);
@@ -624,6 +630,8 @@ export class MeshNode {
       this.#tombs.sweep(this.#wall);
     }
     if (this.#slot !== null) {
+      // A hole becomes fillable only once it has been free for holeStableMs, with nothing else changing.
+      if (this.#freeSince.size > 0) this.#maybeTopology(out, true);
       this.#dialMissing(out);
       if (this.#now >= this.#probeAt) {
         this.#probeAt = this.#now + this.config.entryProbeMs;

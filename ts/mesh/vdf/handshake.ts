@@ -83,6 +83,7 @@ interface PeerState extends PeerView {
   deadline: number;
   anchored: boolean;
   challengesThisWindow: number;
+  rechallenged: boolean;
 }
 
 export class VdfHandshake {
@@ -132,7 +133,7 @@ export class VdfHandshake {
       peerId, publicKey, verdict: 'unknown', height: 0, work: 0, fromHeight: 0, end: null, invalid: 0, missed: 0,
       lastHeader: null, lastNonce: nonce, pending: null, verifying: null, failures: 0,
       // The first proof may need a whole window to absorb the first nonce, so allow one more.
-      deadline: now + 2 * this.config.windowMs + this.config.graceMs, anchored: false, challengesThisWindow: 0,
+      deadline: now + 2 * this.config.windowMs + this.config.graceMs, anchored: false, challengesThisWindow: 0, rechallenged: false,
     });
     this.#nextWindowAt ??= now + this.config.windowMs;
     const out: VdfAction[] = [];
@@ -210,6 +211,12 @@ export class VdfHandshake {
     if (!result.ok) {
       if (result.reason === 'nonce-missing' && result.kind === 'header') {
         this.counters.proofsStale++;
+        // Our nonce never reached the prover (e.g. it took us as a neighbour only after our first
+        // challenge arrived and dropped it): send it again, once per window, so its next window counts.
+        if (!peer.rechallenged) {
+          peer.rechallenged = true;
+          this.#send(out, peerId, { type: 'challenge', window: null, nonce: peer.lastNonce, show: null });
+        }
         return out;
       }
       this.counters.proofsInvalid++;
@@ -278,7 +285,7 @@ export class VdfHandshake {
     const out: VdfAction[] = [];
     if (this.#nextWindowAt !== undefined && now >= this.#nextWindowAt) {
       this.#nextWindowAt = Math.max(this.#nextWindowAt + this.config.windowMs, now + 1);
-      for (const peer of this.#peers.values()) peer.challengesThisWindow = 0;
+      for (const peer of this.#peers.values()) { peer.challengesThisWindow = 0; peer.rechallenged = false; }
       if (!this.#windowInFlight) {
         this.#windowInFlight = true;
         out.push({ type: 'request-window' });

@@ -137,7 +137,8 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
 
   #down(peer: string, now: number, out: Out<SimMeshMsg>[]): void {
     if (!this.links.delete(peer)) return;
-    this.liveness.remove(peer);
+    // As in the real runtime: a SPIRAL neighbour whose link dropped stays watched until it proves or is pruned.
+    if (!this.machine.neighbours.has(peer)) this.liveness.remove(peer);
     this.#apply(this.machine.linkDown(peer, now, SIM_WALL_EPOCH_MS + now), now, out);
     if (this.machine.slot === null) this.#nextEntryDial = Math.min(this.#nextEntryDial, now + 1000);
   }

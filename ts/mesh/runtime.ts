@@ -1,0 +1,160 @@
+/**
+ * The real node's driver of the mesh node machine (node/machine.ts) and the
+ * VDF handshake (vdf/driver.ts) over MeshService links: the one place with a
+ * clock and a timer for them. MeshService authenticates links (Noise XX +
+ * HELLO); this feeds link events and frames to the machines and carries out
+ * what they ask: send, dial a neighbour, close a link, probe an entry point.
+ * The simulator's driver (ts/sim/mesh/world.ts) does the same with simulated
+ * links, so both run the same machine. docs/mesh-node.md.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Identity } from '../core/identity.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { MeshService } from './service.js';
+import { MeshNode, type MeshNodeAction, type MeshNodeEvent } from './node/machine.js';
+import { isMeshFrame } from './node/messages.js';
+import { ed25519Crypto } from './node/crypto.js';
+import { spiralTopology } from './node/topology.js';
+import type { MeshNodeConfig } from './node/constants.js';
+import { VdfDriver, isVdfFrame } from './vdf/driver.js';
+import { DEFAULT_VDF_CONFIG, type VdfConfig } from './vdf/constants.js';
+
+export interface MeshRuntimeOptions {
+  readonly identity: Identity;
+  readonly service: MeshService;
+  /** Addresses neighbours may dial us at (empty: a silent node, which dials its neighbours itself). */
+  readonly addrs: readonly string[];
+  readonly name: string;
+  /** No entry point is configured: this node is the first of its mesh and takes slot 0 (it merges with others later by conflicts). */
+  readonly first: boolean;
+  readonly config?: Partial<MeshNodeConfig>;
+  readonly vdf?: VdfConfig;
+  readonly logger?: Logger;
+}
+
+export interface MeshRuntimeStatus {
+  readonly slot: number | null;
+  readonly neighbours: string[];
+  readonly records: number;
+  readonly tombstones: number;
+  readonly counters: MeshNode['counters'];
+  readonly vdf: { readonly counters: unknown; readonly peers: unknown[] };
+}
+
+export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
+  readonly machine: MeshNode;
+  readonly #svc: MeshService;
+  readonly #vdf: VdfDriver;
+  readonly #log: Logger;
+  readonly #first: boolean;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(opts: MeshRuntimeOptions) {
+    super();
+    this.#svc = opts.service;
+    this.#log = (opts.logger ?? silentLogger()).child({ name: 'lagoon:mesh' });
+    this.machine = new MeshNode({
+      crypto: ed25519Crypto(opts.identity), topology: spiralTopology(), addrs: opts.addrs, name: opts.name,
+      ...(opts.config !== undefined ? { config: opts.config } : {}),
+    });
+    this.#vdf = new VdfDriver(opts.identity, opts.vdf ?? DEFAULT_VDF_CONFIG, {
+      send: (peerId, frame) => { this.#svc.send(peerId, frame); },
+      verdict: (peerId, alive, view) => {
+        const work = view !== undefined && view.end !== null
+          ? { steps: view.work, fromHeight: view.fromHeight, toHeight: view.height, end: view.end } : undefined;
+        this.#run(this.machine.verdict(peerId, alive, work, performance.now(), Date.now()));
+      },
+    }, this.#log);
+    this.#first = opts.first;
+  }
+
+  /** Attach to the service's events and start. */
+  start(): void {
+    this.#svc.on('peer-up', (p) => this.#run(this.machine.linkUp(p.peerId, p.hello.publicKey, p.viaEntry, performance.now(), Date.now())));
+    this.#svc.on('peer-down', (p) => {
+      // A SPIRAL neighbour whose link dropped stays watched: if it does not come back with proofs it is
+      // declared dead like a silent one (a killed process closes its sockets; a lost host does not).
+      if (!this.machine.neighbours.has(p.peerId)) this.#vdf.neighbourRemoved(p.peerId);
+      this.#run(this.machine.linkDown(p.peerId, performance.now(), Date.now()));
+      // Alone again: go back to the entry points until the mesh is reached.
+      if (this.machine.linkCount === 0) this.#svc.parkEntryPoints(false);
+    });
+    this.#svc.on('frame', (peerId, frame) => {
+      if (isMeshFrame(frame)) this.#run(this.machine.frame(peerId, frame, performance.now(), Date.now()));
+      else if (isVdfFrame(frame)) {
+        // A linked peer that counts us as its neighbour before we count it as ours (views converge at
+        // slightly different times): prove to it and check it too, so neither declares the other dead.
+        const e = this.#svc.peer(peerId);
+        if (e !== undefined && !this.#vdf.machine.neighbours().includes(peerId)) this.#vdf.neighbourAdded(peerId, e.hello.publicKey);
+        this.#vdf.message(peerId, frame);
+      }
+    });
+    this.#run(this.machine.start(performance.now(), Date.now(), this.#first));
+    for (const p of this.#svc.status().links) {
+      const e = this.#svc.peer(p.peerId);
+      if (e !== undefined) this.#run(this.machine.linkUp(e.peerId, e.hello.publicKey, e.viaEntry, performance.now(), Date.now()));
+    }
+  }
+
+  status(): MeshRuntimeStatus {
+    return {
+      slot: this.machine.slot, neighbours: [...this.machine.neighbours], records: this.machine.recordCount, tombstones: this.machine.tombstoneCount,
+      counters: structuredClone(this.machine.counters),
+      vdf: { counters: { ...this.#vdf.machine.counters }, peers: this.#vdf.machine.neighbours().map((p) => { const v = this.#vdf.machine.peer(p); return v === undefined ? null : { peerId: p, verdict: v.verdict, height: v.height, work: v.work }; }) },
+    };
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#vdf.close();
+  }
+
+  #run(actions: MeshNodeAction[]): void {
+    if (this.#closed) return;
+    for (const a of actions) this.#do(a);
+    this.#arm();
+  }
+
+  #do(a: MeshNodeAction): void {
+    switch (a.type) {
+      case 'send': this.#svc.send(a.peerId, a.frame); break;
+      case 'close': this.#svc.disconnect(a.peerId, a.reason); break;
+      case 'probe-entry': this.#svc.probeEntryPoint(); break;
+      case 'dial':
+        for (const addr of a.addrs.slice(0, 2)) {
+          this.#svc.connect(addr, { expectPeerId: a.peerId }).then(
+            () => undefined,
+            (err: unknown) => this.#log.debug({ peer: a.peerId, addr, err: (err as Error).message }, 'mesh neighbour dial failed'),
+          );
+        }
+        break;
+      case 'event': {
+        const e = a.event;
+        if (e.e === 'neighbours') {
+          for (const n of e.added) this.#vdf.neighbourAdded(n.peerId, n.publicKey);
+          for (const p of e.removed) this.#vdf.neighbourRemoved(p);
+        } else if (e.e === 'slot') {
+          this.#log.info({ slot: e.slot, why: e.why }, 'mesh slot');
+          // Joined: the bootstrap link is no longer needed, and entry points are only probed from now on.
+          this.#svc.parkEntryPoints(true);
+        } else {
+          this.#log.info({ event: e.e, ...('peerId' in e ? { peer: e.peerId } : {}), ...('slot' in e ? { slot: e.slot } : {}) }, `mesh ${e.e}`);
+        }
+        this.emit('event', e);
+        break;
+      }
+    }
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const at = this.machine.nextTimeout();
+    if (at === undefined || this.#closed) return;
+    this.#timer = setTimeout(() => { this.#timer = undefined; this.#run(this.machine.handleTimeout(performance.now(), Date.now())); }, Math.max(0, at - performance.now()));
+    this.#timer.unref?.();
+  }
+}
