@@ -10,7 +10,7 @@ import { LagoonError } from '../../core/errors.js';
  * VDF 0x01..0x03; a driver routes on this byte alone.
  */
 export const FRAME_GOSSIP = 0x47;
-/** Codec version (second byte). A frame of another version is dropped as malformed. */
+/** Codec version (byte 3, after the frame byte, ttl and hops). A frame of another version is dropped as malformed. */
 export const GOSSIP_VERSION = 1;
 
 /** Signed message kinds (the six of seed 004). */
