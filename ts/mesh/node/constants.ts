@@ -4,6 +4,8 @@ export interface MeshNodeConfig {
   readonly tickMs: number;
   /** How often a changed record set starts a SPORE exchange with each neighbour, ms. */
   readonly syncIntervalMs: number;
+  /** Exchanges a node starts per sync round at most (the neighbours waiting longest first). */
+  readonly syncFanout: number;
   /** An unchanged set still reconciles with each neighbour this often (repairs anything lost), ms. */
   readonly antiEntropyMs: number;
   /** Links and occupancy are recomputed once the view has been quiet this long, ms… */
@@ -43,6 +45,7 @@ export interface MeshNodeConfig {
 export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   tickMs: 500,
   syncIntervalMs: 1000,
+  syncFanout: 4,
   antiEntropyMs: 30_000,
   settleMs: 1500,
   maxStaleMs: 10_000,

@@ -14,7 +14,7 @@
 import { LagoonError } from '../../core/errors.js';
 import { lowestFreeSlot, resolveSlotConflict } from '../spiral/claims.js';
 import { planHoleMove } from '../spiral/holes.js';
-import { RecordStore, type PutOutcome, type SporeRecord } from '../spore/store.js';
+import { RecordStore, signedBytes, type PutOutcome, type SporeRecord } from '../spore/store.js';
 import { SporeSession } from '../spore/session.js';
 import type { ItemSet } from '../spore/items.js';
 import type { MeshCrypto, VerifiedWork } from './crypto.js';
@@ -92,6 +92,7 @@ export class MeshNode {
   readonly #reserved = new Map<number, number>();
   readonly #freeSince = new Map<number, number>();
   readonly #weights = new Map<string, bigint>();
+  #parsing: PeerRecord | undefined;
   #slot: number | null = null;
   #own: PeerRecord | undefined;
   #seq = 0;
@@ -111,7 +112,13 @@ export class MeshNode {
     this.#o = opts;
     this.peerId = opts.crypto.peerId;
     this.config = { ...DEFAULT_MESH_NODE_CONFIG, ...opts.config };
-    this.#store = new RecordStore({ maxRecords: this.config.maxRecords, verify: (r) => verifyPeerRecord(opts.crypto, r) });
+    // #put parsed the payload already; the store's check reuses it instead of parsing again.
+    this.#store = new RecordStore({
+      maxRecords: this.config.maxRecords,
+      verify: (r) => (this.#parsing !== undefined && this.#parsing.record === r
+        ? opts.crypto.verify(r.origin, this.#parsing.info.publicKey, signedBytes(r), r.signature)
+        : verifyPeerRecord(opts.crypto, r)),
+    });
     this.#tombs = new TombstoneSet(this.config.maxTombstones);
   }
 
@@ -321,7 +328,9 @@ export class MeshNode {
     const p = peerRecordOf(r);
     if (p === undefined) { c.unparsable++; return 'unparsable'; }
     if (this.#slot !== null && this.#o.topology.distance(p.info.slot, this.#slot) > this.#scope()) { c.outOfScope++; return 'outOfScope'; }
+    this.#parsing = p;
     const outcome = this.#store.put(r);
+    this.#parsing = undefined;
     c[outcome]++;
     if (outcome === 'accepted' || outcome === 'replaced') {
       this.#parsed.set(r.origin, p);
@@ -370,12 +379,19 @@ export class MeshNode {
    * initiator and responder sessions, so crossing exchanges do not collide.
    */
   #syncRound(out: MeshNodeAction[]): void {
+    // At most syncFanout exchanges per round, the longest-waiting first: records still spread epidemically
+    // (each round multiplies the nodes that have them), at a fraction of the work of syncing every link.
+    const candidates: { p: string; at: number }[] = [];
     for (const [p, link] of this.#links) {
       if (!this.#neighbours.has(p) && !link.entry) continue;
       const last = this.#lastSync.get(p);
       const due = last === undefined || this.#now - last.at >= this.config.antiEntropyMs;
       if (!due && !this.#behind.has(p)) continue;
       if (this.#initiated.has(p) && last !== undefined && this.#now - last.at < this.config.syncIntervalMs * 4) continue;
+      candidates.push({ p, at: last?.at ?? -Infinity });
+    }
+    candidates.sort((a, b) => a.at - b.at || (a.p < b.p ? -1 : 1));
+    for (const { p } of candidates.slice(0, this.config.syncFanout)) {
       this.#behind.delete(p);
       const s = new SporeSession(this.#items());
       this.#initiated.set(p, s);

@@ -84,8 +84,15 @@ export class ItemSet {
     return lo;
   }
 
-  /** Fingerprint of items [begin, end). */
+  #whole: Uint8Array | undefined;
+
+  /** Fingerprint of items [begin, end). The whole set's is computed once per snapshot (every exchange starts with it). */
   fingerprint(begin: number, end: number): Uint8Array {
+    if (begin === 0 && end === this.items.length) return (this.#whole ??= this.#fingerprint(0, end));
+    return this.#fingerprint(begin, end);
+  }
+
+  #fingerprint(begin: number, end: number): Uint8Array {
     let c0 = 0;
     let c1 = 0;
     let c2 = 0;
