@@ -12,8 +12,13 @@
  * 3. empty-cell relays plus the ring matching leave a bounded number of
  *    unpaired link-ends ("orphans") per complete ball, at the face corners and
  *    around ring 1 of each face;
- * 4. on partial shells (the frontier) orphans form clusters with odd totals:
- *    what remains to be designed.
+ * 4. on partial shells the leftovers are larger; in the slot order of
+ *    slots.ts the stage where only ring z = 0 of the outer shell is filled
+ *    leaves deficits along the whole ring;
+ * 5. a deterministic depth-first repair of each cluster of deficits (pair
+ *    two, or split a nearby link) makes the graph exact where the clusters
+ *    are small. `ALT=1` uses the interleaved order (rings z = 0 and z = +1 of
+ *    each shell filled column by column), which removes the ring-long clusters.
  */
 import { HEX_DIRECTIONS, hexDistance, distance } from '../../../ts/mesh/spiral/coords.js';
 import { ballSize, slotToCoord } from '../../../ts/mesh/spiral/slots.js';
@@ -295,10 +300,25 @@ function build(occ: Set<number>, withRelays: boolean): Built {
   return { adj, orphans };
 }
 
+/**
+ * The slot order with the first two middle rings of every shell n ≥ 2
+ * (z = 0 and z = +1) interleaved column by column, so no ring of cells is
+ * ever exposed both up and down (ALT=1).
+ */
+function interleavedCoord(s: number): { q: number; r: number; z: number } {
+  let n = 0;
+  while (ballSize(n) <= s) n++;
+  const o = s - ballSize(n - 1);
+  if (n < 2 || o >= 12 * n) return slotToCoord(s);
+  const [q, r] = ringCell(n, o >> 1);
+  return { q, r, z: o & 1 };
+}
+const INTERLEAVED = process.env['ALT'] === '1';
+
 function prefixCells(n: number): Set<number> {
   const occ = new Set<number>();
   for (let s = 0; s < n; s++) {
-    const c = slotToCoord(s);
+    const c = INTERLEAVED ? interleavedCoord(s) : slotToCoord(s);
     occ.add(K(c.q, c.r, c.z));
   }
   return occ;
@@ -326,6 +346,108 @@ function clusters(orphans: Map<number, number>, radius: number): number[] {
     totals.push(comp.reduce((s, x) => s + orphans.get(x)!, 0));
   }
   return totals;
+}
+
+
+// ---- 5. repair: pair the remaining deficits cluster by cluster ----
+const cellDistance = (a: number, b: number): number => {
+  const [q, r, z] = dec(a);
+  const [q2, r2, z2] = dec(b);
+  return distance({ q, r, z }, { q: q2, r: r2, z: z2 });
+};
+/**
+ * Depth-first, deterministic: the first deficit link-end pairs with the
+ * nearest other one it may link to, or splits a nearby link c–d into a–c and
+ * b–d; backtracks within a step budget.
+ */
+function repairCluster(stubs: number[], adj: Map<number, Set<number>>, budget: number): boolean {
+  const ends = [...stubs].sort((a, b) => a - b);
+  const used = new Array<boolean>(ends.length).fill(false);
+  let steps = 0;
+  const ok = (a: number, b: number): boolean => a !== b && !adj.get(a)!.has(b) && cellDistance(a, b) <= 3;
+  const add = (a: number, b: number): void => {
+    adj.get(a)!.add(b);
+    adj.get(b)!.add(a);
+  };
+  const del = (a: number, b: number): void => {
+    adj.get(a)!.delete(b);
+    adj.get(b)!.delete(a);
+  };
+  const near = new Set<number>();
+  for (const a of ends) for (const k of adj.keys()) if (cellDistance(a, k) <= 2) near.add(k);
+  const rec = (): boolean => {
+    if (++steps > budget) return false;
+    const i = used.indexOf(false);
+    if (i < 0) return true;
+    const a = ends[i]!;
+    used[i] = true;
+    const order = ends
+      .map((b, j) => ({ b, j }))
+      .filter(({ j }) => !used[j])
+      .sort((x, y) => cellDistance(a, x.b) - cellDistance(a, y.b) || x.b - y.b);
+    for (const { b, j } of order) {
+      if (!ok(a, b)) continue;
+      used[j] = true;
+      add(a, b);
+      if (rec()) return true;
+      del(a, b);
+      used[j] = false;
+    }
+    const splits: [number, number][] = [];
+    for (const c of near) for (const d of adj.get(c)!) if (c < d && near.has(d)) splits.push([c, d]);
+    const sd = (e: [number, number]): number => cellDistance(a, e[0]) + cellDistance(a, e[1]);
+    splits.sort((x, y) => sd(x) - sd(y) || x[0] - y[0] || x[1] - y[1]);
+    for (const { b, j } of order) {
+      for (const [c0, d0] of splits) {
+        for (const [c, d] of [[c0, d0], [d0, c0]] as const) {
+          if (!adj.get(c)!.has(d)) continue;
+          del(c, d);
+          if (ok(a, c) && ok(b, d) && !(a === b && c === d) && !(a === d && b === c)) {
+            add(a, c);
+            add(b, d);
+            used[j] = true;
+            if (rec()) return true;
+            used[j] = false;
+            del(a, c);
+            del(b, d);
+          }
+          add(c, d);
+        }
+      }
+    }
+    used[i] = false;
+    return false;
+  };
+  return rec();
+}
+function exactAfterRepair(n: number, radius: number, budget: number): { ok: boolean; sizes: number[] } {
+  const built = build(prefixCells(n), true);
+  const target = Math.min(20, n - 1);
+  const deficit = new Map<number, number>();
+  for (const [k, ns] of built.adj) if (ns.size < target) deficit.set(k, target - ns.size);
+  const keys = [...deficit.keys()].sort((a, b) => a - b);
+  const seen = new Set<number>();
+  const sizes: number[] = [];
+  let ok = true;
+  for (const k of keys) {
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const comp = [k];
+    for (let i = 0; i < comp.length; i++) {
+      for (const k2 of keys) {
+        if (!seen.has(k2) && cellDistance(comp[i]!, k2) <= radius) {
+          seen.add(k2);
+          comp.push(k2);
+        }
+      }
+    }
+    const ends: number[] = [];
+    for (const c of comp) for (let i = 0; i < deficit.get(c)!; i++) ends.push(c);
+    sizes.push(ends.length);
+    if (!repairCluster(ends, built.adj, 20_000)) ok = false;
+  }
+  for (const [k, ns] of built.adj) if (ns.size !== target || [...ns].some((t) => !built.adj.get(t)!.has(k))) ok = false;
+  return { ok, sizes };
 }
 
 const [maxShell = 12, scanFrom = 0, scanTo = 0, scanStep = 37] = process.argv.slice(2).map(Number);
@@ -361,9 +483,11 @@ for (let n = 2; n <= maxShell; n++) {
     for (const t of ns) if (!full.adj.get(t)!.has(k)) asym++;
   }
   const cl = clusters(full.orphans, 4);
+  const repaired = exactAfterRepair(ballSize(n), 6, 20_000);
   console.log(
     `ball(${n}) N=${ballSize(n)}: 2. layers+axis: ${[...hist].sort().map(([a, b]) => `${a}: ${b}`).join(', ')}; ` +
-      `3. with relays+matching: orphan link-ends ${[...full.orphans.values()].reduce((a, b) => a + b, 0)} in clusters [${cl.join(',')}], asym ${asym}, over ${over}`,
+      `3. with relays+matching: orphan link-ends ${[...full.orphans.values()].reduce((a, b) => a + b, 0)} in clusters [${cl.join(',')}], asym ${asym}, over ${over}; ` +
+      `5. after repair (cluster radius 6): ${repaired.ok ? 'exactly 20 everywhere' : 'NOT exact'}, clusters [${repaired.sizes.join(',')}]`,
   );
 }
 if (scanTo > scanFrom) {
@@ -372,9 +496,12 @@ if (scanTo > scanFrom) {
   let biggest = 0;
   for (let n = scanFrom; n <= scanTo; n += scanStep) {
     sampled++;
-    const cl = clusters(build(prefixCells(n), true).orphans, 4);
-    biggest = Math.max(biggest, ...cl, 0);
-    if (cl.some((x) => x % 2 === 1)) odd++;
+    const r = exactAfterRepair(n, 6, 20_000);
+    biggest = Math.max(biggest, ...r.sizes, 0);
+    if (!r.ok) {
+      odd++;
+      console.log(`   N=${n}: not exact after repair, clusters [${r.sizes.join(',')}]`);
+    }
   }
-  console.log(`4. prefixes N=${scanFrom}..${scanTo} step ${scanStep}: ${odd}/${sampled} have an orphan cluster with an odd total; largest cluster ${biggest} link-ends`);
+  console.log(`4./5. prefixes N=${scanFrom}..${scanTo} step ${scanStep}${INTERLEAVED ? ' (interleaved order)' : ''}: ${sampled - odd}/${sampled} exactly min(20, N−1) after repair; largest deficit cluster ${biggest} link-ends`);
 }
