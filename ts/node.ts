@@ -18,6 +18,7 @@ import { attachFederation, federationIrcOptions, federationMetrics } from './fed
 import type { FederationService } from './federation/service.js';
 import { meshAddress, startMeshService, type MeshService } from './mesh/service.js';
 import { MeshRuntime } from './mesh/runtime.js';
+import { GossipDriver, registerGossipMetrics } from './discovery/gossip/driver.js';
 import { vdfConfig } from './mesh/vdf/constants.js';
 import { PeerCacheService } from './discovery/peer-cache/service.js';
 import { advertisedAddresses } from './discovery/peer-cache/advertise.js';
@@ -98,6 +99,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   let http: HttpServer;
   let mesh: MeshService;
   let runtime: MeshRuntime;
+  let gossip: GossipDriver;
   let peerCache: PeerCacheService;
   let mdns: MdnsService | null = null;
   let federation: FederationService | null = null;
@@ -153,6 +155,14 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     runtime.start();
     const rt = runtime;
     closers.push(async () => rt.close());
+    // Epidemic gossip (seed 004) over the same links: a broadcasting node announces itself once linked and
+    // everyone learns broadcasting peers (GET /api/gossip); topology stays SPIRAL's, so nothing here dials.
+    const meshAddrs = advertisedAddresses(config.bind, mesh.port);
+    gossip = new GossipDriver({ mesh, identity, logger, broadcast: config.broadcast ? { addrs: meshAddrs, topics: [], capabilities: 0 } : null });
+    gossip.start();
+    const g = gossip;
+    mesh.once('peer-up', () => { if (config.broadcast) g.announce(); g.request(''); });
+    closers.push(async () => g.close());
     if (config.broadcast) peerCache.advertise({ addresses: advertisedAddresses(config.bind, mesh.port), capabilities: 0, natType: 'unknown' });
     closers.push(() => peerCache.close());
     if (config.mdns) {
@@ -211,6 +221,10 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     () => Object.values(peerCache.machine.counters.dropped).reduce((a, b) => a + b, 0));
   counterFrom(registry, 'lagoon_mdns_found_total', 'Peers found by mDNS on the LAN (addresses handed to the mesh).', () => mdns?.machine.counters.found ?? 0);
   gaugeFrom(registry, 'lagoon_mesh_links', 'Established, authenticated mesh links.', () => mesh.status().links.length);
+  registerGossipMetrics(registry, gossip);
+  http.route('GET', '/api/gossip', (_req, res) => {
+    sendJson(res, 200, { counters: gossip.machine.counters, peers: gossip.machine.table.size });
+  });
   gaugeFrom(registry, 'lagoon_mesh_slot', 'This node\'s SPIRAL slot (-1 until it has joined).', () => runtime.machine.slot ?? -1);
   gaugeFrom(registry, 'lagoon_mesh_neighbours', 'SPIRAL neighbours (at most 20).', () => runtime.machine.neighbours.size);
   gaugeFrom(registry, 'lagoon_mesh_records', 'Signed peer records held (bounded by the SPIRAL scope).', () => runtime.machine.recordCount);

@@ -16,7 +16,9 @@ interface Spiral { slot: number | null; neighbours: string[]; records: number; t
 interface MeshApi { peerId: string; links: Array<{ peerId: string }>; spiral: Spiral }
 
 async function mesh(p: Listening, signal: AbortSignal): Promise<MeshApi> {
-  return (await (await fetch(`http://127.0.0.1:${p.httpPort}/api/mesh`, { signal })).json()) as MeshApi;
+  signal.throwIfAborted();
+  // A fresh signal per request: fetch leaves its listener on a long-lived one.
+  return (await (await fetch(`http://127.0.0.1:${p.httpPort}/api/mesh`, { signal: AbortSignal.timeout(10_000) })).json()) as MeshApi;
 }
 
 /** Poll every node until `pred` holds for the whole set; bounded by `signal` and a count. */

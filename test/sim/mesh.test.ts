@@ -37,11 +37,11 @@ test(`${JOIN_N} nodes join through one address: unique slots, symmetric bounded 
 });
 
 test('10 % churn: ghosts are pruned, tombstoned and not resurrected; holes refill; invariants hold again', (t) => {
-  const { w, seed } = scenario('mesh-churn', { n: 150, wave: 50, waveGapMs: 3000, crash: { fraction: 0.1, atMs: 40_000 } });
+  const { w, seed } = scenario('mesh-churn', { n: 100, wave: 50, waveGapMs: 3000, crash: { fraction: 0.1, atMs: 40_000 } });
   runUntilConverged(w, w.lastStartMs, 39_000);
   const { report } = runUntilConverged(w, 45_000, 240_000);
   t.deepEqual(report.violations, [], explain(seed, report.violations));
-  t.is(report.live, 150 - w.crashed.size);
+  t.is(report.live, 100 - w.crashed.size);
   const pruned = w.events.filter((e) => e.e.e === 'pruned').length;
   t.true(pruned >= w.crashed.size, `seed=${seed}: ${pruned} prunes for ${w.crashed.size} ghosts`);
   // Let anti-entropy run long after: no ghost comes back, and the slots are again a prefix 0..N−1.
@@ -55,7 +55,7 @@ test('10 % churn: ghosts are pruned, tombstoned and not resurrected; holes refil
 });
 
 test('a partition and its heal: both sides prune the other, then merge into one mesh with unique slots', (t) => {
-  const { w, seed } = scenario('mesh-partition', { n: 80, wave: 40, waveGapMs: 3000, partition: { atMs: 30_000, healAtMs: 90_000 } });
+  const { w, seed } = scenario('mesh-partition', { n: 40, wave: 40, waveGapMs: 3000, partition: { atMs: 30_000, healAtMs: 90_000 } });
   runUntilConverged(w, w.lastStartMs, 29_000);
   w.sim.run({ maxTimeMs: 89_000, maxEvents: 50_000_000 });
   const split = checkMeshInvariants(w);
@@ -68,7 +68,7 @@ test('a partition and its heal: both sides prune the other, then merge into one 
 
 test('adversaries that forge proofs, replay windows, bring precomputed chains or squat on a slot never win', (t) => {
   const { w, seed } = scenario('mesh-adversaries', {
-    n: 60, wave: 30, waveGapMs: 3000,
+    n: 40, wave: 40, waveGapMs: 3000,
     adversaries: [{ behaviour: 'forge', count: 3 }, { behaviour: 'replay', count: 3 }, { behaviour: 'precompute', count: 3 }, { behaviour: 'honest', count: 1 }],
   });
   const squatter = w.adversaries.at(-1)! as SimMeshNode;
@@ -94,7 +94,7 @@ test('adversaries that forge proofs, replay windows, bring precomputed chains or
 });
 
 test('real Ed25519 records and tombstones and native VDF attestations: a small mesh converges the same way', (t) => {
-  const { w, seed } = scenario('mesh-real-crypto', { n: 12, wave: 12, waveGapMs: 2000, realCrypto: true, crash: { fraction: 0.1, atMs: 40_000 } });
+  const { w, seed } = scenario('mesh-real-crypto', { n: 10, wave: 10, waveGapMs: 2000, realCrypto: true, crash: { fraction: 0.1, atMs: 40_000 } });
   runUntilConverged(w, w.lastStartMs, 39_000);
   const { report } = runUntilConverged(w, 45_000, 200_000);
   t.deepEqual(report.violations, [], explain(seed, report.violations));

@@ -36,7 +36,7 @@ export const CONFIG_FIELDS = [
   { key: 'httpPort', env: 'LAGOON_HTTP_PORT', flag: 'http-port', type: 'port', defaultText: '8787', doc: 'HTTP port: /healthz, /metrics (Prometheus). 0 picks a free port.' },
   { key: 'meshPort', env: 'LAGOON_MESH_PORT', flag: 'mesh-port', type: 'port', defaultText: '9443', doc: 'Mesh port: authenticated server-to-server links (Noise XX on the node key, over TCP, TLS or WebSocket, told apart on one port). 0 picks a free port.' },
   { key: 'peers', env: 'LAGOON_PEERS', flag: 'peers', type: 'hostList', defaultText: '(none)', doc: 'Comma-separated `host:port` list of mesh entry points, dialled with backoff. One address is enough; reaching yourself is recognised and skipped. Linking servers never merges their rooms.' },
-  { key: 'vdfWindowMs', env: 'LAGOON_VDF_WINDOW_MS', flag: 'vdf-window-ms', type: 'int', min: 50, max: 600_000, defaultText: '1250 (500 with LAGOON_PROFILE=test)', unit: 'ms', doc: 'VDF proof window: each SPIRAL neighbour proves its chain advanced once per window; 3 missed windows and it is pruned as a ghost. Shorter windows detect death sooner and cost more frames.' },
+  { key: 'vdfWindowMs', env: 'LAGOON_VDF_WINDOW_MS', flag: 'vdf-window-ms', type: 'int', min: 50, max: 600_000, defaultText: '1250 (1000 with LAGOON_PROFILE=test)', unit: 'ms', doc: 'VDF proof window: each SPIRAL neighbour proves its chain advanced once per window; 3 missed windows and it is pruned as a ghost. Shorter windows detect death sooner and cost more frames.' },
   { key: 'vdfDutyPercent', env: 'LAGOON_VDF_DUTY_PERCENT', flag: 'vdf-duty-percent', type: 'int', min: 1, max: 100, defaultText: '5 (1 with LAGOON_PROFILE=test)', unit: '% of one core', doc: 'CPU share of the sequential VDF chain thread. More duty means more verified work per window (weight in slot conflicts), at that CPU cost.' },
   { key: 'meshHoleStableMs', env: 'LAGOON_MESH_HOLE_STABLE_MS', flag: 'mesh-hole-stable-ms', type: 'int', min: 100, max: 86_400_000, defaultText: '30000 (10000 with LAGOON_PROFILE=test)', unit: 'ms', doc: 'A SPIRAL slot left by a pruned node must stay free this long before the outermost node moves into it (so a node that was only briefly unreachable gets its slot back).' },
   { key: 'ygg', env: 'LAGOON_YGG', flag: 'ygg', type: 'bool', defaultText: 'false', doc: 'Start the embedded Yggdrasil overlay node (reserved until the overlay lands).' },
@@ -130,7 +130,7 @@ export function defaultValues(profile?: string): Record<ConfigKey, unknown> {
     peerCacheSaveIntervalMs: 5000,
     // Test nodes never multicast on the host's network (LAGOON_PROFILE=test, set by the test helpers).
     mdns: profile !== 'test',
-    vdfWindowMs: profile === 'test' ? 500 : 1250,
+    vdfWindowMs: profile === 'test' ? 1000 : 1250,
     vdfDutyPercent: profile === 'test' ? 1 : 5,
     meshHoleStableMs: profile === 'test' ? 10_000 : 30_000,
     mdnsInterface: null,

@@ -36,6 +36,10 @@ export interface MeshNodeConfig {
   readonly entryProbeMs: number;
   /** A record asked of one peer is not asked of another for this long, ms. */
   readonly requestTimeoutMs: number;
+  /** A neighbour pruned for missing VDF proofs stays out of our view this long, doubled per repeat, ms… */
+  readonly penaltyBaseMs: number;
+  /** …up to this, ms. */
+  readonly penaltyMaxMs: number;
   /** Extra lattice distance beyond the topology's view radius kept in scope. */
   readonly scopeMargin: number;
   readonly maxRecords: number;
@@ -61,6 +65,8 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   holeStableMs: 30_000,
   entryProbeMs: 60_000,
   requestTimeoutMs: 3000,
+  penaltyBaseMs: 60_000,
+  penaltyMaxMs: 3_600_000,
   scopeMargin: 0,
   maxRecords: 100_000,
   maxTombstones: 10_000,

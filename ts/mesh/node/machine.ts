@@ -83,6 +83,8 @@ export class MeshNode {
   readonly #initiated = new Map<string, SporeSession>();
   readonly #responding = new Map<string, SporeSession>();
   readonly #lastSync = new Map<string, { version: number; at: number }>();
+  /** Peers we pruned, how often, and until when they stay out of our view. */
+  readonly #penalty = new Map<string, { strikes: number; until: number }>();
   /** Record ids we asked someone for, and when: not asked again from another peer meanwhile. */
   readonly #requested = new Map<string, number>();
   /** Linked peers that may lack something we accepted since our last exchange with them. */
@@ -452,6 +454,14 @@ export class MeshNode {
   // ------------------------------------------------------------ liveness, ghosts, attestations
 
   #prune(peerId: string, out: MeshNodeAction[]): void {
+    // Repeat offenders stay out of our occupancy (and so out of our neighbours) for a doubling time:
+    // a node that never proves cannot bounce back in by refuting every tombstone.
+    const held = this.#penalty.get(peerId);
+    const strikes = (held?.strikes ?? 0) + 1;
+    if (held === undefined && this.#penalty.size >= this.config.maxTombstones) this.#penalty.delete(this.#penalty.keys().next().value as string);
+    // The first strike costs nothing more than the prune (a node stalled once under load comes straight back).
+    const penaltyMs = strikes < 2 ? 0 : Math.min(this.config.penaltyMaxMs, this.config.penaltyBaseMs * 2 ** (strikes - 2));
+    this.#penalty.set(peerId, { strikes, until: this.#now + penaltyMs });
     const r = this.#parsed.get(peerId);
     if (r !== undefined && peerId !== this.peerId) {
       const t = makeTombstone(this.#o.crypto, peerId, r.seq, r.info.slot, Math.floor(this.#wall + this.config.tombstoneTtlMs));
@@ -535,6 +545,8 @@ export class MeshNode {
     const bySlot = new Map<number, PeerRecord>();
     let lost: { slot: number; winner: string } | undefined;
     for (const r of this.#parsed.values()) {
+      const penalty = this.#penalty.get(r.origin);
+      if (penalty !== undefined && penalty.until > this.#now) continue;
       const held = bySlot.get(r.info.slot);
       if (held === undefined) { bySlot.set(r.info.slot, r); continue; }
       const { winner, loser } = resolveSlotConflict(

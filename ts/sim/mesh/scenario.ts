@@ -124,7 +124,8 @@ export interface InvariantReport {
 /** Check every invariant over the live honest nodes; returns the violations (empty = all hold). */
 export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean } = {}): InvariantReport {
   const v: string[] = [];
-  const live = w.honest.filter((n) => !w.crashed.has(n.id) && n.started);
+  // Nodes that prove liveness honestly take part (the squatter attacks through its records, not its proofs).
+  const live = [...w.honest, ...w.adversaries.filter((a) => a.liveness.behaviour === 'honest')].filter((n) => !w.crashed.has(n.id) && n.started);
   const liveIds = new Set(live.map((n) => n.id));
   const bySlot = new Map<number, string>();
   for (const n of live) {
