@@ -24,7 +24,7 @@ function explain(seed: number, violations: readonly string[]): string {
 }
 
 test(`${JOIN_N} nodes join through one address: unique slots, symmetric bounded links equal to the SPIRAL rule, all reachable, bytes per join bounded`, (t) => {
-  const { w, seed } = scenario('mesh-join', { n: JOIN_N, wave: 100, waveGapMs: 5000, config: { syncIntervalMs: 3000, settleMs: 3000 } });
+  const { w, seed } = scenario('mesh-join', { n: JOIN_N, wave: 200, waveGapMs: 5000, config: { syncIntervalMs: 3000, settleMs: 3000, attestIntervalMs: 600_000 } });
   const { report, atMs } = runUntilConverged(w, w.lastStartMs, w.lastStartMs + 180_000);
   t.deepEqual(report.violations, [], explain(seed, report.violations));
   t.is(report.live, JOIN_N);

@@ -50,13 +50,24 @@ export interface RecordStoreOptions {
   verify: (record: SporeRecord) => boolean;
 }
 
+/**
+ * The exact bytes a record was decoded from: its encoding, so ids and signed
+ * bytes are slices of what arrived instead of fresh copies (every record is
+ * hashed and checked once per node that receives it).
+ */
+const encodedOf = new WeakMap<object, Uint8Array>();
+
 /** The bytes the origin signs: everything but the signature. */
 export function signedBytes(r: Omit<SporeRecord, 'signature'>): Uint8Array {
+  const enc = encodedOf.get(r);
+  if (enc !== undefined) return enc.subarray(0, enc.length - 1 - (r as SporeRecord).signature.length);
   const origin = Buffer.from(r.origin, 'utf8');
   return Buffer.concat([Uint8Array.of(RECORD_VERSION, origin.length), origin, encodeVarint(r.seq), encodeVarint(r.payload.length), r.payload]);
 }
 
 export function encodeRecord(r: SporeRecord): Uint8Array {
+  const enc = encodedOf.get(r);
+  if (enc !== undefined) return enc;
   return Buffer.concat([signedBytes(r), Uint8Array.of(r.signature.length), r.signature]);
 }
 
@@ -74,7 +85,9 @@ export function decodeRecord(buf: Uint8Array): SporeRecord | undefined {
   const sigOff = p[1] + p[0];
   const slen = buf[sigOff]!;
   if (slen > MAX_SIGNATURE_BYTES || sigOff + 1 + slen !== buf.length) return undefined;
-  return { origin, seq: s[0], payload, signature: buf.slice(sigOff + 1) };
+  const record: SporeRecord = { origin, seq: s[0], payload, signature: buf.slice(sigOff + 1) };
+  encodedOf.set(record, Uint8Array.from(buf)); // a copy: never pin the whole frame it came in
+  return record;
 }
 
 /** SPORE item id of a record: SHA-256 of its encoding, first 16 bytes. */
