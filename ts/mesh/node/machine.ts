@@ -12,7 +12,7 @@
  * is proven by the Noise handshake and HELLO).
  */
 import { LagoonError } from '../../core/errors.js';
-import { lowestFreeSlot, resolveSlotConflict } from '../spiral/claims.js';
+import { lowestFreeSlot } from '../spiral/claims.js';
 import { planHoleMove } from '../spiral/holes.js';
 import { RecordStore, signedBytes, type PutOutcome, type SporeRecord } from '../spore/store.js';
 import { SporeSession } from '../spore/session.js';
@@ -22,6 +22,8 @@ import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, 
 import { makeRecord, peerRecordOf, verifiedWorkOf, verifyPeerRecord, MAX_ATTESTATIONS, type PeerRecord } from './records.js';
 import { makeTombstone, openTombstone, TombstoneSet } from './tombstones.js';
 import type { Topology } from './topology.js';
+import { decideOccupancy } from './occupancy.js';
+import { PenaltyBox } from './penalty.js';
 import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from './constants.js';
 
 export type MeshNodeEvent =
@@ -77,14 +79,15 @@ export class MeshNode {
   readonly #store: RecordStore;
   readonly #parsed = new Map<string, PeerRecord>();
   readonly #tombs: TombstoneSet;
+  /** Peers we pruned, kept out of our view for a while if they keep failing. */
+  readonly #penalty: PenaltyBox;
   readonly #links = new Map<string, LinkState>();
   readonly #neighbours = new Set<string>();
   readonly #dialling = new Map<string, number>();
   readonly #initiated = new Map<string, SporeSession>();
   readonly #responding = new Map<string, SporeSession>();
-  readonly #lastSync = new Map<string, { version: number; at: number }>();
-  /** Peers we pruned, how often, and until when they stay out of our view. */
-  readonly #penalty = new Map<string, { strikes: number; until: number }>();
+  /** When we last started an exchange with each linked peer. */
+  readonly #lastSync = new Map<string, number>();
   /** Record ids we asked someone for, and when: not asked again from another peer meanwhile. */
   readonly #requested = new Map<string, number>();
   /** Linked peers that may lack something we accepted since our last exchange with them. */
@@ -98,7 +101,6 @@ export class MeshNode {
   #slot: number | null = null;
   #own: PeerRecord | undefined;
   #seq = 0;
-  #version = 0;
   #dirtyAt = -Infinity;
   #topologyAt = -Infinity;
   #occupied: number[] = [];
@@ -122,6 +124,7 @@ export class MeshNode {
         : verifyPeerRecord(opts.crypto, r)),
     });
     this.#tombs = new TombstoneSet(this.config.maxTombstones);
+    this.#penalty = new PenaltyBox(this.config.penaltyBaseMs, this.config.penaltyMaxMs, this.config.maxTombstones);
   }
 
   get slot(): number | null { return this.#slot; }
@@ -364,7 +367,6 @@ export class MeshNode {
 
   /** Our set changed (a record from `from`, or ours): every other linked peer may lack it. */
   #changed(from?: string): void {
-    this.#version++;
     this.#dirtyAt = this.#now;
     for (const p of this.#links.keys()) if (p !== from) this.#behind.add(p);
   }
@@ -387,17 +389,17 @@ export class MeshNode {
     for (const [p, link] of this.#links) {
       if (!this.#neighbours.has(p) && !link.entry) continue;
       const last = this.#lastSync.get(p);
-      const due = last === undefined || this.#now - last.at >= this.config.antiEntropyMs;
+      const due = last === undefined || this.#now - last >= this.config.antiEntropyMs;
       if (!due && !this.#behind.has(p)) continue;
-      if (this.#initiated.has(p) && last !== undefined && this.#now - last.at < this.config.syncIntervalMs * 4) continue;
-      candidates.push({ p, at: last?.at ?? -Infinity });
+      if (this.#initiated.has(p) && last !== undefined && this.#now - last < this.config.syncIntervalMs * 4) continue;
+      candidates.push({ p, at: last ?? -Infinity });
     }
     candidates.sort((a, b) => a.at - b.at || (a.p < b.p ? -1 : 1));
     for (const { p } of candidates.slice(0, this.config.syncFanout)) {
       this.#behind.delete(p);
       const s = new SporeSession(this.#items());
       this.#initiated.set(p, s);
-      this.#lastSync.set(p, { version: this.#version, at: this.#now });
+      this.#lastSync.set(p, this.#now);
       this.#sendFrame(out, p, { t: 'sync', phase: 0, spore: s.initiate() });
     }
   }
@@ -454,14 +456,7 @@ export class MeshNode {
   // ------------------------------------------------------------ liveness, ghosts, attestations
 
   #prune(peerId: string, out: MeshNodeAction[]): void {
-    // Repeat offenders stay out of our occupancy (and so out of our neighbours) for a doubling time:
-    // a node that never proves cannot bounce back in by refuting every tombstone.
-    const held = this.#penalty.get(peerId);
-    const strikes = (held?.strikes ?? 0) + 1;
-    if (held === undefined && this.#penalty.size >= this.config.maxTombstones) this.#penalty.delete(this.#penalty.keys().next().value as string);
-    // The first strike costs nothing more than the prune (a node stalled once under load comes straight back).
-    const penaltyMs = strikes < 2 ? 0 : Math.min(this.config.penaltyMaxMs, this.config.penaltyBaseMs * 2 ** (strikes - 2));
-    this.#penalty.set(peerId, { strikes, until: this.#now + penaltyMs });
+    this.#penalty.strike(peerId, this.#now);
     const r = this.#parsed.get(peerId);
     if (r !== undefined && peerId !== this.peerId) {
       const t = makeTombstone(this.#o.crypto, peerId, r.seq, r.info.slot, Math.floor(this.#wall + this.config.tombstoneTtlMs));
@@ -542,26 +537,13 @@ export class MeshNode {
 
   /** Winners per slot, conflicts decided by attested work (then the smaller peerId). Returns our loss, if any. */
   #recomputeOccupancy(): { slot: number; winner: string } | undefined {
-    const bySlot = new Map<number, PeerRecord>();
-    let lost: { slot: number; winner: string } | undefined;
-    for (const r of this.#parsed.values()) {
-      const penalty = this.#penalty.get(r.origin);
-      if (penalty !== undefined && penalty.until > this.#now) continue;
-      const held = bySlot.get(r.info.slot);
-      if (held === undefined) { bySlot.set(r.info.slot, r); continue; }
-      const { winner, loser } = resolveSlotConflict(
-        { peerId: held.origin, verifiedWork: this.#weight(held), r: held },
-        { peerId: r.origin, verifiedWork: this.#weight(r), r },
-      );
-      bySlot.set(r.info.slot, winner.r);
-      if (loser.peerId === this.peerId) lost = { slot: r.info.slot, winner: winner.peerId };
-    }
-    this.#occupants = bySlot;
-    const prev = new Set(this.#occupied);
-    this.#occupied = [...bySlot.keys()].sort((a, b) => a - b);
-    const max = this.#occupied.at(-1) ?? 0;
-    for (const s of prev) if (!bySlot.has(s) && s < max && !this.#freeSince.has(s)) this.#freeSince.set(s, this.#now);
-    for (const s of this.#freeSince.keys()) if (bySlot.has(s) || s > max) this.#freeSince.delete(s);
+    const { occupants, occupied, lost } = decideOccupancy(this.#parsed.values(), this.peerId, (r) => this.#weight(r), (o) => this.#penalty.blocks(o, this.#now));
+    const prev = this.#occupied;
+    this.#occupants = occupants;
+    this.#occupied = occupied;
+    const max = occupied.at(-1) ?? 0;
+    for (const s of prev) if (!occupants.has(s) && s < max && !this.#freeSince.has(s)) this.#freeSince.set(s, this.#now);
+    for (const s of this.#freeSince.keys()) if (occupants.has(s) || s > max) this.#freeSince.delete(s);
     return lost;
   }
 
