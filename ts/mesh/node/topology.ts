@@ -5,7 +5,9 @@
  * and many callers (every node of a simulator, the concierge answering a wave
  * of joins) ask about the same occupancy.
  */
-import { computeLinks, VIEW_RADIUS } from '../spiral/neighbours.js';
+import { VIEW_RADIUS } from '../spiral/neighbours.js';
+import { SlotIndex } from '../spiral/slot-index.js';
+import { LinkEvaluator } from '../spiral/local-links.js';
 import { distance } from '../spiral/coords.js';
 import { slotToCoord } from '../spiral/slots.js';
 
@@ -28,9 +30,13 @@ function occupancyKey(sorted: readonly number[]): string {
   return `${sorted.length}:${h1.toString(36)}:${h2.toString(36)}`;
 }
 
-/** The SPIRAL rule of ts/mesh/spiral, with a small LRU of whole-occupancy link maps. */
+/**
+ * The SPIRAL rule of ts/mesh/spiral, evaluated per node (only what that node's
+ * answer depends on), with a small LRU of evaluators by occupancy: one
+ * evaluator answers every node that sees the same occupancy.
+ */
 export function spiralTopology(memoSize = 8): Topology {
-  const memo = new Map<string, Map<number, number[]>>();
+  const memo = new Map<string, LinkEvaluator>();
   const coords = new Map<number, ReturnType<typeof slotToCoord>>();
   const coord = (s: number) => {
     let c = coords.get(s);
@@ -45,16 +51,15 @@ export function spiralTopology(memoSize = 8): Topology {
     viewRadius: VIEW_RADIUS,
     neighbours(self, occupiedSorted) {
       const key = occupancyKey(occupiedSorted);
-      let links = memo.get(key);
-      if (links === undefined) {
-        links = computeLinks(occupiedSorted);
+      let ev = memo.get(key);
+      if (ev === undefined) {
+        ev = new LinkEvaluator(new SlotIndex(occupiedSorted));
         if (memo.size >= memoSize) memo.delete(memo.keys().next().value as string);
-        memo.set(key, links);
       } else {
-        memo.delete(key);
-        memo.set(key, links); // most recently used last
+        memo.delete(key); // most recently used last
       }
-      return links.get(self) ?? [];
+      memo.set(key, ev);
+      return ev.linksOf(self);
     },
     distance: (a, b) => distance(coord(a), coord(b)),
   };
