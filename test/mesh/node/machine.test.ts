@@ -1,0 +1,109 @@
+/** The mesh node machine driven by hand (explicit time, no sockets): codec bounds, hostile input, APE, tombstones. */
+import test from 'ava';
+import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js';
+import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
+import { makeRecord } from '../../../ts/mesh/node/records.js';
+import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
+import { spiralTopology } from '../../../ts/mesh/node/topology.js';
+import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
+import { Rng } from '../../../ts/sim/rng.js';
+
+const WALL = 1_800_000_000_000;
+const keys = new StandinKeys();
+const rng = new Rng(7);
+const topology = spiralTopology();
+const mk = () => standinCrypto(keys, keys.create(rng));
+const node = (crypto = mk()) => new MeshNode({ crypto, topology, addrs: [`sim:${crypto.peerId}`], name: 'n' });
+const sends = (acts: MeshNodeAction[], to?: string) =>
+  acts.filter((a): a is Extract<MeshNodeAction, { type: 'send' }> => a.type === 'send' && (to === undefined || a.peerId === to)).map((a) => decodeMeshFrame(a.frame)!);
+
+test('every frame type round-trips; truncated, oversized or unknown frames decode to undefined', (t) => {
+  const c = mk();
+  const rec = makeRecord(c, 5, { publicKey: c.publicKey, slot: 3, addrs: ['sim:x'], name: 'x', attestations: [] }).record;
+  const frames: MeshFrame[] = [
+    { t: 'join', addrs: ['tcp://127.0.0.1:1'], name: 'j' }, { t: 'offer', slot: 7, records: [rec] }, { t: 'records', records: [rec, rec] },
+    { t: 'sync', phase: 2, spore: new Uint8Array([1, 2]) }, { t: 'want', ids: [new Uint8Array(16).fill(1)] }, { t: 'have', ids: [new Uint8Array(16).fill(2)] },
+    { t: 'tomb', tomb: new Uint8Array([0, 1, 2]) }, { t: 'attest', attestation: new Uint8Array([9]) }, { t: 'refuse', reason: 'no' },
+  ];
+  for (const f of frames) {
+    const bytes = encodeMeshFrame(f);
+    const back = decodeMeshFrame(bytes);
+    t.is(back?.t, f.t);
+    t.deepEqual(Buffer.from(encodeMeshFrame(back!)), Buffer.from(bytes), f.t);
+  }
+  const offer = encodeMeshFrame({ t: 'offer', slot: 7, records: [rec] });
+  for (let n = 0; n < offer.length - 1; n++) t.is(decodeMeshFrame(offer.subarray(0, n)), undefined, `truncated at ${n}`);
+  t.is(decodeMeshFrame(new Uint8Array([0x4d, 0x63])), undefined);
+  t.is(decodeMeshFrame(new Uint8Array([0x4d, 5, 1, 2, 3])), undefined, 'want ids must be whole 16-byte ids');
+  t.is(decodeMeshFrame(new Uint8Array(2 * 1024 * 1024).fill(0x4d)), undefined);
+});
+
+test('a concierge answers JOIN with a free slot and at most 20 records; the joiner takes the slot and publishes', (t) => {
+  const boot = node();
+  boot.start(0, WALL, true);
+  t.is(boot.slot, 0);
+  const jc = mk();
+  const joiner = node(jc);
+  joiner.start(0, WALL, false);
+  t.is(joiner.slot, null);
+  const ask = sends(joiner.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10), boot.peerId);
+  t.like(ask[0], { t: 'join' });
+  boot.linkUp(jc.peerId, jc.publicKey, false, 10, WALL + 10);
+  const [offer] = sends(boot.frame(jc.peerId, encodeMeshFrame(ask[0]!), 11, WALL + 11), jc.peerId).filter((f) => f.t === 'offer');
+  t.like(offer, { t: 'offer', slot: 1 });
+  t.true((offer as { records: unknown[] }).records.length <= 20);
+  t.is(boot.counters.joinsServed, 1);
+  joiner.frame(boot.peerId, encodeMeshFrame(offer!), 12, WALL + 12);
+  t.is(joiner.slot, 1);
+  t.is(joiner.ownRecord()?.info.slot, 1);
+  // A second joiner through the same concierge gets a different slot (reservation).
+  const j2 = mk();
+  boot.linkUp(j2.peerId, j2.publicKey, false, 13, WALL + 13);
+  const [offer2] = sends(boot.frame(j2.peerId, encodeMeshFrame({ t: 'join', addrs: [], name: 'j2' }), 14, WALL + 14), j2.peerId);
+  t.like(offer2, { t: 'offer', slot: 2 });
+});
+
+test('garbage frames, forged records and forged tombstones are counted and dropped, never thrown', (t) => {
+  const a = node();
+  a.start(0, WALL, true);
+  const p = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
+  t.notThrows(() => a.frame(p.peerId, new Uint8Array([0x4d, 0x03, 0xff]), 2, WALL + 2));
+  t.notThrows(() => a.frame(p.peerId, new Uint8Array([0x4d, 0x04, 0x00, 0xff, 0xff]), 2, WALL + 2));
+  t.is(a.counters.framesMalformed, 2);
+  const real = makeRecord(p, WALL, { publicKey: p.publicKey, slot: 1, addrs: [], name: 'p', attestations: [] }).record;
+  const forged = { ...real, signature: new Uint8Array(16) };
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [forged] }), 3, WALL + 3);
+  t.is(a.counters.records.forged, 1);
+  t.is(a.record(p.peerId), undefined);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [real] }), 4, WALL + 4);
+  t.truthy(a.record(p.peerId));
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [real] }), 5, WALL + 5);
+  t.is(a.counters.records.replayed, 1);
+  const tomb = makeTombstone(mk(), p.peerId, WALL, 1, WALL + 60_000);
+  const bad = new Uint8Array(tomb.bytes);
+  bad[bad.length - 1]! ^= 1;
+  a.frame(p.peerId, encodeMeshFrame({ t: 'tomb', tomb: bad }), 6, WALL + 6);
+  t.is(a.counters.tombstonesForged, 1);
+  t.truthy(a.record(p.peerId), 'a forged tombstone buries nothing');
+  // A valid tombstone buries the record, and sync cannot bring that record back while it holds.
+  a.frame(p.peerId, encodeMeshFrame({ t: 'tomb', tomb: tomb.bytes }), 7, WALL + 7);
+  t.is(a.record(p.peerId), undefined);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [real] }), 8, WALL + 8);
+  t.is(a.record(p.peerId), undefined);
+  t.is(a.counters.records.buried, 1);
+});
+
+test('a node refutes a tombstone about itself with a newer record', (t) => {
+  const c = mk();
+  const a = node(c);
+  a.start(0, WALL, true);
+  const before = a.ownRecord()!.seq;
+  const p = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
+  const tomb = makeTombstone(p, c.peerId, before, 0, WALL + 60_000);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'tomb', tomb: tomb.bytes }), 2, WALL + 2);
+  t.is(a.counters.tombstonesRefuted, 1);
+  t.true(a.ownRecord()!.seq > before);
+  t.is(a.slot, 0);
+});
