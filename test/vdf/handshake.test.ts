@@ -190,3 +190,20 @@ test('two machines with real provers and native verification reach alive and acc
   t.is(nodes.get('a')!.m.counters.proofsInvalid, 0);
   t.true(verdicts.length > 10);
 });
+
+test('a proof lacking our nonce (our first challenge was dropped) gets the nonce sent again, once per window', (t) => {
+  const m = new VdfHandshake(rng());
+  const [first] = of(m.neighbourAdded('b', PK, 0), 'send');
+  const firstNonce = (decodeFrame(first!.frame) as { nonce: Uint8Array }).nonce;
+  const stale = (now: number) => {
+    const [vh] = of(m.message('b', encodeFrame({ type: 'proof', header: new Uint8Array([now & 0xff]) }), now), 'verify-header');
+    return m.proofVerified('b', { id: vh!.id, kind: 'header', ok: false, reason: 'nonce-missing' }, now + 1);
+  };
+  const [again] = of(stale(100), 'send');
+  const f = decodeFrame(again!.frame);
+  t.like(f, { type: 'challenge', window: null, show: null });
+  t.deepEqual((f as { nonce: Uint8Array }).nonce, firstNonce);
+  t.is(of(stale(200), 'send').length, 0, 'not twice in one window');
+  t.is(m.counters.proofsStale, 2);
+  t.is(m.peer('b')?.invalid, 0, 'stale is not invalid');
+});
