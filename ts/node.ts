@@ -140,6 +140,9 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
       peers: [], // LAGOON_PEERS go through the peer cache, after the cached peers
       nodeName: config.nodeName,
       siteName: config.serverName,
+      // TLS and WebSocket-over-TLS on the same port (told apart by their first bytes), so the mesh can be
+      // served on 443 behind ordinary HTTPS infrastructure. Noise inside authenticates the peer either way.
+      tls: { cert: tls.cert, key: tls.key },
       logger,
     });
     closers.push(() => mesh.close());

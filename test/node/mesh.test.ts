@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnCli, testEnv, type Listening } from './helpers.js';
+import { Transport } from '../../ts/transport/transport.js';
+import { ephemeralIdentity } from '../../ts/core/identity.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lagoon-mesh-'));
 
@@ -60,4 +62,21 @@ test('lagoon status says clearly when no node answers', async (t) => {
   const st = spawnCli(['status'], testEnv(tmp(), { LAGOON_HTTP_PORT: '1' }), signal);
   t.is((await st.exit).code, 1);
   t.regex(st.stderr(), /no node answering at http:\/\/127\.0\.0\.1:1\/api\/mesh/);
+});
+
+test('the mesh port also takes TLS and WebSocket-over-TLS links (one port, told apart by the first bytes)', async (t) => {
+  const signal = AbortSignal.timeout(60_000);
+  const a = spawnCli(['start'], testEnv(tmp(), { LAGOON_NODE_NAME: 'alpha' }), signal);
+  t.teardown(() => { a.child.kill('SIGKILL'); });
+  const pa = await a.listening;
+  const transport = new Transport({ identity: ephemeralIdentity() });
+  t.teardown(() => transport.close());
+  for (const address of [`tls://127.0.0.1:${pa.meshPort}`, `wss://127.0.0.1:${pa.meshPort}/`, `ws://127.0.0.1:${pa.meshPort}/`]) {
+    const out = await transport.dial(address, { signal: AbortSignal.timeout(15_000), expectPeerId: pa.peer });
+    t.false(out.self, address);
+    if (!out.self) {
+      t.is(out.link.peerId, pa.peer, address);
+      out.link.close('done');
+    }
+  }
 });
