@@ -101,7 +101,11 @@ async function status(argv: string[]): Promise<void> {
   const config = configFrom(argv);
   const host = config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind === '::' ? '::1' : config.bind;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/api/mesh`;
-  let body: { peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string; kind: string; direction: string; remoteAddress: string }> };
+  let body: {
+    peerId: string; port: number;
+    links: Array<{ peerId: string; nodeName: string; siteName: string; kind: string; direction: string; remoteAddress: string }>;
+    spiral?: { slot: number | null; neighbours: string[]; records: number };
+  };
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -109,7 +113,11 @@ async function status(argv: string[]): Promise<void> {
   } catch (err) {
     throw new LagoonError('ERR_LISTEN', `no node answering at ${url} (${(err as Error).message}); is \`lagoon start\` running with the same settings?`);
   }
-  const lines = [`peer_id   ${body.peerId}`, `mesh port ${body.port}`, `links     ${body.links.length}`];
+  const lines = [`peer_id   ${body.peerId}`, `mesh port ${body.port}`];
+  if (body.spiral !== undefined) {
+    lines.push(`slot      ${body.spiral.slot ?? '(joining)'}`, `neighbours ${body.spiral.neighbours.length} (SPIRAL), records ${body.spiral.records}`);
+  }
+  lines.push(`links     ${body.links.length}`);
   for (const l of body.links) lines.push(`  ${l.peerId}  ${l.nodeName} (${l.siteName})  ${l.kind} ${l.direction} ${l.remoteAddress}`);
   process.stdout.write(lines.join('\n') + '\n');
 }

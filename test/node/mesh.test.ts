@@ -8,7 +8,7 @@ import { ephemeralIdentity } from '../../ts/core/identity.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lagoon-mesh-'));
 
-interface MeshStatus { peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string }> }
+interface MeshStatus { peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string }>; spiral: { slot: number | null } }
 
 async function meshOf(p: Listening, signal: AbortSignal): Promise<MeshStatus> {
   return (await (await fetch(`http://127.0.0.1:${p.httpPort}/api/mesh`, { signal })).json()) as MeshStatus;
@@ -36,7 +36,9 @@ test('one address is enough: B joins A through LAGOON_PEERS, both see an authent
   const pb = await b.listening;
 
   const sa = await until(pa, (s) => s.links.some((l) => l.peerId === pb.peer), signal);
-  const sb = await until(pb, (s) => s.links.some((l) => l.peerId === pa.peer), signal);
+  // B joined through A (APE): A, the first node, holds slot 0 and gave B slot 1.
+  const sb = await until(pb, (s) => s.links.some((l) => l.peerId === pa.peer) && s.spiral.slot === 1, signal);
+  t.is(sa.spiral.slot, 0);
   t.is(sa.peerId, pa.peer);
   t.like(sa.links.find((l) => l.peerId === pb.peer), { nodeName: 'beta', siteName: 'beta.test' });
   t.like(sb.links.find((l) => l.peerId === pa.peer), { nodeName: 'alpha', siteName: 'alpha.test' });
@@ -50,6 +52,7 @@ test('one address is enough: B joins A through LAGOON_PEERS, both see an authent
   t.is((await st.exit).code, 0);
   t.regex(out, new RegExp(`peer_id +${pb.peer.replace('/', '\\/')}`));
   t.true(out.includes(`${pa.peer}  alpha (alpha.test)`), out);
+  t.regex(out, /^slot +1$/m);
 
   b.child.kill('SIGTERM');
   a.child.kill('SIGTERM');
