@@ -19,6 +19,7 @@ import { spiralTopology } from './node/topology.js';
 import type { MeshNodeConfig } from './node/constants.js';
 import { VdfDriver, isVdfFrame } from './vdf/driver.js';
 import { DEFAULT_VDF_CONFIG, type VdfConfig } from './vdf/constants.js';
+import { DriverTimer } from '../core/driver-timer.js';
 
 export interface MeshRuntimeOptions {
   readonly identity: Identity;
@@ -48,7 +49,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
   readonly #vdf: VdfDriver;
   readonly #log: Logger;
   readonly #first: boolean;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timer = new DriverTimer();
   #closed = false;
 
   constructor(opts: MeshRuntimeOptions) {
@@ -108,7 +109,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
 
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer.clear();
     this.#vdf.close();
   }
 
@@ -150,11 +151,8 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
   }
 
   #arm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const at = this.machine.nextTimeout();
-    if (at === undefined || this.#closed) return;
-    this.#timer = setTimeout(() => { this.#timer = undefined; this.#run(this.machine.handleTimeout(performance.now(), Date.now())); }, Math.max(0, at - performance.now()));
-    this.#timer.unref?.();
+    if (this.#closed) this.#timer.clear();
+    else this.#timer.arm(this.machine.nextTimeout(), () => this.#run(this.machine.handleTimeout(performance.now(), Date.now())));
   }
+
 }

@@ -96,6 +96,8 @@ export class MeshNode {
   readonly #work = new Map<string, VerifiedWork>();
   readonly #reserved = new Map<number, number>();
   readonly #freeSince = new Map<number, number>();
+  /** Winner per slot in our view (recomputed with the topology). */
+  #occupants = new Map<number, PeerRecord>();
   readonly #weights = new Map<string, bigint>();
   #parsing: PeerRecord | undefined;
   #slot: number | null = null;
@@ -277,7 +279,7 @@ export class MeshNode {
       .slice(0, this.config.offerRecords);
     const records: SporeRecord[] = [];
     for (const { s } of near) {
-      const r = this.#occupantRecord(s);
+      const r = this.#occupants.get(s);
       if (r !== undefined) records.push(r.record);
     }
     const bytes = this.#sendFrame(out, peerId, { t: 'offer', slot, records });
@@ -528,12 +530,6 @@ export class MeshNode {
     }
     return w;
   }
-
-  #occupantRecord(slot: number): PeerRecord | undefined {
-    return this.#occupants.get(slot);
-  }
-
-  #occupants = new Map<number, PeerRecord>();
 
   /** Winners per slot, conflicts decided by attested work (then the smaller peerId). Returns our loss, if any. */
   #recomputeOccupancy(): { slot: number; winner: string } | undefined {

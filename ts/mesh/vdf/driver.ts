@@ -13,6 +13,7 @@ import type { Logger } from '../../core/logger.js';
 import { VdfHandshake, type PeerView, type VdfAction } from './handshake.js';
 import { seedOf, VdfEngine, verifyHeader, verifyOpening } from './engine.js';
 import type { VdfConfig } from './constants.js';
+import { DriverTimer } from '../../core/driver-timer.js';
 
 export const FRAME_VDF = 0x56;
 
@@ -30,7 +31,7 @@ export class VdfDriver {
   readonly #engine: VdfEngine;
   readonly #hooks: VdfDriverHooks;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timer = new DriverTimer();
   #closed = false;
 
   constructor(identity: Identity, config: VdfConfig, hooks: VdfDriverHooks, log: Logger) {
@@ -56,7 +57,7 @@ export class VdfDriver {
 
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer.clear();
     this.#engine.close();
   }
 
@@ -111,11 +112,8 @@ export class VdfDriver {
   }
 
   #arm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const at = this.machine.nextTimeout();
-    if (at === undefined || this.#closed) return;
-    this.#timer = setTimeout(() => { this.#timer = undefined; this.#run(this.machine.handleTimeout(performance.now())); }, Math.max(0, at - performance.now()));
-    this.#timer.unref?.();
+    if (this.#closed) this.#timer.clear();
+    else this.#timer.arm(this.machine.nextTimeout(), () => this.#run(this.machine.handleTimeout(performance.now())));
   }
+
 }

@@ -144,7 +144,7 @@ export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean }
     minDegree = Math.min(minDegree, nb.size);
     maxDegree = Math.max(maxDegree, nb.size);
     maxRecords = Math.max(maxRecords, n.machine.recordCount);
-    maxJoinBytes = Math.max(maxJoinBytes, [...n.joinBytesFrom.values()].reduce((a, b) => a + b, 0));
+    maxJoinBytes = Math.max(maxJoinBytes, n.joinBytes);
     if (nb.size > MAX_DEGREE) v.push(`${n.id} has ${nb.size} neighbours`);
     for (const p of nb) {
       if (!liveIds.has(p)) { v.push(`${n.id} keeps ${p}, which is not a live honest node`); continue; }

@@ -58,8 +58,8 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   #nextWindow = Infinity;
   #nextEntryDial = Infinity;
   bytesIn = 0;
-  /** Bytes received before this node had a slot (what joining cost it), split by sender. */
-  joinBytesFrom = new Map<string, number>();
+  /** Bytes received before this node had a slot (what joining cost it). */
+  joinBytes = 0;
 
   constructor(opts: SimMeshNodeOptions) {
     this.#o = opts;
@@ -126,7 +126,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
       case 'frame':
         if (!this.links.has(from)) break;
         this.bytesIn += msg.bytes.length;
-        if (this.machine.slot === null) this.joinBytesFrom.set(from, (this.joinBytesFrom.get(from) ?? 0) + msg.bytes.length);
+        if (this.machine.slot === null) this.joinBytes += msg.bytes.length;
         this.#apply(this.machine.frame(from, msg.bytes, now, wall), now, out);
         break;
       default:
