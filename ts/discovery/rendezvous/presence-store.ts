@@ -20,30 +20,17 @@
  *   signed message, cannot bring it back; only a newer message can, and only
  *   a signed one if it was verified. Tombstones are bounded like peers.
  */
-import type { PresenceMessage, Verdict } from '../presence.js';
+import type { PresenceFields, PresenceMessage, Verdict } from '../presence.js';
 
-export interface PresenceRecord {
-  readonly peerId: string;
-  readonly content: string;
-  readonly email: string;
-  readonly avatarHash: string;
-  readonly addrs: readonly string[];
-  /** The sender's `ts` of the last accepted message. */
-  readonly ts: number;
+/** What the store keeps per peer: the last accepted message's fields (its `ts` is the sender's clock). */
+export interface PresenceRecord extends Omit<PresenceFields, 'type'> {
   /** True when the last accepted message carried a valid signature by the peer's key. */
   readonly verified: boolean;
   /** Server wall clock (Unix ms) of the last accepted message. */
   readonly lastSeen: number;
 }
 
-export interface PresenceEvent {
-  readonly type: 'online' | 'update' | 'offline';
-  readonly peerId: string;
-  readonly content: string;
-  readonly email: string;
-  readonly avatarHash: string;
-  readonly addrs: readonly string[];
-  readonly ts: number;
+export interface PresenceEvent extends PresenceFields {
   readonly verified: boolean;
 }
 
