@@ -12,13 +12,15 @@
  * 3. empty-cell relays plus the ring matching leave a bounded number of
  *    unpaired link-ends ("orphans") per complete ball, at the face corners and
  *    around ring 1 of each face;
- * 4. on partial shells the leftovers are larger; in the slot order of
- *    slots.ts the stage where only ring z = 0 of the outer shell is filled
- *    leaves deficits along the whole ring;
+ * 4. on partial shells the leftovers are larger. The figures in
+ *    docs/spiral.md for this step were taken with the slot order before
+ *    commit "spiral: continuous slot order" (ring z = 0 of a shell filled
+ *    first, so exposed both up and down, which left deficits along the whole
+ *    ring); the current order fills every middle ring on top of a complete
+ *    one, and the scan below runs on it;
  * 5. a deterministic depth-first repair of each cluster of deficits (pair
  *    two, or split a nearby link) makes the graph exact where the clusters
- *    are small. `ALT=1` uses the interleaved order (rings z = 0 and z = +1 of
- *    each shell filled column by column), which removes the ring-long clusters.
+ *    are small.
  */
 import { HEX_DIRECTIONS, hexDistance, distance } from '../../../ts/mesh/spiral/coords.js';
 import { ballSize, slotToCoord } from '../../../ts/mesh/spiral/slots.js';
@@ -300,25 +302,10 @@ function build(occ: Set<number>, withRelays: boolean): Built {
   return { adj, orphans };
 }
 
-/**
- * The slot order with the first two middle rings of every shell n ≥ 2
- * (z = 0 and z = +1) interleaved column by column, so no ring of cells is
- * ever exposed both up and down (ALT=1).
- */
-function interleavedCoord(s: number): { q: number; r: number; z: number } {
-  let n = 0;
-  while (ballSize(n) <= s) n++;
-  const o = s - ballSize(n - 1);
-  if (n < 2 || o >= 12 * n) return slotToCoord(s);
-  const [q, r] = ringCell(n, o >> 1);
-  return { q, r, z: o & 1 };
-}
-const INTERLEAVED = process.env['ALT'] === '1';
-
 function prefixCells(n: number): Set<number> {
   const occ = new Set<number>();
   for (let s = 0; s < n; s++) {
-    const c = INTERLEAVED ? interleavedCoord(s) : slotToCoord(s);
+    const c = slotToCoord(s);
     occ.add(K(c.q, c.r, c.z));
   }
   return occ;
@@ -503,5 +490,5 @@ if (scanTo > scanFrom) {
       console.log(`   N=${n}: not exact after repair, clusters [${r.sizes.join(',')}]`);
     }
   }
-  console.log(`4./5. prefixes N=${scanFrom}..${scanTo} step ${scanStep}${INTERLEAVED ? ' (interleaved order)' : ''}: ${sampled - odd}/${sampled} exactly min(20, N−1) after repair; largest deficit cluster ${biggest} link-ends`);
+  console.log(`4./5. prefixes N=${scanFrom}..${scanTo} step ${scanStep}: ${sampled - odd}/${sampled} exactly min(20, N−1) after repair; largest deficit cluster ${biggest} link-ends`);
 }

@@ -52,6 +52,20 @@ test('large indices round-trip without enumeration (10^7 and beyond)', (t) => {
   t.is(shellOf(1e7), 119); // ballSize(118) = 9,981,227 ≤ 10^7 < ballSize(119)
 });
 
+test('consecutive slots are lattice neighbours, across shell boundaries too', (t) => {
+  const gaps: string[] = [];
+  const check = (i: number): void => {
+    const a = slotToCoord(i);
+    const b = slotToCoord(i + 1);
+    if (distance(a, b) !== 1 && gaps.length < 5) gaps.push(`${i} ${key(a)} → ${i + 1} ${key(b)}`);
+  };
+  for (let i = 0; i + 1 < ballSize(10); i++) check(i);
+  const r = rng(SEED + 5);
+  for (let i = 0; i < 2000; i++) check(Math.floor(r() * 2e7));
+  for (let n = 0; n <= 200; n++) check(ballSize(n) - 1); // every shell boundary up to shell 201
+  t.deepEqual(gaps, []);
+});
+
 test('invalid slot indices are rejected with a code', (t) => {
   for (const bad of [-1, 1.5, Number.NaN, 2 ** 51]) {
     const err = t.throws(() => slotToCoord(bad));
