@@ -1,40 +1,15 @@
 import test from 'ava';
 import { DIRECTIONS, add, distance } from '../../../ts/mesh/spiral/coords.js';
 import { coordToSlot, slotToCoord, ballSize } from '../../../ts/mesh/spiral/slots.js';
-import { computeLinks, neighboursOf, MAX_DEGREE, VIEW_RADIUS, type Links } from '../../../ts/mesh/spiral/neighbours.js';
+import { computeLinks, neighboursOf, VIEW_RADIUS } from '../../../ts/mesh/spiral/neighbours.js';
 import { SlotIndex } from '../../../ts/mesh/spiral/slot-index.js';
 import { LinkEvaluator } from '../../../ts/mesh/spiral/local-links.js';
 import { planHoleMove } from '../../../ts/mesh/spiral/holes.js';
 import { rng, SEED } from '../../helpers/seeded.js';
+import { checkSymmetricBounded, degreeStats, prefix } from './degree-stats.js';
 
 /** Opt-in longer exhaustive run: LAGOON_SPIRAL_MAX_N=2000 npx ava test/mesh/spiral/neighbours.test.ts */
 const MAX_N = Number(process.env['LAGOON_SPIRAL_MAX_N'] ?? 300);
-
-function checkSymmetricBounded(links: Links): string | undefined {
-  for (const [s, ns] of links) {
-    if (ns.length > MAX_DEGREE) return `slot ${s} has ${ns.length} links`;
-    if (ns.includes(s)) return `slot ${s} links to itself`;
-    if (new Set(ns).size !== ns.length) return `slot ${s} has a duplicate link`;
-    for (const t of ns) if (!links.get(t)?.includes(s)) return `link ${s}→${t} is not symmetric`;
-  }
-  return undefined;
-}
-
-function degreeStats(links: Links, target: number): { min: number; short: number; deficit: number } {
-  let min = Infinity;
-  let short = 0;
-  let deficit = 0;
-  for (const ns of links.values()) {
-    min = Math.min(min, ns.length);
-    if (ns.length < target) {
-      short++;
-      deficit += target - ns.length;
-    }
-  }
-  return { min, short, deficit };
-}
-
-const prefix = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 test(`every prefix N = 1..${MAX_N}: symmetric, ≤ 20, complete up to 21, min degree recorded`, (t) => {
   let worst = { n: 0, min: 20 };
@@ -50,7 +25,7 @@ test(`every prefix N = 1..${MAX_N}: symmetric, ≤ 20, complete up to 21, min de
   }
   // Not min(20, N−1) beyond N = 21: see docs/spiral.md ("Degree").
   t.log(`exact min(20, N−1) for ${exact}/${MAX_N} prefixes; worst min degree ${worst.min} at N=${worst.n}`);
-  t.true(worst.min >= 7, 'floor measured for this rule over N = 1..2,000 (docs/spiral.md)');
+  t.true(worst.min >= 5, 'floor measured for this rule over N = 1..2,000 (docs/spiral.md)');
 });
 
 test('sampled prefixes up to 10,000: symmetric, bounded, interior nodes keep their 20 lattice links', (t) => {
@@ -67,7 +42,7 @@ test('sampled prefixes up to 10,000: symmetric, bounded, interior nodes keep the
     }
     const st = degreeStats(links, 20);
     t.log(`N=${n}: min degree ${st.min}, ${st.short} nodes below 20, total deficit ${st.deficit}`);
-    t.true(st.min >= 7);
+    t.true(st.min >= 5, 'exhaustive floor to N = 2,000; every 7th N to 10,000 stays ≥ 6 (docs/spiral.md)');
   }
 });
 

@@ -8,8 +8,15 @@ export const MAX_DEGREE = 20;
 /** Ray links reach the first occupied cell within this many steps. */
 export const RAY_LENGTH = 2;
 /** Fill-in candidates lie within this distance. */
-export const FILL_RADIUS = 3;
-export const FILL_ROUNDS = 3;
+export const FILL_RADIUS = 2;
+/**
+ * One round keeps VIEW_RADIUS at 6, so a node's record scope (ball(6) =
+ * 1,651 cells) is a bounded part of a large mesh. Three rounds of radius 3
+ * (view 20) strand less capacity but need ball(20) = 52,821 cells, which
+ * covers every mesh we run; of the rules with view ≤ 6 this one has the best
+ * worst-case degree (docs/spiral.md, "Degree").
+ */
+export const FILL_ROUNDS = 1;
 /** Occupancy farther than this from a node never changes its links (see neighbours.ts). */
 export const VIEW_RADIUS = RAY_LENGTH + 2 * FILL_ROUNDS * FILL_RADIUS;
 
