@@ -11,6 +11,8 @@ import { encodeMeshFrame } from '../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../ts/mesh/node/records.js';
 import { standinCrypto } from '../../ts/sim/mesh/standin-crypto.js';
 import type { SimMeshNode } from '../../ts/sim/mesh/world.js';
+import { latticeTopology } from '../../ts/mesh/node/topology.js';
+import { ballSize } from '../../ts/mesh/spiral/slots.js';
 
 const JOIN_N = Number(process.env['LAGOON_SIM_JOIN_N'] ?? 1000);
 
@@ -31,6 +33,8 @@ test(`${JOIN_N} nodes join through one address: unique slots, symmetric bounded 
   t.true(report.maxDegree <= 20);
   // What a joiner received before it had a slot: the concierge's offer (≤ 20 signed records), nothing that grows with N.
   t.true(report.maxJoinBytes < 12_000, `max join bytes ${report.maxJoinBytes}`);
+  // Records per node are bounded by the scope (the rule's view radius), not by N: at N ≤ 1,651 the scope is the whole mesh.
+  t.true(report.maxRecords <= ballSize(w.topology.viewRadius), `seed=${seed}: ${report.maxRecords} records`);
   const served = w.honest[0]!.machine.counters;
   t.is(served.joinsServed, JOIN_N - 1, `seed=${seed}`);
   t.log(`converged ${((atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join; degree ${report.minDegree}..${report.maxDegree}; max join bytes ${report.maxJoinBytes}; records/node ≤ ${report.maxRecords}`);
@@ -52,6 +56,49 @@ test('10 % churn: ghosts are pruned, tombstoned and not resurrected; holes refil
   t.deepEqual(slots, slots.map((_, i) => i), `seed=${seed}: slots are not a prefix after churn`);
   const buried = w.honest.filter((n) => !w.crashed.has(n.id)).reduce((a, n) => a + n.machine.counters.records.buried, 0);
   t.log(`ghosts ${w.crashed.size}, prune events ${pruned}, resurrections refused by tombstones ${buried}`);
+});
+
+test('scopes smaller than the mesh: joins and holes are passed uphill to the frontier node; records per node stay within the scope', (t) => {
+  // Plain lattice adjacency needs a view of radius 1, so a scope of 2 holds at most ball(2) = 95 records while
+  // the mesh is 200 nodes: most joins cannot be placed by the bootstrap, and most holes are out of the frontier's sight.
+  const n = 200;
+  const crashAtMs = 150_000;
+  const { w, seed } = scenario('mesh-scoped', {
+    n, wave: 50, waveGapMs: 3000, topology: latticeTopology(), crash: { fraction: 0.1, atMs: crashAtMs },
+    config: { scopeMargin: 1, holeStableMs: 10_000 },
+  });
+  const before = runUntilConverged(w, w.lastStartMs, crashAtMs - 1000);
+  t.deepEqual(before.report.violations, [], explain(seed, before.report.violations));
+  const bound = ballSize(2);
+  t.true(before.report.maxRecords <= bound && bound < n, `seed=${seed}: a node holds ${before.report.maxRecords} records (scope bound ${bound})`);
+  const boot = w.honest[0]!.machine.counters;
+  const served = w.honest.reduce((a, node) => a + node.machine.counters.joinsServed, 0);
+  // Every joiner was served at least once (a joiner that asked again, or lost a conflict and re-joined, counts again).
+  t.true(served >= n - 1, `seed=${seed}: ${served} joins served`);
+  t.true(boot.joinsForwarded > n / 2, `seed=${seed}: the bootstrap forwarded ${boot.joinsForwarded} joins`);
+  t.true(boot.joinsServed < n / 2, `seed=${seed}: the bootstrap served ${boot.joinsServed} joins itself`);
+  const prefix = (ids: SimMeshNode[]) => {
+    const slots = ids.map((node) => node.machine.slot!).sort((a, b) => a - b);
+    return slots.every((s, i) => s === i);
+  };
+  t.true(prefix(w.honest), `seed=${seed}: slots are not 0..${n - 1} after the joins`);
+  // Converged means the invariants hold and the holes are refilled (slots 0..N−1 again).
+  const survivors = w.honest.filter((node) => !w.crashed.has(node.id));
+  let report = checkMeshInvariants(w);
+  let atMs = crashAtMs;
+  for (; atMs <= crashAtMs + 300_000; atMs += 5000) {
+    w.sim.run({ maxTimeMs: atMs, maxEvents: 50_000_000 });
+    report = checkMeshInvariants(w);
+    if (report.violations.length === 0 && prefix(survivors)) break;
+  }
+  t.deepEqual(report.violations, [], explain(seed, report.violations));
+  t.true(prefix(survivors), `seed=${seed}: slots are not a prefix after churn: ${survivors.map((node) => node.machine.slot).sort((a, b) => a! - b!).join(',')}`);
+  t.true(report.maxRecords <= bound, `seed=${seed}: ${report.maxRecords} records`);
+  const reported = w.honest.reduce((a, node) => a + node.machine.counters.holesReported, 0);
+  const filled = w.honest.reduce((a, node) => a + node.machine.counters.holesFilled, 0);
+  t.true(filled >= 1 && reported >= 1, `seed=${seed}: ${reported} holes reported, ${filled} filled`);
+  const meshed = w.honest.slice(1).map((node) => node.meshedAtMs! - node.startedAtMs!).sort((a, b) => a - b);
+  t.log(`joins forwarded by the bootstrap ${boot.joinsForwarded}; records/node ≤ ${report.maxRecords} (bound ${bound}); ${w.crashed.size} crashed, ${reported} holes reported, ${filled} filled, converged ${((before.atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join and ${((atMs - crashAtMs) / 1000).toFixed(0)} s after the crash; join→meshed p50 ${meshed[Math.floor(meshed.length / 2)]} ms, p99 ${meshed[Math.floor(meshed.length * 0.99)]} ms`);
 });
 
 test('a partition and its heal: both sides prune the other, then merge into one mesh with unique slots', (t) => {

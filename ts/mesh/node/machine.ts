@@ -48,6 +48,10 @@ export interface MeshNodeCounters {
   tombstonesRefuted: number;
   attestationsRejected: number;
   joinsServed: number;
+  /** Joins this node could not place from its scope and passed uphill. */
+  joinsForwarded: number;
+  /** Holes this node reported uphill to the frontier node. */
+  holesReported: number;
   bytesToJoiners: number;
   syncBytesOut: number;
   conflictsLost: number;
@@ -66,13 +70,22 @@ export interface MeshNodeOptions {
   readonly config?: Partial<MeshNodeConfig>;
 }
 
+/** Relays a forwarded request passes through at once, at most (a hostile flood costs bounded memory). */
+const MAX_RELAYS = 1024;
+/** Hops a forwarded request may take: uphill paths are about as long as the mesh is wide in shells. */
+const MAX_FWD_HOPS = 64;
+/** The slot field of a forwarded offer that says "no slot now" (the largest 6-byte value: never a real slot). */
+const BUSY = 2 ** 48 - 1;
+/** Slots 0..20 (the origin and shell 1) probe the entry points. */
+const PROBING_SLOTS = 20;
+
 export class MeshNode {
   readonly peerId: string;
   readonly config: MeshNodeConfig;
   readonly counters: MeshNodeCounters = {
     framesMalformed: 0,
     records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
-    tombstonesForged: 0, tombstonesRefuted: 0, attestationsRejected: 0, joinsServed: 0, bytesToJoiners: 0,
+    tombstonesForged: 0, tombstonesRefuted: 0, attestationsRejected: 0, joinsServed: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
     syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, pruned: 0,
   };
   readonly #o: MeshNodeOptions;
@@ -95,6 +108,13 @@ export class MeshNode {
   readonly #attestedMe = new Map<string, { bytes: Uint8Array; steps: number }>();
   readonly #work = new Map<string, VerifiedWork>();
   readonly #reserved = new Map<number, number>();
+  /** Forwarded joins waiting for the frontier's answer: request id → who to pass it back to. */
+  readonly #relays = new Map<string, { back: string; joiner: boolean; until: number }>();
+  #fwdSeq = 0;
+  /** Holes we reported uphill, and when (reported again only after holeStableMs). */
+  readonly #holeReported = new Map<number, number>();
+  /** The newest record of nodes that moved out of our scope: refutes old copies of their claims. */
+  readonly #movedAway = new Map<string, SporeRecord>();
   readonly #freeSince = new Map<number, number>();
   /** Winner per slot in our view (recomputed with the topology). */
   #occupants = new Map<number, PeerRecord>();
@@ -218,9 +238,11 @@ export class MeshNode {
       return out;
     }
     switch (f.t) {
-      case 'join': this.#onJoin(peerId, f.addrs, out); break;
+      case 'join': this.#onJoin(peerId, out); break;
+      case 'fwd': this.#onForwarded(peerId, f, out); break;
+      case 'fwdoffer': this.#onForwardedOffer(f.id, f.slot, f.records, out); break;
       case 'offer': this.#onOffer(peerId, f.slot, f.records, out); break;
-      case 'records': for (const r of f.records) this.#put(r, peerId); break;
+      case 'records': for (const r of f.records) this.#put(r, peerId, out); break;
       case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
       case 'want': this.#onWant(peerId, f.ids, out); break;
       case 'have': this.#onHave(peerId, f.ids, out); break;
@@ -260,19 +282,103 @@ export class MeshNode {
   }
 
   /**
-   * Concierge: the lowest slot this node knows to be free (reserved for a while
-   * so a wave of joiners gets distinct slots), and the signed records of the
-   * occupied slots nearest to it: its SPIRAL neighbours-to-be, never the table.
+   * Concierge: place the joiner (see #placement) and send it the signed records
+   * of the occupied slots nearest its new slot: its SPIRAL neighbours-to-be,
+   * never the table. A concierge that cannot place it from its own scope
+   * passes the request uphill, and relays the frontier node's answer back.
    */
-  #onJoin(peerId: string, _addrs: string[], out: MeshNodeAction[]): void {
+  #onJoin(peerId: string, out: MeshNodeAction[]): void {
     if (this.#slot === null) {
       this.#sendFrame(out, peerId, { t: 'refuse', reason: 'not joined yet' });
       return;
     }
+    const slot = this.#placement();
+    if (slot !== undefined) {
+      this.#sendOffer(out, peerId, slot, this.#offerRecords(slot));
+      this.counters.joinsServed++;
+      return;
+    }
+    const next = this.#uphill();
+    if (next === undefined || this.#relays.size >= MAX_RELAYS) {
+      this.#sendFrame(out, peerId, { t: 'refuse', reason: 'no free slot in view' });
+      return;
+    }
+    const id = `${this.peerId.slice(5, 21)}:${++this.#fwdSeq}`;
+    this.#relays.set(id, { back: peerId, joiner: true, until: this.#now + this.config.joinRetryMs });
+    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, hole: 0, records: [] });
+    this.counters.joinsForwarded++;
+  }
+
+  #sendOffer(out: MeshNodeAction[], joiner: string, slot: number, records: SporeRecord[]): void {
+    const bytes = this.#sendFrame(out, joiner, { t: 'offer', slot, records });
+    this.counters.bytesToJoiners += bytes;
+    out.push({ type: 'event', event: { e: 'offered', to: joiner, slot, bytes } });
+    this.#lingerUntil.set(joiner, this.#now + this.config.lingerMs);
+  }
+
+  /**
+   * The slot to give a joiner, reserved for a while so a wave of joiners gets
+   * distinct slots; undefined if this node should pass the join uphill.
+   * - If every slot below the lowest free one we know lies within our scope,
+   *   our view is complete there and that slot is the mesh's lowest free slot.
+   * - Otherwise only the frontier node can tell: the slot order is continuous
+   *   (consecutive slots are lattice neighbours), so the highest occupied slot
+   *   is the only node with no higher neighbour. It offers a hole it saw open
+   *   in its scope, else the next slots above the highest it knows, as far as
+   *   its scope reaches (it must hand the joiner records near its slot). A gap
+   *   below it that it never saw filled is not offered: its record may simply
+   *   not have reached us yet.
+   */
+  #placement(): number | undefined {
+    const me = this.#slot as number;
     this.#recomputeOccupancy();
-    for (const [s, until] of this.#reserved) if (until <= this.#now) this.#reserved.delete(s);
-    const slot = lowestFreeSlot([...this.#occupied, ...this.#reserved.keys()]);
+    for (const [s, until] of this.#reserved) {
+      if (until > this.#now) continue;
+      this.#reserved.delete(s);
+      // A reserved slot nobody took, below slots that were taken: a hole only we can know of.
+      if (!this.#occupants.has(s) && s < (this.#occupied.at(-1) ?? 0)) this.#freeSince.set(s, this.#now);
+    }
+    const taken = new Set([...this.#occupied, ...this.#reserved.keys()]);
+    const topo = this.#o.topology;
+    const scope = this.#scope();
+    let slot: number | undefined = lowestFreeSlot(taken);
+    if (topo.distance(0, slot) + topo.distance(0, me) > scope) {
+      // Someone higher is known: we are not the frontier (if it is not linked yet, the joiner asks again soon).
+      if (this.#uphill() !== undefined || (this.#occupied.at(-1) ?? me) > me) return undefined;
+      slot = undefined;
+      for (const h of this.#freeSince.keys()) if (!taken.has(h) && (slot === undefined || h < slot)) slot = h;
+      if (slot === undefined) {
+        let top = me;
+        for (const s of taken) if (s > top) top = s;
+        slot = top + 1;
+        // The joiner must have a neighbour that already exists (not only reserved), or nobody would ever learn of it.
+        if (topo.distance(slot, me) > scope) return undefined;
+        const links = topo.neighbours(slot, [...this.#occupied, slot].sort((a, b) => a - b));
+        if (links.length === 0) return undefined;
+      }
+    }
     this.#reserved.set(slot, this.#now + this.config.reservationMs);
+    return slot;
+  }
+
+  /**
+   * The linked peer with the highest slot above ours: one step toward the
+   * frontier. Any link counts, not only settled neighbours: a joiner we just
+   * placed links to us at once, and the frontier should move on to it then.
+   */
+  #uphill(): string | undefined {
+    let best: string | undefined;
+    let bestSlot = this.#slot ?? Infinity;
+    for (const p of this.#links.keys()) {
+      const s = this.#parsed.get(p)?.info.slot;
+      if (s === undefined || s <= bestSlot || this.#occupants.get(s)?.origin !== p) continue;
+      best = p;
+      bestSlot = s;
+    }
+    return best;
+  }
+
+  #offerRecords(slot: number): SporeRecord[] {
     const near = this.#occupied
       .map((s) => ({ s, d: this.#o.topology.distance(s, slot) }))
       .sort((a, b) => a.d - b.d || a.s - b.s)
@@ -282,19 +388,107 @@ export class MeshNode {
       const r = this.#occupants.get(s);
       if (r !== undefined) records.push(r.record);
     }
-    const bytes = this.#sendFrame(out, peerId, { t: 'offer', slot, records });
-    this.counters.joinsServed++;
-    this.counters.bytesToJoiners += bytes;
-    out.push({ type: 'event', event: { e: 'offered', to: peerId, slot, bytes } });
-    this.#lingerUntil.set(peerId, this.#now + this.config.lingerMs);
+    return records;
+  }
+
+  #onForwarded(peerId: string, f: Extract<MeshFrame, { t: 'fwd' }>, out: MeshNodeAction[]): void {
+    if (this.#slot === null) return;
+    if (f.kind === 'join') {
+      const slot = this.#placement();
+      if (slot !== undefined) {
+        this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot, records: this.#offerRecords(slot) });
+        this.counters.joinsServed++;
+        return;
+      }
+    } else if (this.#uphill() === undefined) {
+      this.#fillReportedHole(f.hole, f.records, out);
+      return;
+    }
+    const next = this.#uphill();
+    // Uphill strictly raises the slot, so a request cannot loop; the hop cap bounds a hostile one.
+    if (next === undefined || f.hops >= MAX_FWD_HOPS || this.#relays.size >= MAX_RELAYS) {
+      // The frontier has handed out every slot it can vouch for: the joiner asks again soon.
+      if (f.kind === 'join') this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, records: [] });
+      return;
+    }
+    if (f.kind === 'join') this.#relays.set(f.id, { back: peerId, joiner: false, until: this.#now + this.config.joinRetryMs });
+    this.#sendFrame(out, next, { ...f, hops: f.hops + 1 });
+  }
+
+  get #rejoinId(): string { return `${this.peerId.slice(5, 21)}:rejoin`; }
+
+  /** Records that arrived with a slot we are about to take: judged by the scope around that slot. */
+  #putAround(slot: number, records: readonly SporeRecord[], from: string): void {
+    const me = this.#slot;
+    this.#slot = slot;
+    for (const r of records) this.#put(r, from);
+    this.#slot = me;
+  }
+
+  /** We lost our slot and cannot see a free one we may take: ask the frontier, as a joiner would. */
+  #rejoinUphill(out: MeshNodeAction[]): void {
+    const next = this.#uphill() ?? [...this.#neighbours].find((p) => this.#links.has(p));
+    if (next === undefined) return;
+    this.#relays.set(this.#rejoinId, { back: this.peerId, joiner: true, until: this.#now + this.config.joinRetryMs });
+    this.#sendFrame(out, next, { t: 'fwd', id: this.#rejoinId, kind: 'join', hops: 1, hole: 0, records: [] });
+  }
+
+  #onForwardedOffer(id: string, slot: number, records: SporeRecord[], out: MeshNodeAction[]): void {
+    const relay = this.#relays.get(id);
+    if (relay?.back === this.peerId && this.#slot !== null) {
+      this.#relays.delete(id);
+      if (slot === BUSY) { this.#dirtyAt = this.#now; return; } // asked again at the next recomputation
+      this.#putAround(slot, records, this.peerId);
+      this.#setSlot(slot, 'conflict', out);
+      return;
+    }
+    if (relay === undefined || !this.#links.has(relay.back)) return;
+    this.#relays.delete(id);
+    if (relay.joiner && slot === BUSY) this.#sendFrame(out, relay.back, { t: 'refuse', reason: 'the frontier is busy' });
+    else if (relay.joiner) this.#sendOffer(out, relay.back, slot, records);
+    else this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, records });
+  }
+
+  /** We are the frontier node and a node near hole `h` reported it: move there (records: its surroundings). */
+  #fillReportedHole(h: number, records: SporeRecord[], out: MeshNodeAction[]): void {
+    const me = this.#slot as number;
+    if (h >= me || this.#occupants.has(h)) return;
+    this.#putAround(h, records, this.peerId);
+    this.counters.holesFilled++;
+    this.#setSlot(h, 'hole', out);
+  }
+
+  /**
+   * A hole we see but cannot fill (we are not the highest slot we know): when
+   * it has been free for holeStableMs, its lowest-slot lattice neighbour (one
+   * reporter per hole, not twenty; lattice neighbours of one cell are within 2
+   * of each other, so with a scope ≥ 2 they agree who that is) sends it uphill
+   * to the frontier node,
+   * with the records around it. Needed once scopes are smaller than the mesh:
+   * the frontier node may be too far away to see the hole itself.
+   */
+  #reportHoles(out: MeshNodeAction[]): void {
+    const me = this.#slot as number;
+    for (const [h, since] of this.#freeSince) {
+      if (this.#now - since < this.config.holeStableMs) continue;
+      const last = this.#holeReported.get(h);
+      if (last !== undefined && this.#now - last < this.config.holeStableMs) continue;
+      let reporter = Infinity;
+      for (const s of this.#occupied) if (s < reporter && this.#o.topology.distance(s, h) <= 1) reporter = s;
+      if (reporter !== me) continue;
+      const next = this.#uphill();
+      if (next === undefined) continue;
+      this.#holeReported.set(h, this.#now);
+      this.counters.holesReported++;
+      this.#sendFrame(out, next, { t: 'fwd', id: `${this.peerId.slice(5, 21)}:${++this.#fwdSeq}`, kind: 'hole', hops: 1, hole: h, records: this.#offerRecords(h) });
+    }
+    for (const h of this.#holeReported.keys()) if (!this.#freeSince.has(h)) this.#holeReported.delete(h);
   }
 
   #onOffer(peerId: string, slot: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     if (this.#slot !== null || this.#join?.via !== peerId) return;
     this.#join = undefined;
-    this.#slot = slot; // scope for the offered records
-    for (const r of records) this.#put(r, peerId);
-    this.#slot = null;
+    this.#putAround(slot, records, peerId);
     this.#setSlot(slot, 'offer', out);
     // The concierge link lingers only if the concierge is not a neighbour.
     this.#lingerUntil.set(peerId, this.#now + this.config.lingerMs);
@@ -313,6 +507,7 @@ export class MeshNode {
 
   #publish(out: MeshNodeAction[]): void {
     if (this.#slot === null) return;
+    const moved = this.#own !== undefined && this.#own.info.slot !== this.#slot;
     this.#seq = Math.max(this.#seq + 1, Math.floor(this.#wall));
     const attestations = [...this.#attestedMe.values()].sort((a, b) => b.steps - a.steps).slice(0, MAX_ATTESTATIONS).map((a) => a.bytes);
     this.#own = makeRecord(this.#o.crypto, this.#seq, { publicKey: this.#o.crypto.publicKey, slot: this.#slot, addrs: this.#o.addrs, name: this.#o.name, attestations });
@@ -320,27 +515,48 @@ export class MeshNode {
     this.#parsed.set(this.peerId, this.#own);
     this.#changed();
     this.#next.refresh = this.#now + this.config.recordRefreshMs;
-    for (const p of this.#neighbours) if (this.#links.has(p)) this.#sendFrame(out, p, { t: 'records', records: [this.#own.record] });
+    // After a move every link hears of it (old neighbours included, while their links linger): nodes we leave
+    // behind must drop our old claim, and the new record may be outside their scope, where sync never brings it.
+    const to = moved ? this.#links.keys() : this.#neighbours;
+    for (const p of to) if (this.#links.has(p)) this.#sendFrame(out, p, { t: 'records', records: [this.#own.record] });
   }
 
-  #put(r: SporeRecord, from: string): PutOutcome | 'buried' | 'outOfScope' | 'expired' | 'unparsable' {
+  #put(r: SporeRecord, from: string, out?: MeshNodeAction[]): PutOutcome | 'buried' | 'outOfScope' | 'expired' | 'unparsable' {
     const c = this.counters.records;
     if (r.origin === this.peerId && this.#own !== undefined && r.seq <= this.#own.seq) { c.stale++; return 'stale'; }
     const held = this.#parsed.get(r.origin);
-    if (held !== undefined && r.seq < held.seq) { c.stale++; return 'stale'; }
+    const newer = held?.record ?? this.#movedAway.get(r.origin);
+    if (newer !== undefined && r.seq < newer.seq) {
+      // The sender still holds an old record: its node may have moved out of the sender's scope, and then sync
+      // never carries the new one there. Send ours back, so the sender can drop the old claim.
+      if (out !== undefined && from !== this.peerId && this.#links.has(from)) this.#sendFrame(out, from, { t: 'records', records: [newer] });
+      c.stale++;
+      return 'stale';
+    }
     // The same (origin, seq, signature) we verified already: a copy from another neighbour. Cheap to spot, common in sync.
     if (held !== undefined && r.seq === held.seq && Buffer.compare(r.signature, held.record.signature) === 0) { c.replayed++; return 'replayed'; }
     if (this.#tombs.buries(r.origin, r.seq, this.#wall)) { c.buried++; return 'buried'; }
     if (r.seq < this.#wall - this.config.recordTtlMs) { c.expired++; return 'expired'; }
     const p = peerRecordOf(r);
     if (p === undefined) { c.unparsable++; return 'unparsable'; }
-    if (this.#slot !== null && this.#o.topology.distance(p.info.slot, this.#slot) > this.#scope()) { c.outOfScope++; return 'outOfScope'; }
+    if (this.#slot !== null && this.#o.topology.distance(p.info.slot, this.#slot) > this.#scope()) {
+      // A newer, genuine record placing a node we hold outside our scope: it moved away, so its old claim goes
+      // too, and we remember the newer record to refute copies of the old one (from peers that missed the move).
+      if ((held !== undefined || this.#movedAway.has(r.origin)) && (this.#movedAway.get(r.origin)?.seq ?? -1) < r.seq && verifyPeerRecord(this.#o.crypto, r)) {
+        this.#forget(r.origin);
+        if (this.#movedAway.size >= this.config.maxTombstones) this.#movedAway.delete(this.#movedAway.keys().next().value as string);
+        this.#movedAway.set(r.origin, r);
+      }
+      c.outOfScope++;
+      return 'outOfScope';
+    }
     this.#parsing = p;
     const outcome = this.#store.put(r);
     this.#parsing = undefined;
     c[outcome]++;
     if (outcome === 'accepted' || outcome === 'replaced') {
       this.#parsed.set(r.origin, p);
+      this.#movedAway.delete(r.origin);
       if (r.origin === this.peerId) this.#onOwnEcho(p);
       this.#changed(from);
     }
@@ -375,8 +591,21 @@ export class MeshNode {
 
   // ------------------------------------------------------------ SPORE sync
 
-  /** Items this node reconciles: every record it holds (all within its scope). */
-  #items(): ItemSet { return this.#store.items(); }
+  /**
+   * Items this node reconciles with `peer`: the records it holds that also lie
+   * in the peer's scope. Both sides then reconcile the same set (records in
+   * both scopes), and nothing the peer would only throw away is ever sent.
+   */
+  #items(peer: string): ItemSet {
+    const at = this.#parsed.get(peer)?.info.slot;
+    if (at === undefined || this.#slot === null) return this.#store.items();
+    const topo = this.#o.topology;
+    const scope = this.#scope();
+    return this.#store.itemsWhere((origin) => {
+      const s = this.#parsed.get(origin)?.info.slot;
+      return s !== undefined && topo.distance(s, at) <= scope;
+    });
+  }
 
   /**
    * Start an exchange with every linked neighbour (and entry link) whose last
@@ -399,7 +628,7 @@ export class MeshNode {
     candidates.sort((a, b) => a.at - b.at || (a.p < b.p ? -1 : 1));
     for (const { p } of candidates.slice(0, this.config.syncFanout)) {
       this.#behind.delete(p);
-      const s = new SporeSession(this.#items());
+      const s = new SporeSession(this.#items(p));
       this.#initiated.set(p, s);
       this.#lastSync.set(p, this.#now);
       this.#sendFrame(out, p, { t: 'sync', phase: 0, spore: s.initiate() });
@@ -410,7 +639,7 @@ export class MeshNode {
     const sessions = phase === 1 ? this.#initiated : this.#responding;
     let s = sessions.get(peerId);
     if (phase === 0) {
-      s = new SporeSession(this.#items());
+      s = new SporeSession(this.#items(peerId));
       sessions.set(peerId, s);
     }
     if (s === undefined) return; // an exchange we no longer hold
@@ -538,8 +767,16 @@ export class MeshNode {
     this.#occupants = occupants;
     this.#occupied = occupied;
     const max = occupied.at(-1) ?? 0;
-    for (const s of prev) if (!occupants.has(s) && s < max && !this.#freeSince.has(s)) this.#freeSince.set(s, this.#now);
-    for (const s of this.#freeSince.keys()) if (occupants.has(s) || s > max) this.#freeSince.delete(s);
+    // A slot we stop seeing is a hole only if it lies within our scope: beyond it, records leave our view
+    // because we moved, not because their nodes left.
+    const me = this.#slot;
+    const inScope = (s: number) => me !== null && this.#o.topology.distance(s, me) <= this.#scope();
+    for (const s of prev) if (!occupants.has(s) && s < max && !this.#freeSince.has(s) && inScope(s)) this.#freeSince.set(s, this.#now);
+    // Free cells next to us and below a slot we know taken are holes too, whether or not we saw them
+    // taken: a node that arrived after the departure must still know (it may be the one to report it), and the
+    // order is continuous, so the nodes above a run of departed slots learn of the run from its top end.
+    if (me !== null) for (const s of this.#o.topology.adjacent(me)) if (s < max && !occupants.has(s) && !this.#freeSince.has(s)) this.#freeSince.set(s, this.#now);
+    for (const s of this.#freeSince.keys()) if (occupants.has(s) || s > max || !inScope(s)) this.#freeSince.delete(s);
     return lost;
   }
 
@@ -555,10 +792,12 @@ export class MeshNode {
     this.#topologyAt = this.#now;
     const lost = this.#recomputeOccupancy();
     if (lost !== undefined) {
+      if (this.#relays.has(this.#rejoinId)) return; // already asked the frontier where to go
       this.counters.conflictsLost++;
       out.push({ type: 'event', event: { e: 'conflict', slot: lost.slot, winner: lost.winner, loser: this.peerId } });
-      const taken = new Set(this.#occupied);
-      this.#setSlot(lowestFreeSlot(taken), 'conflict', out);
+      const slot = this.#placement();
+      if (slot !== undefined) this.#setSlot(slot, 'conflict', out);
+      else this.#rejoinUphill(out);
       return;
     }
     const move = planHoleMove(this.#slot, { occupied: new Set(this.#occupied), freeSince: this.#freeSince }, this.#now, this.config.holeStableMs);
@@ -567,6 +806,7 @@ export class MeshNode {
       this.#setSlot(move, 'hole', out);
       return;
     }
+    if (this.#freeSince.size > 0) this.#reportHoles(out);
     this.#applyNeighbours(out);
   }
 
@@ -620,6 +860,11 @@ export class MeshNode {
     } else if (this.#slot === null && this.#join === undefined) {
       for (const [p, l] of this.#links) if (l.entry) { this.#askToJoin(p, out); break; }
     }
+    for (const [id, r] of this.#relays) {
+      if (r.until > this.#now) continue;
+      this.#relays.delete(id);
+      if (id === this.#rejoinId) this.#dirtyAt = this.#now; // our own request went unanswered: ask again
+    }
     for (const [p, until] of this.#lingerUntil) {
       if (until > this.#now) continue;
       this.#lingerUntil.delete(p);
@@ -639,7 +884,9 @@ export class MeshNode {
       // A hole becomes fillable only once it has been free for holeStableMs, with nothing else changing.
       if (this.#freeSince.size > 0) this.#maybeTopology(out, true);
       this.#dialMissing(out);
-      if (this.#now >= this.#probeAt) {
+      // Only the core (shells 0 and 1) probes: one clump's core meeting the entry point is enough to merge two
+      // clumps, and the entry point is not asked to take a link from every node of a large mesh each period.
+      if (this.#now >= this.#probeAt && this.#slot <= PROBING_SLOTS) {
         this.#probeAt = this.#now + this.config.entryProbeMs;
         out.push({ type: 'probe-entry' });
       }

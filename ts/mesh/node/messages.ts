@@ -23,9 +23,21 @@ export type MeshFrame =
   | { t: 'have'; ids: Uint8Array[] }
   | { t: 'tomb'; tomb: Uint8Array }
   | { t: 'attest'; attestation: Uint8Array }
-  | { t: 'refuse'; reason: string };
+  | { t: 'refuse'; reason: string }
+  /**
+   * A request passed uphill (to the neighbour with the highest slot) until it
+   * reaches the node at the frontier: a join the first concierge could not
+   * place from its own scope, or a hole that only the frontier node may fill
+   * (it carries the records around the hole, so the mover can dial them).
+   */
+  | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; hole: number; records: SporeRecord[] }
+  /** The frontier node's answer to a forwarded join, passed back along the same path. */
+  | { t: 'fwdoffer'; id: string; slot: number; records: SporeRecord[] };
 
-const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8, have: 9 } as const;
+const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8, have: 9, fwd: 10, fwdoffer: 11 } as const;
+/** A forwarded request's id: the first concierge's choice, opaque to everyone else. */
+export const MAX_FWD_ID_BYTES = 64;
+const FWD_KINDS = ['join', 'hole'] as const;
 
 export function isMeshFrame(f: Uint8Array): boolean {
   return f.length >= 2 && f[0] === FRAME_MESH;
@@ -58,7 +70,32 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
     case 'tomb': return Buffer.concat([head, f.tomb]);
     case 'attest': return Buffer.concat([head, f.attestation]);
     case 'refuse': return Buffer.concat([head, Buffer.from(f.reason.slice(0, 200))]);
+    case 'fwd': {
+      const fixed = Buffer.alloc(8);
+      fixed.writeUInt8(FWD_KINDS.indexOf(f.kind), 0);
+      fixed.writeUInt8(Math.min(255, f.hops), 1);
+      fixed.writeUIntBE(f.hole, 2, 6);
+      return Buffer.concat([head, idBytes(f.id), fixed, recordsBytes(f.records)]);
+    }
+    case 'fwdoffer': {
+      const slot = Buffer.alloc(6);
+      slot.writeUIntBE(f.slot, 0, 6);
+      return Buffer.concat([head, idBytes(f.id), slot, recordsBytes(f.records)]);
+    }
   }
+}
+
+function idBytes(id: string): Buffer {
+  const b = Buffer.from(id, 'utf8').subarray(0, MAX_FWD_ID_BYTES);
+  return Buffer.concat([Buffer.from([b.length]), b]);
+}
+
+/** The id and where the rest starts, or undefined. */
+function readId(b: Buffer, off: number): { id: string; next: number } | undefined {
+  if (b.length < off + 1) return undefined;
+  const len = b[off]!;
+  if (len === 0 || len > MAX_FWD_ID_BYTES || b.length < off + 1 + len) return undefined;
+  return { id: b.subarray(off + 1, off + 1 + len).toString('utf8'), next: off + 1 + len };
 }
 
 function decodeRecords(b: Buffer, off: number): SporeRecord[] | undefined {
@@ -116,6 +153,20 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
     case SUB.tomb: return body.length > 0 && body.length <= 2048 ? { t: 'tomb', tomb: new Uint8Array(body) } : undefined;
     case SUB.attest: return body.length > 0 && body.length <= 2048 ? { t: 'attest', attestation: new Uint8Array(body) } : undefined;
     case SUB.refuse: return { t: 'refuse', reason: body.toString('utf8') };
+    case SUB.fwd: {
+      const id = readId(b, 2);
+      if (id === undefined || b.length < id.next + 8) return undefined;
+      const kind = FWD_KINDS[b[id.next]!];
+      const records = decodeRecords(b, id.next + 8);
+      if (kind === undefined || records === undefined) return undefined;
+      return { t: 'fwd', id: id.id, kind, hops: b[id.next + 1]!, hole: b.readUIntBE(id.next + 2, 6), records };
+    }
+    case SUB.fwdoffer: {
+      const id = readId(b, 2);
+      if (id === undefined || b.length < id.next + 6) return undefined;
+      const records = decodeRecords(b, id.next + 6);
+      return records === undefined ? undefined : { t: 'fwdoffer', id: id.id, slot: b.readUIntBE(id.next, 6), records };
+    }
     default: return undefined;
   }
 }

@@ -8,8 +8,8 @@
 import { VIEW_RADIUS } from '../spiral/neighbours.js';
 import { SlotIndex } from '../spiral/slot-index.js';
 import { LinkEvaluator } from '../spiral/local-links.js';
-import { distance } from '../spiral/coords.js';
-import { slotToCoord } from '../spiral/slots.js';
+import { distance, latticeNeighbours } from '../spiral/coords.js';
+import { coordToSlot, slotToCoord } from '../spiral/slots.js';
 
 export interface Topology {
   /** Occupancy farther than this from a node never changes its links. */
@@ -18,6 +18,12 @@ export interface Topology {
   neighbours(self: number, occupiedSorted: readonly number[]): number[];
   /** Lattice distance between two slots. */
   distance(a: number, b: number): number;
+  /** The slots of the 20 lattice cells around `slot`. */
+  adjacent(slot: number): number[];
+}
+
+function adjacentSlots(slot: number): number[] {
+  return latticeNeighbours(slotToCoord(slot)).map(coordToSlot);
 }
 
 function occupancyKey(sorted: readonly number[]): string {
@@ -62,5 +68,29 @@ export function spiralTopology(memoSize = 8): Topology {
       return ev.linksOf(self);
     },
     distance: (a, b) => distance(coord(a), coord(b)),
+    adjacent: adjacentSlots,
+  };
+}
+
+/**
+ * Plain lattice adjacency: a node links to its occupied lattice neighbours
+ * (at most 20, symmetric, decided by occupancy within distance 1). Far from
+ * min(20, N−1) at the surface, so not the mesh's rule; the simulator uses it to
+ * run meshes much larger than a node's record scope at small N (view radius 1).
+ */
+export function latticeTopology(): Topology {
+  const sets = new WeakMap<readonly number[], Set<number>>();
+  return {
+    viewRadius: 1,
+    neighbours(self, occupiedSorted) {
+      let set = sets.get(occupiedSorted);
+      if (set === undefined) {
+        set = new Set(occupiedSorted);
+        sets.set(occupiedSorted, set);
+      }
+      return adjacentSlots(self).filter((s) => set.has(s)).sort((a, b) => a - b);
+    },
+    distance: (a, b) => distance(slotToCoord(a), slotToCoord(b)),
+    adjacent: adjacentSlots,
   };
 }

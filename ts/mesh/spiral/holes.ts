@@ -4,7 +4,9 @@
  *
  * A *hole* is a free slot lower than the highest occupied slot a node knows.
  * A node at slot s moves, at time `now`, to slot h iff all hold:
- *  1. h is the lowest hole it knows;
+ *  1. h is the lowest hole it knows (a slot it saw occupied and then free; a
+ *     node that sees only its neighbourhood cannot call a slot it never saw a
+ *     hole, so an unknown lower slot does not block a known one);
  *  2. h has been free for at least `stableMs` (its claim expired and nobody
  *     re-claimed it: no VDF attestation = dead, per the identity rules);
  *  3. s is the highest occupied slot it knows, and s > h.
@@ -35,8 +37,8 @@ export function planHoleMove(self: number, view: HoleView, now: number, stableMs
   let max = self;
   for (const s of view.occupied) if (s > max) max = s;
   if (max !== self) return undefined;
-  let h = 0;
-  while (view.occupied.has(h)) h++;
+  let h = Infinity;
+  for (const s of view.freeSince.keys()) if (s < h && !view.occupied.has(s)) h = s;
   if (h >= self) return undefined;
   const since = view.freeSince.get(h);
   if (since === undefined || now - since < stableMs) return undefined;

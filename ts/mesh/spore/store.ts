@@ -166,6 +166,13 @@ export class RecordStore {
     return this.snapshot;
   }
 
+  /** The items of the records whose origin passes `keep` (a fresh set, not cached). */
+  itemsWhere(keep: (origin: string) => boolean): ItemSet {
+    const out = [];
+    for (const e of this.byOrigin.values()) if (keep(e.record.origin)) out.push(e.item);
+    return new ItemSet(out);
+  }
+
   private remove(e: Entry): void {
     this.byOrigin.delete(e.record.origin);
     this.byId.delete(idHex(e.item.id));

@@ -8,7 +8,7 @@
 import { Simulator } from '../simulator.js';
 import { Rng } from '../rng.js';
 import type { FaultConfig } from '../network.js';
-import { computeLinks, MAX_DEGREE } from '../../mesh/spiral/neighbours.js';
+import { MAX_DEGREE } from '../../mesh/spiral/neighbours.js';
 import { spiralTopology, type Topology } from '../../mesh/node/topology.js';
 import type { MeshNodeConfig } from '../../mesh/node/constants.js';
 import type { MeshNodeEvent } from '../../mesh/node/machine.js';
@@ -49,6 +49,8 @@ export interface MeshWorld {
   readonly topology: Topology;
   /** When the last node starts, ms. */
   readonly lastStartMs: number;
+  /** When the `crashed` nodes go down (Infinity without a crash). */
+  readonly crashAtMs: number;
 }
 
 export function buildMeshWorld(s: MeshScenario): MeshWorld {
@@ -108,7 +110,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const honest = honestKeys.map((k, i) => make(k, i, 'honest'));
   const adversaries = advKeys.map((k, i) => make(k, 1 + orderRng.int(Math.max(1, s.n - 1)), advSpecs[i]!));
   const lastStartMs = Math.max(...[...all.values()].map((n) => n.nextTimeout() ?? 0));
-  return { sim, honest, adversaries, crashed, all, events, keys, topology, lastStartMs };
+  return { sim, honest, adversaries, crashed, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity };
 }
 
 export interface InvariantReport {
@@ -125,7 +127,8 @@ export interface InvariantReport {
 export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean } = {}): InvariantReport {
   const v: string[] = [];
   // Nodes that prove liveness honestly take part (the squatter attacks through its records, not its proofs).
-  const live = [...w.honest, ...w.adversaries.filter((a) => a.liveness.behaviour === 'honest')].filter((n) => !w.crashed.has(n.id) && n.started);
+  const down = w.sim.nowMs >= w.crashAtMs ? w.crashed : new Set<string>();
+  const live = [...w.honest, ...w.adversaries.filter((a) => a.liveness.behaviour === 'honest')].filter((n) => !down.has(n.id) && n.started);
   const liveIds = new Set(live.map((n) => n.id));
   const bySlot = new Map<number, string>();
   for (const n of live) {
@@ -151,13 +154,14 @@ export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean }
       if (!w.all.get(p)!.machine.neighbours.has(n.id)) v.push(`asymmetric: ${n.id} → ${p}`);
       if (!n.links.has(p)) v.push(`${n.id} has no link to neighbour ${p}`);
     }
-    for (const c of w.crashed) if (n.machine.record(c) !== undefined) v.push(`${n.id} still holds the record of ghost ${c}`);
+    for (const c of down) if (n.machine.record(c) !== undefined) v.push(`${n.id} still holds the record of ghost ${c}`);
     for (const a of w.adversaries) if (a.liveness.behaviour !== 'honest' && nb.has(a.id)) v.push(`${n.id} keeps adversary ${a.id} (${a.liveness.behaviour}) as a neighbour`);
   }
   if (opts.expectRule !== false && bySlot.size === live.length) {
-    const links = computeLinks([...bySlot.keys()]);
+    // The rule on the live occupancy, as one global graph (the topology's own evaluation, shared by every node).
+    const occupied = [...bySlot.keys()].sort((a, b) => a - b);
     for (const n of live) {
-      const want = new Set((links.get(n.machine.slot!) ?? []).map((s) => bySlot.get(s)!));
+      const want = new Set(w.topology.neighbours(n.machine.slot!, occupied).map((s) => bySlot.get(s)!));
       const have = n.machine.neighbours;
       if (want.size !== have.size || [...want].some((p) => !have.has(p))) v.push(`${n.id} at slot ${n.machine.slot}: neighbours differ from the SPIRAL rule (${have.size} vs ${want.size})`);
     }

@@ -60,6 +60,9 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   bytesIn = 0;
   /** Bytes received before this node had a slot (what joining cost it). */
   joinBytes = 0;
+  /** When the node started, and when it first had a slot with every neighbour it wants linked (virtual ms). */
+  startedAtMs: number | undefined;
+  meshedAtMs: number | undefined;
 
   constructor(opts: SimMeshNodeOptions) {
     this.#o = opts;
@@ -86,6 +89,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     const out: Out<SimMeshMsg>[] = [];
     if (!this.#started) {
       this.#started = true;
+      this.startedAtMs = now;
       this.#nextWindow = now + this.#windowMs;
       this.#apply(this.machine.start(now, SIM_WALL_EPOCH_MS + now, this.#o.entries.length === 0), now, out);
       this.#dialEntry(now, out);
@@ -160,6 +164,13 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   }
 
   #apply(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
+    this.#applyActions(actions, now, out);
+    if (this.meshedAtMs === undefined && this.machine.slot !== null && this.machine.neighbours.size > 0 && [...this.machine.neighbours].every((p) => this.links.has(p))) {
+      this.meshedAtMs = now;
+    }
+  }
+
+  #applyActions(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
     for (const a of actions) {
       switch (a.type) {
         case 'send':
