@@ -115,6 +115,8 @@ export class MeshNode {
   readonly #holeReported = new Map<number, number>();
   /** The newest record of nodes that moved out of our scope: refutes old copies of their claims. */
   readonly #movedAway = new Map<string, SporeRecord>();
+  readonly #itemsFor = new Map<number, ItemSet>();
+  #itemsForOf: ItemSet | undefined;
   readonly #freeSince = new Map<number, number>();
   /** Winner per slot in our view (recomputed with the topology). */
   #occupants = new Map<number, PeerRecord>();
@@ -597,14 +599,25 @@ export class MeshNode {
    * both scopes), and nothing the peer would only throw away is ever sent.
    */
   #items(peer: string): ItemSet {
+    const all = this.#store.items();
     const at = this.#parsed.get(peer)?.info.slot;
-    if (at === undefined || this.#slot === null) return this.#store.items();
+    if (at === undefined || this.#slot === null) return all;
+    // Cached per peer slot until our set changes: a sync round asks for several peers' sets of one snapshot.
+    if (this.#itemsForOf !== all) {
+      this.#itemsFor.clear();
+      this.#itemsForOf = all;
+    }
+    const hit = this.#itemsFor.get(at);
+    if (hit !== undefined) return hit;
     const topo = this.#o.topology;
     const scope = this.#scope();
-    return this.#store.itemsWhere((origin) => {
+    const sub = this.#store.itemsWhere((origin) => {
       const s = this.#parsed.get(origin)?.info.slot;
       return s !== undefined && topo.distance(s, at) <= scope;
     });
+    const set = sub.size === all.size ? all : sub;
+    this.#itemsFor.set(at, set);
+    return set;
   }
 
   /**

@@ -56,7 +56,12 @@ export class ItemSet {
   readonly items: readonly Item[];
   private readonly words: Uint32Array;
 
-  constructor(items: Iterable<Item>) {
+  constructor(items: Iterable<Item>, sorted?: { items: Item[]; words: Uint32Array }) {
+    if (sorted !== undefined) {
+      this.items = sorted.items;
+      this.words = sorted.words;
+      return;
+    }
     const list = [...items];
     for (const it of list) if (it.id.length !== ID_BYTES) throw new RangeError(`item id must be ${ID_BYTES} bytes`);
     list.sort(compareItems);
@@ -70,6 +75,18 @@ export class ItemSet {
 
   get size(): number {
     return this.items.length;
+  }
+
+  /** The items that pass `keep`, in order: no sorting, no re-reading of ids. */
+  subset(keep: (item: Item) => boolean): ItemSet {
+    const items: Item[] = [];
+    const words = new Uint32Array(this.items.length * 4);
+    this.items.forEach((it, i) => {
+      if (!keep(it)) return;
+      words.set(this.words.subarray(i * 4, i * 4 + 4), items.length * 4);
+      items.push(it);
+    });
+    return new ItemSet([], { items, words: words.slice(0, items.length * 4) });
   }
 
   /** Index of the first item not below `bound`. */

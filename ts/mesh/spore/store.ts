@@ -106,6 +106,8 @@ export class RecordStore {
   private readonly byOrigin = new Map<string, Entry>(); // insertion order = update order
   private readonly byId = new Map<string, Entry>();
   private snapshot: ItemSet | undefined;
+  /** Which origin each item of `snapshot` belongs to (built on demand, dropped with it). */
+  private originOf: Map<Item, string> | undefined;
 
   constructor(private readonly options: RecordStoreOptions) {
     if (!Number.isInteger(options.maxRecords) || options.maxRecords < 1) throw LagoonError.invalidArgument('maxRecords must be a positive integer');
@@ -136,6 +138,7 @@ export class RecordStore {
     this.byOrigin.set(record.origin, entry);
     this.byId.set(idHex(item.id), entry);
     this.snapshot = undefined;
+    this.originOf = undefined;
     return this.count(held === undefined ? 'accepted' : 'replaced');
   }
 
@@ -166,17 +169,22 @@ export class RecordStore {
     return this.snapshot;
   }
 
-  /** The items of the records whose origin passes `keep` (a fresh set, not cached). */
+  /** The items of the records whose origin passes `keep`: a subset of `items()`, in its order. */
   itemsWhere(keep: (origin: string) => boolean): ItemSet {
-    const out = [];
-    for (const e of this.byOrigin.values()) if (keep(e.record.origin)) out.push(e.item);
-    return new ItemSet(out);
+    const all = this.items();
+    if (this.originOf === undefined) {
+      this.originOf = new Map();
+      for (const e of this.byOrigin.values()) this.originOf.set(e.item, e.record.origin);
+    }
+    const originOf = this.originOf;
+    return all.subset((it) => keep(originOf.get(it)!));
   }
 
   private remove(e: Entry): void {
     this.byOrigin.delete(e.record.origin);
     this.byId.delete(idHex(e.item.id));
     this.snapshot = undefined;
+    this.originOf = undefined;
   }
 
   private count(outcome: PutOutcome): PutOutcome {
