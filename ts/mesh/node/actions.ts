@@ -1,0 +1,48 @@
+/** What the mesh node machine (machine.ts) hands its driver, and what it counts. */
+import type { PutOutcome } from '../spore/store.js';
+
+export type SlotReason = 'first' | 'offer' | 'conflict' | 'hole';
+
+export type MeshNodeEvent =
+  | { e: 'slot'; slot: number; why: SlotReason }
+  | { e: 'neighbours'; added: { peerId: string; publicKey: Uint8Array }[]; removed: string[] }
+  | { e: 'conflict'; slot: number; winner: string; loser: string }
+  | { e: 'pruned'; peerId: string; slot: number }
+  | { e: 'offered'; to: string; slot: number; bytes: number };
+
+export type MeshNodeAction =
+  | { type: 'send'; peerId: string; frame: Uint8Array }
+  | { type: 'dial'; peerId: string; addrs: readonly string[] }
+  | { type: 'close'; peerId: string; reason: string }
+  /** Link to one configured entry point for a while (linkUp with entry=true): how split clumps find each other again. */
+  | { type: 'probe-entry' }
+  | { type: 'event'; event: MeshNodeEvent };
+
+export type RecordOutcome = PutOutcome | 'buried' | 'outOfScope' | 'expired' | 'unparsable';
+
+export interface MeshNodeCounters {
+  framesMalformed: number;
+  records: Record<RecordOutcome, number>;
+  tombstonesForged: number;
+  tombstonesRefuted: number;
+  attestationsRejected: number;
+  joinsServed: number;
+  /** Joins this node could not place from its scope and passed uphill. */
+  joinsForwarded: number;
+  /** Holes this node reported uphill to the frontier node. */
+  holesReported: number;
+  bytesToJoiners: number;
+  syncBytesOut: number;
+  conflictsLost: number;
+  holesFilled: number;
+  pruned: number;
+}
+
+export function newCounters(): MeshNodeCounters {
+  return {
+    framesMalformed: 0,
+    records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
+    tombstonesForged: 0, tombstonesRefuted: 0, attestationsRejected: 0, joinsServed: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
+    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, pruned: 0,
+  };
+}

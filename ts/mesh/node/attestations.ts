@@ -1,0 +1,51 @@
+/**
+ * VDF attestations both ways: the work this node verified of each neighbour
+ * (it signs that and sends it to them), and what neighbours attested about
+ * this node (the strongest go into its record, where they weigh in slot
+ * conflicts).
+ */
+import type { MeshCrypto, VerifiedWork } from './crypto.js';
+import { MAX_ATTESTATIONS } from './records.js';
+
+export class Attestations {
+  readonly #work = new Map<string, VerifiedWork>();
+  readonly #ofMe = new Map<string, { bytes: Uint8Array; steps: number }>();
+
+  constructor(readonly crypto: MeshCrypto) {}
+
+  verified(peerId: string, work: VerifiedWork): void { this.#work.set(peerId, work); }
+  forget(peerId: string): void { this.#work.delete(peerId); }
+  /** We verified this peer's work ourselves. */
+  vouchFor(peerId: string): boolean { return this.#work.has(peerId); }
+
+  /** Signed attestations of the work we verified, for the linked peers among `peers`. */
+  toSend(peers: Iterable<string>, keyOf: (peerId: string) => Uint8Array | undefined): { peerId: string; attestation: Uint8Array }[] {
+    const out: { peerId: string; attestation: Uint8Array }[] = [];
+    for (const p of peers) {
+      const w = this.#work.get(p);
+      const key = keyOf(p);
+      if (w === undefined || key === undefined || w.steps <= 0) continue;
+      out.push({ peerId: p, attestation: this.crypto.attest(key, w) });
+    }
+    return out;
+  }
+
+  /** An attestation about us from `from`: rejected if it is not, kept if stronger than what `from` said before. */
+  receive(from: string, bytes: Uint8Array): 'rejected' | 'weaker' | 'kept' {
+    const c = this.crypto.checkAttestation(bytes);
+    if (c === undefined || c.subject !== this.crypto.peerId || c.attester !== from) return 'rejected';
+    const held = this.#ofMe.get(from);
+    if (held !== undefined && held.steps >= c.steps) return 'weaker';
+    this.#ofMe.set(from, { bytes, steps: c.steps });
+    if (this.#ofMe.size > MAX_ATTESTATIONS * 4) {
+      const weakest = [...this.#ofMe.entries()].sort((a, b) => a[1].steps - b[1].steps)[0]!;
+      this.#ofMe.delete(weakest[0]);
+    }
+    return 'kept';
+  }
+
+  /** The strongest attestations about us, for our record. */
+  best(): Uint8Array[] {
+    return [...this.#ofMe.values()].sort((a, b) => b.steps - a.steps).slice(0, MAX_ATTESTATIONS).map((a) => a.bytes);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The concierge's bookkeeping (APE, docs/mesh-node.md): where to place a
+ * joiner, the slots reserved for joiners, the forwarded requests waiting for
+ * the frontier node's answer, and which holes were reported uphill. Decides;
+ * the machine sends the frames.
+ */
+import { lowestFreeSlot } from '../spiral/claims.js';
+import type { SporeRecord } from '../spore/store.js';
+import type { MeshNodeConfig } from './constants.js';
+import type { PeerRecord } from './records.js';
+import type { Topology } from './topology.js';
+
+/** Relays a forwarded request passes through at once, at most (a hostile flood costs bounded memory). */
+const MAX_RELAYS = 1024;
+/** Hops a forwarded request may take: uphill paths are about as long as the mesh is wide in shells. */
+export const MAX_FWD_HOPS = 64;
+/** The slot field of a forwarded offer that says "no slot now" (the largest 6-byte value: never a real slot). */
+export const BUSY = 2 ** 48 - 1;
+
+/** A forwarded join waiting for the frontier's answer: who to pass it back to, and until when. */
+export interface Relay { readonly back: string; readonly joiner: boolean; readonly until: number }
+
+/** What a node knows when it places a joiner. */
+export interface PlacementView {
+  /** Our slot. */
+  readonly me: number;
+  /** Occupied slots, ascending. */
+  readonly occupied: readonly number[];
+  /** Holes we know (free slot → since when). */
+  readonly holes: ReadonlyMap<number, number>;
+  /** A linked peer holds a slot above ours. */
+  readonly higherLinked: boolean;
+}
+
+export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStableMs' | 'offerRecords'>;
+
+export class Concierge {
+  readonly #reserved = new Map<number, number>();
+  /** Forwarded joins waiting for the frontier's answer: request id → who to pass it back to. */
+  readonly #relays = new Map<string, Relay>();
+  #seq = 0;
+  /** Holes we reported uphill, and when (reported again only after holeStableMs). */
+  readonly #holeReported = new Map<number, number>();
+  readonly #idPrefix: string;
+  /** The id of our own forwarded join, when we lost our slot (one at a time). */
+  readonly rejoinId: string;
+
+  constructor(peerId: string, readonly topology: Topology, readonly scope: number, readonly config: ConciergeConfig) {
+    this.#idPrefix = peerId.slice(5, 21);
+    this.rejoinId = `${this.#idPrefix}:rejoin`;
+  }
+
+  /** A fresh id for a request we forward. */
+  newId(): string { return `${this.#idPrefix}:${++this.#seq}`; }
+
+  canRelay(): boolean { return this.#relays.size < MAX_RELAYS; }
+  relay(id: string, r: Relay): void { this.#relays.set(id, r); }
+  relayOf(id: string): Relay | undefined { return this.#relays.get(id); }
+  answered(id: string): void { this.#relays.delete(id); }
+  get rejoining(): boolean { return this.#relays.has(this.rejoinId); }
+
+  /** Drop relays nobody answered in time; true if our own re-join was one of them. */
+  expireRelays(now: number): boolean {
+    let rejoin = false;
+    for (const [id, r] of this.#relays) {
+      if (r.until > now) continue;
+      this.#relays.delete(id);
+      if (id === this.rejoinId) rejoin = true;
+    }
+    return rejoin;
+  }
+
+  /** End lapsed reservations; returns the slots that became holes. */
+  expireReservations(now: number, occupants: ReadonlyMap<number, unknown>, occupied: readonly number[]): number[] {
+    const holes: number[] = [];
+    for (const [s, until] of this.#reserved) {
+      if (until > now) continue;
+      this.#reserved.delete(s);
+      // A reserved slot nobody took, below slots that were taken: a hole only we can know of.
+      if (!occupants.has(s) && s < (occupied.at(-1) ?? 0)) holes.push(s);
+    }
+    return holes;
+  }
+
+  /**
+   * The slot to give a joiner, reserved for a while so a wave of joiners gets
+   * distinct slots; undefined if this node should pass the join uphill.
+   * - If every slot below the lowest free one we know lies within our scope,
+   *   our view is complete there and that slot is the mesh's lowest free slot.
+   * - Otherwise only the frontier node can tell: the slot order is continuous
+   *   (consecutive slots are lattice neighbours), so the highest occupied slot
+   *   is the only node with no higher neighbour. It offers a hole it saw open
+   *   in its scope, else the next slots above the highest it knows, as far as
+   *   its scope reaches (it must hand the joiner records near its slot). A gap
+   *   below it that it never saw filled is not offered: its record may simply
+   *   not have reached us yet.
+   */
+  place(v: PlacementView, now: number): number | undefined {
+    const { me, occupied } = v;
+    const taken = new Set([...occupied, ...this.#reserved.keys()]);
+    const topo = this.topology;
+    let slot: number | undefined = lowestFreeSlot(taken);
+    if (topo.distance(0, slot) + topo.distance(0, me) > this.scope) {
+      // Someone higher is known: we are not the frontier (if it is not linked yet, the joiner asks again soon).
+      if (v.higherLinked || (occupied.at(-1) ?? me) > me) return undefined;
+      slot = undefined;
+      for (const h of v.holes.keys()) if (!taken.has(h) && (slot === undefined || h < slot)) slot = h;
+      if (slot === undefined) {
+        let top = me;
+        for (const s of taken) if (s > top) top = s;
+        slot = top + 1;
+        // The joiner must have a neighbour that already exists (not only reserved), or nobody would ever learn of it.
+        if (topo.distance(slot, me) > this.scope) return undefined;
+        const links = topo.neighbours(slot, [...occupied, slot].sort((a, b) => a - b));
+        if (links.length === 0) return undefined;
+      }
+    }
+    this.#reserved.set(slot, now + this.config.reservationMs);
+    return slot;
+  }
+
+  /** The signed records of the occupied slots nearest `slot`: what a joiner (or the frontier node) is handed. */
+  offerRecords(slot: number, occupied: readonly number[], occupants: ReadonlyMap<number, PeerRecord>): SporeRecord[] {
+    const near = occupied
+      .map((s) => ({ s, d: this.topology.distance(s, slot) }))
+      .sort((a, b) => a.d - b.d || a.s - b.s)
+      .slice(0, this.config.offerRecords);
+    const records: SporeRecord[] = [];
+    for (const { s } of near) {
+      const r = occupants.get(s);
+      if (r !== undefined) records.push(r.record);
+    }
+    return records;
+  }
+
+  /**
+   * Holes due for a report uphill (the machine reports them and calls
+   * `reported`): free for holeStableMs, not reported within holeStableMs, and
+   * we are their lowest-slot lattice neighbour (one reporter per hole, not
+   * twenty; lattice neighbours of one cell are within 2 of each other, so with
+   * a scope ≥ 2 they agree who that is).
+   */
+  dueHoles(me: number, holes: ReadonlyMap<number, number>, occupied: readonly number[], now: number): number[] {
+    const due: number[] = [];
+    for (const [h, since] of holes) {
+      if (now - since < this.config.holeStableMs) continue;
+      const last = this.#holeReported.get(h);
+      if (last !== undefined && now - last < this.config.holeStableMs) continue;
+      let reporter = Infinity;
+      for (const s of occupied) if (s < reporter && this.topology.distance(s, h) <= 1) reporter = s;
+      if (reporter === me) due.push(h);
+    }
+    for (const h of this.#holeReported.keys()) if (!holes.has(h)) this.#holeReported.delete(h);
+    return due;
+  }
+
+  reported(hole: number, now: number): void { this.#holeReported.set(hole, now); }
+}

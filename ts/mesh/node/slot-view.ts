@@ -1,0 +1,91 @@
+/**
+ * Slots as one node sees them: the winner of each slot among the records it
+ * holds (occupancy.ts), and the free slots it knows to be holes, with when it
+ * learned each one (what hole filling, ts/mesh/spiral/holes.ts, needs).
+ */
+import type { MeshCrypto } from './crypto.js';
+import { decideOccupancy } from './occupancy.js';
+import type { PenaltyBox } from './penalty.js';
+import { verifiedWorkOf, type PeerRecord } from './records.js';
+import type { Topology } from './topology.js';
+
+export interface SlotViewOptions {
+  readonly crypto: MeshCrypto;
+  readonly topology: Topology;
+  readonly scope: number;
+  readonly maxRecords: number;
+  /** The records we hold (record-view.ts). */
+  readonly records: { get(origin: string): PeerRecord | undefined; values(): Iterable<PeerRecord> };
+  /** Pruned peers kept out of our view. */
+  readonly penalty: Pick<PenaltyBox, 'blocks'>;
+}
+
+export class SlotView {
+  readonly #o: SlotViewOptions;
+  /** Winner per slot in our view (recomputed with the topology). */
+  #occupants = new Map<number, PeerRecord>();
+  #occupied: number[] = [];
+  readonly #freeSince = new Map<number, number>();
+  /** Verified work per record (origin/seq): checking its attestations is the costly part of a recomputation. */
+  readonly #weights = new Map<string, bigint>();
+
+  constructor(o: SlotViewOptions) { this.#o = o; }
+
+  get occupants(): ReadonlyMap<number, PeerRecord> { return this.#occupants; }
+  /** Occupied slots, ascending (winners only, our own included). */
+  get occupied(): readonly number[] { return this.#occupied; }
+  /** Holes we know: free slots below the highest taken one, and since when. */
+  get freeSince(): ReadonlyMap<number, number> { return this.#freeSince; }
+  markFree(slot: number, now: number): void { this.#freeSince.set(slot, now); }
+  /** `slot` is ours now: not a hole. */
+  taken(slot: number): void { this.#freeSince.delete(slot); }
+
+  #weight(r: PeerRecord): bigint {
+    const key = `${r.origin}/${r.seq}`;
+    let w = this.#weights.get(key);
+    if (w === undefined) {
+      w = verifiedWorkOf(this.#o.crypto, r);
+      if (this.#weights.size > this.#o.maxRecords * 2) this.#weights.clear();
+      this.#weights.set(key, w);
+    }
+    return w;
+  }
+
+  /**
+   * Of `peers`, the one holding the highest slot above `me` in our view: one
+   * step toward the frontier node.
+   */
+  highestAbove(me: number | null, peers: Iterable<string>): string | undefined {
+    let best: string | undefined;
+    let bestSlot = me ?? Infinity;
+    for (const p of peers) {
+      const s = this.#o.records.get(p)?.info.slot;
+      if (s === undefined || s <= bestSlot || this.#occupants.get(s)?.origin !== p) continue;
+      best = p;
+      bestSlot = s;
+    }
+    return best;
+  }
+
+  /**
+   * Winners per slot, conflicts decided by attested work (then the smaller
+   * peerId), penalised peers left out; `me` is our slot. Returns our loss, if any.
+   */
+  recompute(self: string, me: number | null, now: number): { slot: number; winner: string } | undefined {
+    const { occupants, occupied, lost } = decideOccupancy(this.#o.records.values(), self, (r) => this.#weight(r), (o) => this.#o.penalty.blocks(o, now));
+    const prev = this.#occupied;
+    this.#occupants = occupants;
+    this.#occupied = occupied;
+    const max = occupied.at(-1) ?? 0;
+    // A slot we stop seeing is a hole only if it lies within our scope: beyond it, records leave our view
+    // because we moved, not because their nodes left.
+    const inScope = (s: number) => me !== null && this.#o.topology.distance(s, me) <= this.#o.scope;
+    for (const s of prev) if (!occupants.has(s) && s < max && !this.#freeSince.has(s) && inScope(s)) this.#freeSince.set(s, now);
+    // Free cells next to us and below a slot we know taken are holes too, whether or not we saw them
+    // taken: a node that arrived after the departure must still know (it may be the one to report it), and the
+    // order is continuous, so the nodes above a run of departed slots learn of the run from its top end.
+    if (me !== null) for (const s of this.#o.topology.adjacent(me)) if (s < max && !occupants.has(s) && !this.#freeSince.has(s)) this.#freeSince.set(s, now);
+    for (const s of this.#freeSince.keys()) if (occupants.has(s) || s > max || !inScope(s)) this.#freeSince.delete(s);
+    return lost;
+  }
+}
