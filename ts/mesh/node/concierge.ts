@@ -30,12 +30,21 @@ export interface PlacementView {
   readonly holes: ReadonlyMap<number, number>;
   /** A linked peer holds a slot above ours. */
   readonly higherLinked: boolean;
+  /**
+   * Whether we may act as the frontier node. A node placing itself after a lost
+   * conflict may not: several losers at the frontier, each with the same view,
+   * would hand themselves the same slot and collide again and again. It asks the
+   * frontier node instead, whose reservations keep answers distinct.
+   */
+  readonly asFrontier: boolean;
 }
 
 export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStableMs' | 'offerRecords'>;
 
 export class Concierge {
   readonly #reserved = new Map<number, number>();
+  /** Slots up to `to` were reserved by the concierge that placed us, until `until`: we are not the frontier yet. */
+  #reservedAbove = { to: -1, until: -Infinity };
   /** Forwarded joins waiting for the frontier's answer: request id → who to pass it back to. */
   readonly #relays = new Map<string, Relay>();
   #seq = 0;
@@ -89,8 +98,8 @@ export class Concierge {
    *   our view is complete there and that slot is the mesh's lowest free slot.
    * - Otherwise only the frontier node can tell: the slot order is continuous
    *   (consecutive slots are lattice neighbours), so the highest occupied slot
-   *   is the only node with no higher neighbour. It offers a hole it saw open
-   *   in its scope, else the next slots above the highest it knows, as far as
+   *   is the only node with no higher neighbour. It offers a hole that has
+   *   been free for holeStableMs in its scope, else the next slots above the highest it knows, as far as
    *   its scope reaches (it must hand the joiner records near its slot). A gap
    *   below it that it never saw filled is not offered: its record may simply
    *   not have reached us yet.
@@ -102,9 +111,13 @@ export class Concierge {
     let slot: number | undefined = lowestFreeSlot(taken);
     if (topo.distance(0, slot) + topo.distance(0, me) > this.scope) {
       // Someone higher is known: we are not the frontier (if it is not linked yet, the joiner asks again soon).
-      if (v.higherLinked || (occupied.at(-1) ?? me) > me) return undefined;
+      // Our concierge reserved slots above ours for joiners still on their way (not in our view yet): offering
+      // "the next slot" would hand out theirs.
+      const pending = this.#reservedAbove.until > now && this.#reservedAbove.to > me;
+      if (!v.asFrontier || v.higherLinked || pending || (occupied.at(-1) ?? me) > me) return undefined;
       slot = undefined;
-      for (const h of v.holes.keys()) if (!taken.has(h) && (slot === undefined || h < slot)) slot = h;
+      // Only a hole that has stayed free for holeStableMs: a slot just reserved elsewhere looks free for a moment.
+      for (const [h, since] of v.holes) if (now - since >= this.config.holeStableMs && !taken.has(h) && (slot === undefined || h < slot)) slot = h;
       if (slot === undefined) {
         let top = me;
         for (const s of taken) if (s > top) top = s;
@@ -117,6 +130,23 @@ export class Concierge {
     }
     this.#reserved.set(slot, now + this.config.reservationMs);
     return slot;
+  }
+
+  /** The highest slot we have reserved (what an offer tells the joiner), or -1. */
+  get reservedTo(): number {
+    let top = -1;
+    for (const s of this.#reserved.keys()) if (s > top) top = s;
+    return top;
+  }
+
+  /**
+   * The concierge that placed us had reserved up to `to`: joiners are on their
+   * way to slots above ours, so until they arrive (or the reservations lapse)
+   * we must not hand out slots as if we were the frontier; our own offers
+   * would collide with theirs.
+   */
+  placedBelow(to: number, now: number): void {
+    this.#reservedAbove = { to, until: now + this.config.reservationMs };
   }
 
   /** The signed records of the occupied slots nearest `slot`: what a joiner (or the frontier node) is handed. */
@@ -136,7 +166,7 @@ export class Concierge {
   /**
    * Holes due for a report uphill (the machine reports them and calls
    * `reported`): free for holeStableMs, not reported within holeStableMs, and
-   * we are their lowest-slot lattice neighbour (one reporter per hole, not
+   * we are their highest-slot lattice neighbour (one reporter per hole, not
    * twenty; lattice neighbours of one cell are within 2 of each other, so with
    * a scope ≥ 2 they agree who that is).
    */
@@ -146,8 +176,10 @@ export class Concierge {
       if (now - since < this.config.holeStableMs) continue;
       const last = this.#holeReported.get(h);
       if (last !== undefined && now - last < this.config.holeStableMs) continue;
-      let reporter = Infinity;
-      for (const s of occupied) if (s < reporter && this.topology.distance(s, h) <= 1) reporter = s;
+      // The hole's highest lattice neighbour reports it: its uphill path starts above the hole, so wherever it
+      // ends, that node lies above the hole and may move into it (a lower reporter's path can end below it).
+      let reporter = -1;
+      for (const s of occupied) if (s > reporter && this.topology.distance(s, h) <= 1) reporter = s;
       if (reporter === me) due.push(h);
     }
     for (const h of this.#holeReported.keys()) if (!holes.has(h)) this.#holeReported.delete(h);

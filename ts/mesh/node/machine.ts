@@ -179,8 +179,8 @@ export class MeshNode {
     switch (f.t) {
       case 'join': this.#onJoin(peerId, out); break;
       case 'fwd': this.#onForwarded(peerId, f, out); break;
-      case 'fwdoffer': this.#onForwardedOffer(f.id, f.slot, f.records, out); break;
-      case 'offer': this.#onOffer(peerId, f.slot, f.records, out); break;
+      case 'fwdoffer': this.#onForwardedOffer(f.id, f.slot, f.reservedTo, f.records, out); break;
+      case 'offer': this.#onOffer(peerId, f.slot, f.reservedTo, f.records, out); break;
       case 'records': for (const r of f.records) this.#put(r, peerId, out); break;
       case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
       case 'want': this.#sendRecords(out, peerId, f.ids); break;
@@ -234,7 +234,7 @@ export class MeshNode {
     }
     const slot = this.#placement();
     if (slot !== undefined) {
-      this.#sendOffer(out, peerId, slot, this.#offerRecords(slot));
+      this.#sendOffer(out, peerId, slot, this.#concierge.reservedTo, this.#offerRecords(slot));
       this.counters.joinsServed++;
       return;
     }
@@ -249,20 +249,20 @@ export class MeshNode {
     this.counters.joinsForwarded++;
   }
 
-  #sendOffer(out: MeshNodeAction[], joiner: string, slot: number, records: SporeRecord[]): void {
-    const bytes = this.#sendFrame(out, joiner, { t: 'offer', slot, records });
+  #sendOffer(out: MeshNodeAction[], joiner: string, slot: number, reservedTo: number, records: SporeRecord[]): void {
+    const bytes = this.#sendFrame(out, joiner, { t: 'offer', slot, reservedTo, records });
     this.counters.bytesToJoiners += bytes;
     out.push({ type: 'event', event: { e: 'offered', to: joiner, slot, bytes } });
     this.#links.linger(joiner, this.#now);
   }
 
-  /** The slot to give a joiner, judged on fresh occupancy (Concierge.place); undefined: pass the join uphill. */
-  #placement(): number | undefined {
+  /** The slot to give a joiner (or ourselves, `asFrontier` false), judged on fresh occupancy (Concierge.place); undefined: pass it uphill. */
+  #placement(asFrontier = true): number | undefined {
     const me = this.#slot as number;
     this.#recomputeOccupancy();
     const view = this.#slots;
     for (const h of this.#concierge.expireReservations(this.#now, view.occupants, view.occupied)) view.markFree(h, this.#now);
-    return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked: this.#uphill() !== undefined }, this.#now);
+    return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked: this.#uphill() !== undefined, asFrontier }, this.#now);
   }
 
   /**
@@ -279,7 +279,7 @@ export class MeshNode {
     if (f.kind === 'join') {
       const slot = this.#placement();
       if (slot !== undefined) {
-        this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot, records: this.#offerRecords(slot) });
+        this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot, reservedTo: this.#concierge.reservedTo, records: this.#offerRecords(slot) });
         this.counters.joinsServed++;
         return;
       }
@@ -291,7 +291,7 @@ export class MeshNode {
     // Uphill strictly raises the slot, so a request cannot loop; the hop cap bounds a hostile one.
     if (next === undefined || f.hops >= MAX_FWD_HOPS || !this.#concierge.canRelay()) {
       // The frontier has handed out every slot it can vouch for: the joiner asks again soon.
-      if (f.kind === 'join') this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, records: [] });
+      if (f.kind === 'join') this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
       return;
     }
     if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, joiner: false, until: this.#now + this.config.joinRetryMs });
@@ -315,11 +315,12 @@ export class MeshNode {
     this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, hole: 0, records: [] });
   }
 
-  #onForwardedOffer(id: string, slot: number, records: SporeRecord[], out: MeshNodeAction[]): void {
+  #onForwardedOffer(id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     const relay = this.#concierge.relayOf(id);
     if (relay?.back === this.peerId && this.#slot !== null) {
       this.#concierge.answered(id);
       if (slot === BUSY) { this.#dirtyAt = this.#now; return; } // asked again at the next recomputation
+      this.#concierge.placedBelow(reservedTo, this.#now);
       this.#putAround(slot, records, this.peerId);
       this.#setSlot(slot, 'conflict', out);
       return;
@@ -327,8 +328,8 @@ export class MeshNode {
     if (relay === undefined || !this.#links.has(relay.back)) return;
     this.#concierge.answered(id);
     if (relay.joiner && slot === BUSY) this.#sendFrame(out, relay.back, { t: 'refuse', reason: 'the frontier is busy' });
-    else if (relay.joiner) this.#sendOffer(out, relay.back, slot, records);
-    else this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, records });
+    else if (relay.joiner) this.#sendOffer(out, relay.back, slot, reservedTo, records);
+    else this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, reservedTo, records });
   }
 
   /** We are the frontier node and a node near hole `h` reported it: move there (records: its surroundings). */
@@ -350,7 +351,12 @@ export class MeshNode {
   #reportHoles(out: MeshNodeAction[]): void {
     const due = this.#concierge.dueHoles(this.#slot as number, this.#slots.freeSince, this.#slots.occupied, this.#now);
     const next = this.#uphill();
-    if (next === undefined) return;
+    if (next === undefined) {
+      // Nobody above us is linked: we are where the report would end, and we lie above the hole.
+      const h = Math.min(...due);
+      if (Number.isFinite(h)) this.#fillReportedHole(h, [], out);
+      return;
+    }
     for (const h of due) {
       this.#concierge.reported(h, this.#now);
       this.counters.holesReported++;
@@ -358,9 +364,10 @@ export class MeshNode {
     }
   }
 
-  #onOffer(peerId: string, slot: number, records: SporeRecord[], out: MeshNodeAction[]): void {
+  #onOffer(peerId: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     if (this.#slot !== null || this.#join?.via !== peerId) return;
     this.#join = undefined;
+    this.#concierge.placedBelow(reservedTo, this.#now);
     this.#putAround(slot, records, peerId);
     this.#setSlot(slot, 'offer', out);
     // The concierge link lingers only if the concierge is not a neighbour.
@@ -529,7 +536,7 @@ export class MeshNode {
       if (this.#concierge.rejoining) return; // already asked the frontier where to go
       this.counters.conflictsLost++;
       out.push({ type: 'event', event: { e: 'conflict', slot: lost.slot, winner: lost.winner, loser: this.peerId } });
-      const slot = this.#placement();
+      const slot = this.#placement(false);
       if (slot !== undefined) this.#setSlot(slot, 'conflict', out);
       else this.#rejoinUphill(out);
       return;

@@ -14,7 +14,8 @@ export const MAX_MESH_FRAME_BYTES = 1024 * 1024;
 
 export type MeshFrame =
   | { t: 'join'; addrs: string[]; name: string }
-  | { t: 'offer'; slot: number; records: SporeRecord[] }
+  /** `reservedTo`: the highest slot the concierge has reserved, so the joiner knows it is not the frontier yet. */
+  | { t: 'offer'; slot: number; reservedTo: number; records: SporeRecord[] }
   | { t: 'records'; records: SporeRecord[] }
   /** phase 0: an initiator starts; 1: the responder answers; 2: the initiator continues. */
   | { t: 'sync'; phase: 0 | 1 | 2; spore: Uint8Array }
@@ -32,7 +33,7 @@ export type MeshFrame =
    */
   | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; hole: number; records: SporeRecord[] }
   /** The frontier node's answer to a forwarded join, passed back along the same path. */
-  | { t: 'fwdoffer'; id: string; slot: number; records: SporeRecord[] };
+  | { t: 'fwdoffer'; id: string; slot: number; reservedTo: number; records: SporeRecord[] };
 
 const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8, have: 9, fwd: 10, fwdoffer: 11 } as const;
 /** A forwarded request's id: the first concierge's choice, opaque to everyone else. */
@@ -58,11 +59,7 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
   const head = Buffer.from([FRAME_MESH, SUB[f.t]]);
   switch (f.t) {
     case 'join': return Buffer.concat([head, Buffer.from(JSON.stringify({ addrs: f.addrs, name: f.name }))]);
-    case 'offer': {
-      const slot = Buffer.alloc(6);
-      slot.writeUIntBE(f.slot, 0, 6);
-      return Buffer.concat([head, slot, recordsBytes(f.records)]);
-    }
+    case 'offer': return Buffer.concat([head, slotPair(f.slot, f.reservedTo), recordsBytes(f.records)]);
     case 'records': return Buffer.concat([head, recordsBytes(f.records)]);
     case 'sync': return Buffer.concat([head, Buffer.from([f.phase]), f.spore]);
     case 'want':
@@ -77,12 +74,15 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
       fixed.writeUIntBE(f.hole, 2, 6);
       return Buffer.concat([head, idBytes(f.id), fixed, recordsBytes(f.records)]);
     }
-    case 'fwdoffer': {
-      const slot = Buffer.alloc(6);
-      slot.writeUIntBE(f.slot, 0, 6);
-      return Buffer.concat([head, idBytes(f.id), slot, recordsBytes(f.records)]);
-    }
+    case 'fwdoffer': return Buffer.concat([head, idBytes(f.id), slotPair(f.slot, f.reservedTo), recordsBytes(f.records)]);
   }
+}
+
+function slotPair(slot: number, reservedTo: number): Buffer {
+  const b = Buffer.alloc(12);
+  b.writeUIntBE(slot, 0, 6);
+  b.writeUIntBE(reservedTo, 6, 6);
+  return b;
 }
 
 function idBytes(id: string): Buffer {
@@ -134,9 +134,9 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
       }
     }
     case SUB.offer: {
-      if (body.length < 6) return undefined;
-      const records = decodeRecords(b, 8);
-      return records === undefined ? undefined : { t: 'offer', slot: body.readUIntBE(0, 6), records };
+      if (body.length < 12) return undefined;
+      const records = decodeRecords(b, 14);
+      return records === undefined ? undefined : { t: 'offer', slot: body.readUIntBE(0, 6), reservedTo: body.readUIntBE(6, 6), records };
     }
     case SUB.records: {
       const records = decodeRecords(b, 2);
@@ -163,9 +163,9 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
     }
     case SUB.fwdoffer: {
       const id = readId(b, 2);
-      if (id === undefined || b.length < id.next + 6) return undefined;
-      const records = decodeRecords(b, id.next + 6);
-      return records === undefined ? undefined : { t: 'fwdoffer', id: id.id, slot: b.readUIntBE(id.next, 6), records };
+      if (id === undefined || b.length < id.next + 12) return undefined;
+      const records = decodeRecords(b, id.next + 12);
+      return records === undefined ? undefined : { t: 'fwdoffer', id: id.id, slot: b.readUIntBE(id.next, 6), reservedTo: b.readUIntBE(id.next + 6, 6), records };
     }
     default: return undefined;
   }
