@@ -351,12 +351,7 @@ export class MeshNode {
   #reportHoles(out: MeshNodeAction[]): void {
     const due = this.#concierge.dueHoles(this.#slot as number, this.#slots.freeSince, this.#slots.occupied, this.#now);
     const next = this.#uphill();
-    if (next === undefined) {
-      // Nobody above us is linked: we are where the report would end, and we lie above the hole.
-      const h = Math.min(...due);
-      if (Number.isFinite(h)) this.#fillReportedHole(h, [], out);
-      return;
-    }
+    if (next === undefined) return;
     for (const h of due) {
       this.#concierge.reported(h, this.#now);
       this.counters.holesReported++;
