@@ -99,10 +99,10 @@ export class Concierge {
    * - Otherwise only the frontier node can tell: the slot order is continuous
    *   (consecutive slots are lattice neighbours), so the highest occupied slot
    *   is the only node with no higher neighbour. It offers a hole that has
-   *   been free for holeStableMs in its scope, else the next slots above the highest it knows, as far as
-   *   its scope reaches (it must hand the joiner records near its slot). A gap
-   *   below it that it never saw filled is not offered: its record may simply
-   *   not have reached us yet.
+   *   been free for holeStableMs in its scope, else the next slots above the
+   *   highest it knows, as far as its scope reaches (it must hand the joiner
+   *   records near its slot). A gap below it that it never saw filled is not
+   *   offered: its record may simply not have reached us yet.
    */
   place(v: PlacementView, now: number): number | undefined {
     const { me, occupied } = v;
@@ -110,8 +110,8 @@ export class Concierge {
     const topo = this.topology;
     let slot: number | undefined = lowestFreeSlot(taken);
     if (topo.distance(0, slot) + topo.distance(0, me) > this.scope) {
-      // Someone higher is known: we are not the frontier (if it is not linked yet, the joiner asks again soon).
-      // Our concierge reserved slots above ours for joiners still on their way (not in our view yet): offering
+      // We are not the frontier if someone higher is known (not linked yet: the joiner asks again soon), or if
+      // our concierge reserved slots above ours for joiners still on their way (not in our view yet): offering
       // "the next slot" would hand out theirs.
       const pending = this.#reservedAbove.until > now && this.#reservedAbove.to > me;
       if (!v.asFrontier || v.higherLinked || pending || (occupied.at(-1) ?? me) > me) return undefined;
