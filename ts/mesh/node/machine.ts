@@ -283,11 +283,12 @@ export class MeshNode {
         this.counters.joinsServed++;
         return;
       }
-    } else if (this.#uphill() === undefined) {
+    }
+    const next = this.#uphill();
+    if (f.kind === 'hole' && next === undefined) {
       this.#fillReportedHole(f.hole, f.records, out);
       return;
     }
-    const next = this.#uphill();
     // Uphill strictly raises the slot, so a request cannot loop; the hop cap bounds a hostile one.
     if (next === undefined || f.hops >= MAX_FWD_HOPS || !this.#concierge.canRelay()) {
       // The frontier has handed out every slot it can vouch for: the joiner asks again soon.
