@@ -34,6 +34,7 @@ import { LinkTable } from './links.js';
 import { RecordView } from './record-view.js';
 import { SlotView } from './slot-view.js';
 import { SporeSync } from './sync.js';
+import type { RecordInterner } from './record-interner.js';
 
 export type { MeshNodeAction, MeshNodeCounters, MeshNodeEvent } from './actions.js';
 
@@ -44,6 +45,8 @@ export interface MeshNodeOptions {
   readonly addrs: readonly string[];
   readonly name: string;
   readonly config?: Partial<MeshNodeConfig>;
+  /** Share decoded records with the other nodes of this process (the simulator; record-interner.ts). */
+  readonly interner?: RecordInterner;
 }
 
 /** Slots 0..20 (the origin and shell 1) probe the entry points. */
@@ -84,11 +87,11 @@ export class MeshNode {
     const { crypto, topology } = opts;
     this.#scope = topology.viewRadius + c.scopeMargin;
     this.#tombs = new TombstoneSet(c.maxTombstones);
-    this.#records = new RecordView({ crypto, topology, scope: this.#scope, tombs: this.#tombs, config: c });
+    this.#records = new RecordView({ crypto, topology, scope: this.#scope, tombs: this.#tombs, config: c, ...(opts.interner !== undefined ? { interner: opts.interner } : {}) });
     this.#penalty = new PenaltyBox(c.penaltyBaseMs, c.penaltyMaxMs, c.maxTombstones);
     this.#slots = new SlotView({ crypto, topology, scope: this.#scope, maxRecords: c.maxRecords, records: this.#records, penalty: this.#penalty });
     this.#links = new LinkTable(c.lingerMs, c.dialRetryMs);
-    this.#sync = new SporeSync(this.#records, topology, this.#scope, c);
+    this.#sync = new SporeSync(this.#records, c);
     this.#concierge = new Concierge(this.peerId, topology, this.#scope, c);
     this.#attest = new Attestations(crypto);
   }

@@ -12,6 +12,7 @@ import type { TombstoneSet } from './tombstones.js';
 import type { Topology } from './topology.js';
 import type { MeshNodeConfig } from './constants.js';
 import type { RecordOutcome } from './actions.js';
+import type { RecordInterner } from './record-interner.js';
 
 export interface PutResult {
   readonly outcome: RecordOutcome;
@@ -32,6 +33,8 @@ export interface RecordViewOptions {
   readonly scope: number;
   readonly tombs: TombstoneSet;
   readonly config: Pick<MeshNodeConfig, 'maxRecords' | 'maxTombstones' | 'recordTtlMs'>;
+  /** Share decoded records with the other nodes of this process (the simulator). */
+  readonly interner?: RecordInterner;
 }
 
 export class RecordView {
@@ -42,6 +45,8 @@ export class RecordView {
   /** The newest record of nodes that moved out of our scope: refutes old copies of their claims. */
   readonly #movedAway = new Map<string, SporeRecord>();
   #parsing: PeerRecord | undefined;
+  #slotsOf: ItemSet | undefined;
+  #slotsByIndex: number[] = [];
 
   constructor(o: RecordViewOptions) {
     this.#o = o;
@@ -60,7 +65,18 @@ export class RecordView {
   values(): IterableIterator<PeerRecord> { return this.#parsed.values(); }
   getById(id: Uint8Array): SporeRecord | undefined { return this.#store.getById(id); }
   items(): ItemSet { return this.#store.items(); }
-  itemsWhere(keep: (origin: string) => boolean): ItemSet { return this.#store.itemsWhere(keep); }
+
+  /** The items of the records whose slot lies within our scope's radius of `slot`: a subset of `items()`. */
+  itemsNear(slot: number): ItemSet {
+    const all = this.#store.items();
+    if (this.#slotsOf !== all) {
+      // Slots by item index, once per snapshot: a sync round filters one snapshot for several peers.
+      this.#slotsOf = all;
+      this.#slotsByIndex = this.#store.origins().map((o) => this.#parsed.get(o)?.info.slot ?? -1);
+    }
+    const slots = this.#slotsByIndex;
+    return all.subset((_, i) => slots[i]! >= 0 && this.#o.topology.distance(slots[i]!, slot) <= this.#o.scope);
+  }
 
   /** Our own new record (signed by us: nothing to judge). */
   putOwn(own: PeerRecord): void {
@@ -68,7 +84,8 @@ export class RecordView {
     this.#parsed.set(this.#self, own);
   }
 
-  put(r: SporeRecord, ctx: PutContext): PutResult {
+  put(incoming: SporeRecord, ctx: PutContext): PutResult {
+    const r = this.#o.interner?.intern(incoming) ?? incoming;
     if (r.origin === this.#self && ctx.ownSeq !== undefined && r.seq <= ctx.ownSeq) return { outcome: 'stale' };
     const held = this.#parsed.get(r.origin);
     const newer = held?.record ?? this.#movedAway.get(r.origin);
@@ -77,7 +94,7 @@ export class RecordView {
     if (held !== undefined && r.seq === held.seq && Buffer.compare(r.signature, held.record.signature) === 0) return { outcome: 'replayed' };
     if (this.#o.tombs.buries(r.origin, r.seq, ctx.wall)) return { outcome: 'buried' };
     if (r.seq < ctx.wall - this.#o.config.recordTtlMs) return { outcome: 'expired' };
-    const p = peerRecordOf(r);
+    const p = this.#o.interner !== undefined ? this.#o.interner.parse(r) : peerRecordOf(r);
     if (p === undefined) return { outcome: 'unparsable' };
     if (ctx.slot !== null && this.#o.topology.distance(p.info.slot, ctx.slot) > this.#o.scope) {
       // A newer, genuine record placing a node we hold outside our scope: it moved away, so its old claim goes

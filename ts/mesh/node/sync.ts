@@ -10,12 +10,12 @@ import type { ItemSet } from '../spore/items.js';
 import type { SporeRecord } from '../spore/store.js';
 import type { MeshNodeConfig } from './constants.js';
 import { MAX_WANT_IDS } from './messages.js';
-import type { Topology } from './topology.js';
 
 /** The records a node holds, as sync reads them (record-view.ts). */
 export interface SyncRecords {
   items(): ItemSet;
-  itemsWhere(keep: (origin: string) => boolean): ItemSet;
+  /** The items of the records within our scope's radius of `slot`. */
+  itemsNear(slot: number): ItemSet;
   getById(id: Uint8Array): SporeRecord | undefined;
   get(origin: string): { readonly info: { readonly slot: number } } | undefined;
 }
@@ -34,7 +34,7 @@ export class SporeSync {
   readonly #itemsFor = new Map<number, ItemSet>();
   #itemsForOf: ItemSet | undefined;
 
-  constructor(readonly records: SyncRecords, readonly topology: Topology, readonly scope: number, readonly config: SyncConfig) {}
+  constructor(readonly records: SyncRecords, readonly config: SyncConfig) {}
 
   /** A new link: the peer may lack anything we hold. */
   linked(peerId: string): void { this.#behind.add(peerId); }
@@ -67,11 +67,7 @@ export class SporeSync {
     }
     const hit = this.#itemsFor.get(at);
     if (hit !== undefined) return hit;
-    const sub = this.records.itemsWhere((origin) => {
-      const s = this.records.get(origin)?.info.slot;
-      return s !== undefined && this.topology.distance(s, at) <= this.scope;
-    });
-    const set = sub.size === all.size ? all : sub;
+    const set = this.records.itemsNear(at);
     this.#itemsFor.set(at, set);
     return set;
   }

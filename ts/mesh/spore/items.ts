@@ -12,7 +12,7 @@
  * do is hide its own records from a sync, and a 128-bit sum behind a hash makes
  * even that a generalised-birthday search far beyond a node's budget.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { FP_BYTES, ID_BYTES } from './constants.js';
 import { encodeVarint } from './varint.js';
 
@@ -77,16 +77,21 @@ export class ItemSet {
     return this.items.length;
   }
 
-  /** The items that pass `keep`, in order: no sorting, no re-reading of ids. */
-  subset(keep: (item: Item) => boolean): ItemSet {
+  /** The items that pass `keep` (given each item's index), in order: no sorting, no re-reading of ids; `this` when all pass. */
+  subset(keep: (item: Item, index: number) => boolean): ItemSet {
+    const n = this.items.length;
+    const pass = new Uint8Array(n);
+    let count = 0;
+    for (let i = 0; i < n; i++) if (keep(this.items[i]!, i)) { pass[i] = 1; count++; }
+    if (count === n) return this;
     const items: Item[] = [];
-    const words = new Uint32Array(this.items.length * 4);
-    this.items.forEach((it, i) => {
-      if (!keep(it)) return;
+    const words = new Uint32Array(count * 4);
+    for (let i = 0; i < n; i++) {
+      if (pass[i] === 0) continue;
       words.set(this.words.subarray(i * 4, i * 4 + 4), items.length * 4);
-      items.push(it);
-    });
-    return new ItemSet([], { items, words: words.slice(0, items.length * 4) });
+      items.push(this.items[i]!);
+    }
+    return new ItemSet([], { items, words });
   }
 
   /** Index of the first item not below `bound`. */
@@ -128,13 +133,16 @@ export class ItemSet {
       carry = s > 0xffffffff ? 1 : 0;
       c3 = (c3 + w[i * 4 + 3]! + carry) >>> 0;
     }
-    const sum = new Uint8Array(16);
-    const dv = new DataView(sum.buffer);
+    const count = encodeVarint(end - begin);
+    const input = new Uint8Array(16 + count.length);
+    const dv = new DataView(input.buffer);
     dv.setUint32(0, c0, true);
     dv.setUint32(4, c1, true);
     dv.setUint32(8, c2, true);
     dv.setUint32(12, c3, true);
-    const h = createHash('sha256').update(sum).update(encodeVarint(end - begin)).digest();
+    input.set(count, 16);
+    // One-shot hash: same digest as hashing the sum then the count, without a Hash object per range.
+    const h = hash('sha256', input, 'buffer');
     return new Uint8Array(h.buffer, h.byteOffset, FP_BYTES);
   }
 

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { LagoonError } from '../../core/errors.js';
 import { ID_BYTES } from './constants.js';
-import { idHex, ItemSet, type Item } from './items.js';
+import { compareItems, idHex, ItemSet, type Item } from './items.js';
 import { decodeVarint, encodeVarint } from './varint.js';
 
 export interface SporeRecord {
@@ -90,14 +90,28 @@ export function decodeRecord(buf: Uint8Array): SporeRecord | undefined {
   return record;
 }
 
+/** A record's SPORE item and its id in hex, computed once per record object (records are immutable). */
+const keyOf = new WeakMap<SporeRecord, { item: Item; hex: string }>();
+
+function recordKey(r: SporeRecord): { item: Item; hex: string } {
+  let k = keyOf.get(r);
+  if (k === undefined) {
+    const id = new Uint8Array(createHash('sha256').update(encodeRecord(r)).digest().subarray(0, ID_BYTES));
+    k = { item: { ts: r.seq, id }, hex: idHex(id) };
+    keyOf.set(r, k);
+  }
+  return k;
+}
+
 /** SPORE item id of a record: SHA-256 of its encoding, first 16 bytes. */
 export function recordId(r: SporeRecord): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(encodeRecord(r)).digest().subarray(0, ID_BYTES));
+  return recordKey(r).item.id;
 }
 
 interface Entry {
   record: SporeRecord;
   item: Item;
+  hex: string;
   bytes: number;
 }
 
@@ -106,8 +120,8 @@ export class RecordStore {
   private readonly byOrigin = new Map<string, Entry>(); // insertion order = update order
   private readonly byId = new Map<string, Entry>();
   private snapshot: ItemSet | undefined;
-  /** Which origin each item of `snapshot` belongs to (built on demand, dropped with it). */
-  private originOf: Map<Item, string> | undefined;
+  /** The origin of each item of `snapshot`, by index (built with it). */
+  private snapshotOrigins: string[] = [];
 
   constructor(private readonly options: RecordStoreOptions) {
     if (!Number.isInteger(options.maxRecords) || options.maxRecords < 1) throw LagoonError.invalidArgument('maxRecords must be a positive integer');
@@ -122,23 +136,20 @@ export class RecordStore {
     const held = this.byOrigin.get(record.origin);
     if (held !== undefined && record.seq < held.record.seq) return this.count('stale');
     // The exact bytes we already verified and hold: a replay, no need to verify again.
-    if (held !== undefined && record.seq === held.record.seq && idHex(recordId(record)) === idHex(held.item.id)) return this.count('replayed');
+    const key = recordKey(record);
+    if (held !== undefined && record.seq === held.record.seq && key.hex === held.hex) return this.count('replayed');
     if (!this.options.verify(record)) return this.count('forged');
-    if (held !== undefined && record.seq === held.record.seq) {
-      return this.count(idHex(recordId(record)) === idHex(held.item.id) ? 'replayed' : 'equivocation');
-    }
+    if (held !== undefined && record.seq === held.record.seq) return this.count('equivocation');
     if (held !== undefined) this.remove(held);
     else if (this.byOrigin.size >= this.options.maxRecords) {
       const oldest = this.byOrigin.values().next().value as Entry;
       this.remove(oldest);
       this.counters.evicted++;
     }
-    const item: Item = { ts: record.seq, id: recordId(record) };
-    const entry: Entry = { record, item, bytes: encodeRecord(record).length };
+    const entry: Entry = { record, item: key.item, hex: key.hex, bytes: encodeRecord(record).length };
     this.byOrigin.set(record.origin, entry);
-    this.byId.set(idHex(item.id), entry);
+    this.byId.set(key.hex, entry);
     this.snapshot = undefined;
-    this.originOf = undefined;
     return this.count(held === undefined ? 'accepted' : 'replaced');
   }
 
@@ -165,26 +176,25 @@ export class RecordStore {
 
   /** The item set SPORE reconciles, rebuilt lazily after changes. */
   items(): ItemSet {
-    this.snapshot ??= new ItemSet([...this.byOrigin.values()].map((e) => e.item));
+    if (this.snapshot === undefined) {
+      // Entries have distinct items (the origin is part of every record's bytes), so the set keeps them all, in this order.
+      const entries = [...this.byOrigin.values()].sort((a, b) => compareItems(a.item, b.item));
+      this.snapshot = new ItemSet(entries.map((e) => e.item));
+      this.snapshotOrigins = entries.map((e) => e.record.origin);
+    }
     return this.snapshot;
   }
 
-  /** The items of the records whose origin passes `keep`: a subset of `items()`, in its order. */
-  itemsWhere(keep: (origin: string) => boolean): ItemSet {
-    const all = this.items();
-    if (this.originOf === undefined) {
-      this.originOf = new Map();
-      for (const e of this.byOrigin.values()) this.originOf.set(e.item, e.record.origin);
-    }
-    const originOf = this.originOf;
-    return all.subset((it) => keep(originOf.get(it)!));
+  /** The origins of `items()`, by item index. */
+  origins(): readonly string[] {
+    this.items();
+    return this.snapshotOrigins;
   }
 
   private remove(e: Entry): void {
     this.byOrigin.delete(e.record.origin);
-    this.byId.delete(idHex(e.item.id));
+    this.byId.delete(e.hex);
     this.snapshot = undefined;
-    this.originOf = undefined;
   }
 
   private count(outcome: PutOutcome): PutOutcome {

@@ -17,6 +17,7 @@ import { ed25519Crypto, type MeshCrypto } from '../../mesh/node/crypto.js';
 import { ephemeralIdentity } from '../../core/identity.js';
 import type { ProverBehaviour } from './standin-liveness.js';
 import { SimMeshNode, type SimMeshMsg } from './world.js';
+import { RecordInterner } from '../../mesh/node/record-interner.js';
 
 export interface MeshScenario {
   readonly seed: number;
@@ -95,11 +96,12 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const sim = new Simulator<SimMeshMsg>({ seed: s.seed, faults, maxEmitted: 0 });
   const all = new Map<string, SimMeshNode>();
   const boot = honestKeys[0]!.peerId;
+  const interner = new RecordInterner();
   const make = (k: (typeof honestKeys)[number], i: number, behaviour: ProverBehaviour): SimMeshNode => {
     const startAtMs = i === 0 ? 0 : 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs + orderRng.int(Math.max(1, Math.min(s.waveGapMs, 1000)));
     const node = new SimMeshNode({
       crypto: real.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
-      entries: i === 0 ? [] : [boot], behaviour, startAtMs,
+      entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner,
       ...(s.config !== undefined ? { config: s.config } : {}),
       onEvent: (node, e, atMs) => { if (e.e !== 'neighbours') events.push({ node, e, atMs }); },
     });

@@ -13,6 +13,7 @@ import { MeshNode, type MeshNodeAction, type MeshNodeEvent } from '../../mesh/no
 import type { MeshCrypto } from '../../mesh/node/crypto.js';
 import type { MeshNodeConfig } from '../../mesh/node/constants.js';
 import type { Topology } from '../../mesh/node/topology.js';
+import type { RecordInterner } from '../../mesh/node/record-interner.js';
 import { StandinLiveness, type LivenessMsg, type ProverBehaviour } from './standin-liveness.js';
 
 export type SimMeshMsg =
@@ -43,6 +44,8 @@ export interface SimMeshNodeOptions {
   /** When the node starts (joins), virtual ms. */
   readonly startAtMs: number;
   readonly onEvent?: (node: string, e: MeshNodeEvent, nowMs: number) => void;
+  /** Shared by every node of the world: one decoded copy of each record. */
+  readonly interner?: RecordInterner;
 }
 
 export class SimMeshNode implements SimNode<SimMeshMsg> {
@@ -72,6 +75,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     this.machine = new MeshNode({
       crypto: opts.crypto, topology: opts.topology, addrs: opts.broadcast === false ? [] : [`sim:${this.id}`], name: this.id.slice(4, 12),
       ...(opts.config !== undefined ? { config: opts.config } : {}),
+      ...(opts.interner !== undefined ? { interner: opts.interner } : {}),
     });
     this.liveness = new StandinLiveness(this.id, opts.secret, opts.secretOf, () => opts.rng.int(2 ** 31), opts.behaviour ?? 'honest');
   }
