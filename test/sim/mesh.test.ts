@@ -77,6 +77,10 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   t.true(served >= n - 1, `seed=${seed}: ${served} joins served`);
   t.true(boot.joinsForwarded > n / 2, `seed=${seed}: the bootstrap forwarded ${boot.joinsForwarded} joins`);
   t.true(boot.joinsServed < n / 2, `seed=${seed}: the bootstrap served ${boot.joinsServed} joins itself`);
+  // One frontier node at a time hands out slots beyond the scope (concierge.ts): concurrent frontiers had given
+  // ~90 slot conflicts in this scenario; the handover leaves at most a stray one from a race within a round trip.
+  const lostInJoins = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0);
+  t.true(lostInJoins <= 5, `seed=${seed}: ${lostInJoins} slot conflicts among ${n} joins`);
   const prefix = (ids: SimMeshNode[]) => {
     const slots = ids.map((node) => node.machine.slot!).sort((a, b) => a - b);
     return slots.every((s, i) => s === i);
@@ -98,7 +102,7 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   const filled = w.honest.reduce((a, node) => a + node.machine.counters.holesFilled, 0);
   t.true(filled >= 1 && reported >= 1, `seed=${seed}: ${reported} holes reported, ${filled} filled`);
   const meshed = w.honest.slice(1).map((node) => node.meshedAtMs! - node.startedAtMs!).sort((a, b) => a - b);
-  t.log(`joins forwarded by the bootstrap ${boot.joinsForwarded}; records/node ≤ ${report.maxRecords} (bound ${bound}); ${w.crashed.size} crashed, ${reported} holes reported, ${filled} filled, converged ${((before.atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join and ${((atMs - crashAtMs) / 1000).toFixed(0)} s after the crash; join→meshed p50 ${meshed[Math.floor(meshed.length / 2)]} ms, p99 ${meshed[Math.floor(meshed.length * 0.99)]} ms`);
+  t.log(`joins forwarded by the bootstrap ${boot.joinsForwarded}; slot conflicts during the joins ${lostInJoins}; records/node ≤ ${report.maxRecords} (bound ${bound}); ${w.crashed.size} crashed, ${reported} holes reported, ${filled} filled, converged ${((before.atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join and ${((atMs - crashAtMs) / 1000).toFixed(0)} s after the crash; join→meshed p50 ${meshed[Math.floor(meshed.length / 2)]} ms, p99 ${meshed[Math.floor(meshed.length * 0.99)]} ms`);
 });
 
 test('a partition and its heal: both sides prune the other, then merge into one mesh with unique slots', (t) => {

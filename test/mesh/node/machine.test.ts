@@ -24,7 +24,7 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
     { t: 'join', addrs: ['tcp://127.0.0.1:1'], name: 'j' }, { t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'records', records: [rec, rec] },
     { t: 'sync', phase: 2, spore: new Uint8Array([1, 2]) }, { t: 'want', ids: [new Uint8Array(16).fill(1)] }, { t: 'have', ids: [new Uint8Array(16).fill(2)] },
     { t: 'tomb', tomb: new Uint8Array([0, 1, 2]) }, { t: 'attest', attestation: new Uint8Array([9]) }, { t: 'refuse', reason: 'no' },
-    { t: 'fwd', id: 'abc:1', kind: 'join', hops: 3, hole: 0, records: [] }, { t: 'fwd', id: 'abc:2', kind: 'hole', hops: 1, hole: 2 ** 40, records: [rec] },
+    { t: 'fwd', id: 'abc:1', kind: 'join', hops: 3, slot: 0, records: [] }, { t: 'fwd', id: 'abc:2', kind: 'hole', hops: 1, slot: 2 ** 40, records: [rec] },
     { t: 'fwdoffer', id: 'abc:1', slot: 12, reservedTo: 14, records: [rec] },
   ];
   for (const f of frames) {
@@ -33,7 +33,7 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
     t.is(back?.t, f.t);
     t.deepEqual(Buffer.from(encodeMeshFrame(back!)), Buffer.from(bytes), f.t);
   }
-  for (const f of [{ t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'fwd', id: 'x:1', kind: 'hole', hops: 1, hole: 9, records: [rec] }, { t: 'fwdoffer', id: 'x:1', slot: 9, reservedTo: 9, records: [rec] }] as MeshFrame[]) {
+  for (const f of [{ t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'fwd', id: 'x:1', kind: 'hole', hops: 1, slot: 9, records: [rec] }, { t: 'fwdoffer', id: 'x:1', slot: 9, reservedTo: 9, records: [rec] }] as MeshFrame[]) {
     const bytes = encodeMeshFrame(f);
     for (let n = 0; n < bytes.length - 1; n++) t.is(decodeMeshFrame(bytes.subarray(0, n)), undefined, `${f.t} truncated at ${n}`);
   }

@@ -17,6 +17,12 @@ export const MAX_FWD_HOPS = 64;
 /** The slot field of a forwarded offer that says "no slot now" (the largest 6-byte value: never a real slot). */
 export const BUSY = 2 ** 48 - 1;
 
+/** Forwarded joins one node holds at once while the frontier changes hands, at most. */
+const MAX_PARKED = 64;
+
+/** A forwarded join we could neither place nor pass on yet: who sent it, the request, and until when we try. */
+export interface Parked<F> { readonly from: string; readonly frame: F; readonly until: number }
+
 /** A forwarded join waiting for the frontier's answer: who to pass it back to, and until when. */
 export interface Relay { readonly back: string; readonly joiner: boolean; readonly until: number }
 
@@ -37,6 +43,13 @@ export interface PlacementView {
    * frontier node instead, whose reservations keep answers distinct.
    */
   readonly asFrontier: boolean;
+  /**
+   * The highest slot the concierges a forwarded join passed through have
+   * reserved for other joiners (0 if none, or not forwarded). Their joiners
+   * are not in our view yet: a frontier node offers nothing at or below it
+   * but a stable hole.
+   */
+  readonly reservedBelow?: number;
 }
 
 export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStableMs' | 'offerRecords'>;
@@ -45,8 +58,15 @@ export class Concierge {
   readonly #reserved = new Map<number, number>();
   /** Slots up to `to` were reserved by the concierge that placed us, until `until`: we are not the frontier yet. */
   #reservedAbove = { to: -1, until: -Infinity };
+  /**
+   * The last frontier answer we relayed: the highest slot that frontier had
+   * reserved, the link it came back on (where the next forwarded join goes:
+   * one frontier at a time), and until when.
+   */
+  #relayed = { to: -1, via: '', until: -Infinity };
   /** Forwarded joins waiting for the frontier's answer: request id → who to pass it back to. */
   readonly #relays = new Map<string, Relay>();
+  #parked: Parked<unknown>[] = [];
   #seq = 0;
   /** Holes we reported uphill, and when (reported again only after holeStableMs). */
   readonly #holeReported = new Map<number, number>();
@@ -67,6 +87,24 @@ export class Concierge {
   relayOf(id: string): Relay | undefined { return this.#relays.get(id); }
   answered(id: string): void { this.#relays.delete(id); }
   get rejoining(): boolean { return this.#relays.has(this.rejoinId); }
+
+  /**
+   * Hold a forwarded join for a moment instead of answering BUSY: the frontier
+   * node's own joiners are arriving, and one of them takes over within a few
+   * round trips (a BUSY costs the joiner a whole retry). False when full.
+   */
+  park<F>(p: Parked<F>): boolean {
+    if (this.#parked.length >= MAX_PARKED) return false;
+    this.#parked.push(p);
+    return true;
+  }
+
+  /** The parked joins, to try again (they park again if still stuck). */
+  unpark<F>(): Parked<F>[] {
+    const all = this.#parked as Parked<F>[];
+    this.#parked = [];
+    return all;
+  }
 
   /** Drop relays nobody answered in time; true if our own re-join was one of them. */
   expireRelays(now: number): boolean {
@@ -113,13 +151,19 @@ export class Concierge {
       // We are not the frontier if someone higher is known (not linked yet: the joiner asks again soon), or if
       // our concierge reserved slots above ours for joiners still on their way (not in our view yet): offering
       // "the next slot" would hand out theirs.
-      const pending = this.#reservedAbove.until > now && this.#reservedAbove.to > me;
-      if (!v.asFrontier || v.higherLinked || pending || (occupied.at(-1) ?? me) > me) return undefined;
+      // Likewise if a concierge on the forwarded join's path reserved slots above ours: the frontier is, or is
+      // about to be, one of those joiners, and only it may go on (one frontier at a time, or two hand out one slot).
+      const ours = Math.max(me, ...this.#reserved.keys());
+      const pending = (this.#reservedAbove.until > now && this.#reservedAbove.to > me) || (v.reservedBelow ?? 0) > ours;
+      // Occupied slots above us that we reserved are our own joiners arriving; any other means we are not the top.
+      let above = false;
+      for (let i = occupied.length - 1; i >= 0 && occupied[i]! > me; i--) if (!this.#reserved.has(occupied[i]!)) above = true;
+      if (!v.asFrontier || v.higherLinked || pending || above) return undefined;
       slot = undefined;
       // Only a hole that has stayed free for holeStableMs: a slot just reserved elsewhere looks free for a moment.
       for (const [h, since] of v.holes) if (now - since >= this.config.holeStableMs && !taken.has(h) && (slot === undefined || h < slot)) slot = h;
       if (slot === undefined) {
-        let top = me;
+        let top = Math.max(me, v.reservedBelow ?? 0);
         for (const s of taken) if (s > top) top = s;
         slot = top + 1;
         // The joiner must have a neighbour that already exists (not only reserved), or nobody would ever learn of it.
@@ -132,11 +176,37 @@ export class Concierge {
     return slot;
   }
 
-  /** The highest slot we have reserved (what an offer tells the joiner), or -1. */
-  get reservedTo(): number {
-    let top = -1;
+  /**
+   * The highest slot we know to be reserved for a joiner on its way, by us or
+   * by a frontier node whose answer we relayed (what an offer tells the joiner,
+   * and a forwarded join tells the frontier), or -1.
+   */
+  reservedTo(now: number): number {
+    let top = this.#relayed.until > now ? this.#relayed.to : -1;
     for (const s of this.#reserved.keys()) if (s > top) top = s;
     return top;
+  }
+
+  /** The highest of our own reservations whose joiner has not shown up in `occupied` yet, or -1. */
+  pendingTo(occupants: ReadonlyMap<number, unknown>): number {
+    let top = -1;
+    for (const s of this.#reserved.keys()) if (s > top && !occupants.has(s)) top = s;
+    return top;
+  }
+
+  /** We relayed a frontier node's offer, which came back on link `via`: it had reserved up to `to`. */
+  relayedOffer(to: number, via: string, now: number): void {
+    if (to >= this.#relayed.to || this.#relayed.until <= now) this.#relayed = { to, via, until: now + this.config.reservationMs };
+  }
+
+  /** The frontier answered BUSY through `via`: stop sending joins its way. */
+  relayedBusy(via: string): void {
+    if (this.#relayed.via === via) this.#relayed = { ...this.#relayed, via: '' };
+  }
+
+  /** Where the last frontier answer came from, while its reservations last: the next forwarded join goes there too. */
+  frontierVia(now: number): string | undefined {
+    return this.#relayed.until > now && this.#relayed.via !== '' ? this.#relayed.via : undefined;
   }
 
   /**
@@ -149,10 +219,14 @@ export class Concierge {
     this.#reservedAbove = { to, until: now + this.config.reservationMs };
   }
 
-  /** The signed records of the occupied slots nearest `slot`: what a joiner (or the frontier node) is handed. */
-  offerRecords(slot: number, occupied: readonly number[], occupants: ReadonlyMap<number, PeerRecord>): SporeRecord[] {
+  /**
+   * The signed records of the occupied slots nearest `slot`: what a joiner (or
+   * the frontier node) is handed. The placer's own record (slot `me`) comes
+   * first, so a joiner placed through a relay knows whom to tell it arrived.
+   */
+  offerRecords(slot: number, me: number, occupied: readonly number[], occupants: ReadonlyMap<number, PeerRecord>): SporeRecord[] {
     const near = occupied
-      .map((s) => ({ s, d: this.topology.distance(s, slot) }))
+      .map((s) => ({ s, d: s === me ? -1 : this.topology.distance(s, slot) }))
       .sort((a, b) => a.d - b.d || a.s - b.s)
       .slice(0, this.config.offerRecords);
     const records: SporeRecord[] = [];

@@ -41,6 +41,14 @@ export class LinkTable {
     return true;
   }
 
+  /** Dial a peer that is not (yet) a neighbour, once per dialRetryMs; the link lingers when it comes up. False if already dialling. */
+  dialOnce(peerId: string, now: number): boolean {
+    const since = this.#dialling.get(peerId);
+    if (this.#links.has(peerId) || (since !== undefined && now - since < this.dialRetryMs)) return false;
+    this.#dialling.set(peerId, now);
+    return true;
+  }
+
   /** Close this link after lingerMs unless its peer is a neighbour by then. */
   linger(peerId: string, now: number): void { this.#lingerUntil.set(peerId, now + this.lingerMs); }
 

@@ -49,6 +49,9 @@ export interface MeshNodeOptions {
   readonly interner?: RecordInterner;
 }
 
+/** How long a forwarded join may wait for the frontier to change hands before it is answered BUSY, ms. */
+const PARK_MS = 2000;
+
 /** Slots 0..20 (the origin and shell 1) probe the entry points. */
 const PROBING_SLOTS = 20;
 
@@ -182,7 +185,7 @@ export class MeshNode {
     switch (f.t) {
       case 'join': this.#onJoin(peerId, out); break;
       case 'fwd': this.#onForwarded(peerId, f, out); break;
-      case 'fwdoffer': this.#onForwardedOffer(f.id, f.slot, f.reservedTo, f.records, out); break;
+      case 'fwdoffer': this.#onForwardedOffer(peerId, f.id, f.slot, f.reservedTo, f.records, out); break;
       case 'offer': this.#onOffer(peerId, f.slot, f.reservedTo, f.records, out); break;
       case 'records': for (const r of f.records) this.#put(r, peerId, out); break;
       case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
@@ -237,18 +240,18 @@ export class MeshNode {
     }
     const slot = this.#placement();
     if (slot !== undefined) {
-      this.#sendOffer(out, peerId, slot, this.#concierge.reservedTo, this.#offerRecords(slot));
+      this.#sendOffer(out, peerId, slot, this.#concierge.reservedTo(this.#now), this.#offerRecords(slot));
       this.counters.joinsServed++;
       return;
     }
-    const next = this.#uphill();
+    const next = this.#towardFrontier();
     if (next === undefined || !this.#concierge.canRelay()) {
       this.#sendFrame(out, peerId, { t: 'refuse', reason: 'no free slot in view' });
       return;
     }
     const id = this.#concierge.newId();
     this.#concierge.relay(id, { back: peerId, joiner: true, until: this.#now + this.config.joinRetryMs });
-    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, hole: 0, records: [] });
+    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), records: [] });
     this.counters.joinsForwarded++;
   }
 
@@ -260,12 +263,16 @@ export class MeshNode {
   }
 
   /** The slot to give a joiner (or ourselves, `asFrontier` false), judged on fresh occupancy (Concierge.place); undefined: pass it uphill. */
-  #placement(asFrontier = true): number | undefined {
+  #placement(asFrontier = true, reservedBelow = 0): number | undefined {
     const me = this.#slot as number;
     this.#recomputeOccupancy();
     const view = this.#slots;
     for (const h of this.#concierge.expireReservations(this.#now, view.occupants, view.occupied)) view.markFree(h, this.#now);
-    return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked: this.#uphill() !== undefined, asFrontier }, this.#now);
+    // Joiners we placed above us and still wait for do not end our turn as the frontier: until they have all
+    // arrived, we are the one node that knows which slots are promised.
+    const above = Math.max(me, this.#concierge.pendingTo(view.occupants));
+    const higherLinked = this.#slots.highestAbove(above, this.#links.links.keys()) !== undefined;
+    return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked, asFrontier, reservedBelow }, this.#now);
   }
 
   /**
@@ -275,31 +282,47 @@ export class MeshNode {
    */
   #uphill(): string | undefined { return this.#slots.highestAbove(this.#slot, this.#links.links.keys()); }
 
-  #offerRecords(slot: number): SporeRecord[] { return this.#concierge.offerRecords(slot, this.#slots.occupied, this.#slots.occupants); }
+  /** Where a join goes next: the way the last frontier answer came, while it holds reservations; else uphill. */
+  #towardFrontier(): string | undefined {
+    const via = this.#concierge.frontierVia(this.#now);
+    return via !== undefined && this.#links.has(via) ? via : this.#uphill();
+  }
 
-  #onForwarded(peerId: string, f: Extract<MeshFrame, { t: 'fwd' }>, out: MeshNodeAction[]): void {
+  /** Try the parked forwarded joins again (a tick, a new link). */
+  #retryParked(out: MeshNodeAction[]): void {
+    for (const p of this.#concierge.unpark<Extract<MeshFrame, { t: 'fwd' }>>()) if (this.#links.has(p.from)) this.#onForwarded(p.from, p.frame, out, p.until);
+  }
+
+  #offerRecords(slot: number): SporeRecord[] { return this.#concierge.offerRecords(slot, this.#slot ?? -1, this.#slots.occupied, this.#slots.occupants); }
+
+  #onForwarded(peerId: string, f: Extract<MeshFrame, { t: 'fwd' }>, out: MeshNodeAction[], parkedUntil?: number): void {
     if (this.#slot === null) return;
     if (f.kind === 'join') {
-      const slot = this.#placement();
+      const slot = this.#placement(true, f.slot);
       if (slot !== undefined) {
-        this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot, reservedTo: this.#concierge.reservedTo, records: this.#offerRecords(slot) });
+        this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot, reservedTo: this.#concierge.reservedTo(this.#now), records: this.#offerRecords(slot) });
         this.counters.joinsServed++;
         return;
       }
     }
-    const next = this.#uphill();
+    const next = f.kind === 'join' ? this.#towardFrontier() : this.#uphill();
     if (f.kind === 'hole' && next === undefined) {
-      this.#fillReportedHole(f.hole, f.records, out);
+      this.#fillReportedHole(f.slot, f.records, out);
       return;
     }
     // Uphill strictly raises the slot, so a request cannot loop; the hop cap bounds a hostile one.
     if (next === undefined || f.hops >= MAX_FWD_HOPS || !this.#concierge.canRelay()) {
-      // The frontier has handed out every slot it can vouch for: the joiner asks again soon.
-      if (f.kind === 'join') this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
+      if (f.kind !== 'join') return;
+      // Nobody above us to pass it to: the frontier is changing hands (wait for it), or has handed out every slot
+      // it can vouch for (the joiner asks again soon).
+      const until = parkedUntil ?? this.#now + PARK_MS;
+      if (next === undefined && until > this.#now && this.#concierge.park({ from: peerId, frame: f, until })) return;
+      this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
       return;
     }
     if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, joiner: false, until: this.#now + this.config.joinRetryMs });
-    this.#sendFrame(out, next, { ...f, hops: f.hops + 1 });
+    const slot = f.kind === 'join' ? Math.max(f.slot, this.#concierge.reservedTo(this.#now)) : f.slot;
+    this.#sendFrame(out, next, { ...f, hops: f.hops + 1, slot });
   }
 
   /** Records that arrived with a slot we are about to take: judged by the scope around that slot. */
@@ -316,10 +339,10 @@ export class MeshNode {
     if (next === undefined) return;
     const id = this.#concierge.rejoinId;
     this.#concierge.relay(id, { back: this.peerId, joiner: true, until: this.#now + this.config.joinRetryMs });
-    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, hole: 0, records: [] });
+    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), records: [] });
   }
 
-  #onForwardedOffer(id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
+  #onForwardedOffer(from: string, id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     const relay = this.#concierge.relayOf(id);
     if (relay?.back === this.peerId && this.#slot !== null) {
       this.#concierge.answered(id);
@@ -331,6 +354,8 @@ export class MeshNode {
     }
     if (relay === undefined || !this.#links.has(relay.back)) return;
     this.#concierge.answered(id);
+    if (slot !== BUSY) this.#concierge.relayedOffer(reservedTo, from, this.#now);
+    else this.#concierge.relayedBusy(from);
     if (relay.joiner && slot === BUSY) this.#sendFrame(out, relay.back, { t: 'refuse', reason: 'the frontier is busy' });
     else if (relay.joiner) this.#sendOffer(out, relay.back, slot, reservedTo, records);
     else this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, reservedTo, records });
@@ -359,7 +384,7 @@ export class MeshNode {
     for (const h of due) {
       this.#concierge.reported(h, this.#now);
       this.counters.holesReported++;
-      this.#sendFrame(out, next, { t: 'fwd', id: this.#concierge.newId(), kind: 'hole', hops: 1, hole: h, records: this.#offerRecords(h) });
+      this.#sendFrame(out, next, { t: 'fwd', id: this.#concierge.newId(), kind: 'hole', hops: 1, slot: h, records: this.#offerRecords(h) });
     }
   }
 
@@ -369,6 +394,16 @@ export class MeshNode {
     this.#concierge.placedBelow(reservedTo, this.#now);
     this.#putAround(slot, records, peerId);
     this.#setSlot(slot, 'offer', out);
+    // The concierge learns at once that its reservation was taken (it may not be a neighbour, and sync could take
+    // longer than the reservation lasts: a lapsed reservation it never saw taken looks like a hole).
+    if (!this.#links.neighbours.has(peerId)) this.#sendOwn(out, peerId);
+    // Placed through a relay: the frontier node that placed us (its record comes first) waits to see us arrive
+    // before another node may take its place, and is not always our neighbour. Link to it briefly (it lingers).
+    const placer = records[0]?.origin;
+    if (placer !== undefined && placer !== peerId && placer !== this.peerId && !this.#links.has(placer)) {
+      const addrs = this.#records.get(placer)?.info.addrs ?? [];
+      if (addrs.length > 0 && this.#links.dialOnce(placer, this.#now)) out.push({ type: 'dial', peerId: placer, addrs });
+    }
     // The concierge link lingers only if the concierge is not a neighbour.
     this.#links.linger(peerId, this.#now);
   }
@@ -574,6 +609,7 @@ export class MeshNode {
       for (const [p, l] of this.#links.links) if (l.entry) { this.#askToJoin(p, out); break; }
     }
     if (this.#concierge.expireRelays(this.#now)) this.#dirtyAt = this.#now; // our own request went unanswered: ask again
+    if (this.#slot !== null) this.#retryParked(out);
     for (const p of this.#links.lingerExpired(this.#now)) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });
     if (this.#now >= this.#sweepAt) {
       this.#sweepAt = this.#now + this.config.recordTtlMs / 8;

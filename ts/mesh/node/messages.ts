@@ -30,8 +30,11 @@ export type MeshFrame =
    * reaches the node at the frontier: a join the first concierge could not
    * place from its own scope, or a hole that only the frontier node may fill
    * (it carries the records around the hole, so the mover can dial them).
+   * `slot`: for a hole, the hole; for a join, the highest slot the concierges
+   * on the path have reserved for other joiners (0 if none), which the
+   * frontier node cannot see yet and must not hand out again.
    */
-  | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; hole: number; records: SporeRecord[] }
+  | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; slot: number; records: SporeRecord[] }
   /** The frontier node's answer to a forwarded join, passed back along the same path. */
   | { t: 'fwdoffer'; id: string; slot: number; reservedTo: number; records: SporeRecord[] };
 
@@ -71,7 +74,7 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
       const fixed = Buffer.alloc(8);
       fixed.writeUInt8(FWD_KINDS.indexOf(f.kind), 0);
       fixed.writeUInt8(Math.min(255, f.hops), 1);
-      fixed.writeUIntBE(f.hole, 2, 6);
+      fixed.writeUIntBE(f.slot, 2, 6);
       return Buffer.concat([head, idBytes(f.id), fixed, recordsBytes(f.records)]);
     }
     case 'fwdoffer': return Buffer.concat([head, idBytes(f.id), slotPair(f.slot, f.reservedTo), recordsBytes(f.records)]);
@@ -159,7 +162,7 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
       const kind = FWD_KINDS[b[id.next]!];
       const records = decodeRecords(b, id.next + 8);
       if (kind === undefined || records === undefined) return undefined;
-      return { t: 'fwd', id: id.id, kind, hops: b[id.next + 1]!, hole: b.readUIntBE(id.next + 2, 6), records };
+      return { t: 'fwd', id: id.id, kind, hops: b[id.next + 1]!, slot: b.readUIntBE(id.next + 2, 6), records };
     }
     case SUB.fwdoffer: {
       const id = readId(b, 2);
