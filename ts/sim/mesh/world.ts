@@ -63,7 +63,12 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   bytesIn = 0;
   /** Bytes received before this node had a slot (what joining cost it). */
   joinBytes = 0;
-  /** When the node started, and when it first had a slot with every neighbour it wants linked (virtual ms). */
+  /** Peers whose VDF proof (stand-in) this node has verified at least once. */
+  readonly #proved = new Set<string>();
+  /**
+   * When the node started, and when it was first meshed (virtual ms): a slot,
+   * a link to every neighbour it wants, and a verified proof from each of them.
+   */
   startedAtMs: number | undefined;
   meshedAtMs: number | undefined;
 
@@ -162,6 +167,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   #liveness(r: ReturnType<StandinLiveness['window']>, now: number, out: Out<SimMeshMsg>[]): void {
     for (const s of r.send) out.push({ send: { to: s.to, msg: s.msg, bytes: LIVENESS_MSG_BYTES } });
     for (const v of r.verdicts) {
+      if (v.alive) this.#proved.add(v.peer);
       const work = { steps: v.steps, fromHeight: 0, toHeight: v.steps, end: new Uint8Array(32) };
       this.#apply(this.machine.verdict(v.peer, v.alive, work, now, SIM_WALL_EPOCH_MS + now), now, out);
     }
@@ -169,7 +175,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
 
   #apply(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
     this.#applyActions(actions, now, out);
-    if (this.meshedAtMs === undefined && this.machine.slot !== null && this.machine.neighbours.size > 0 && [...this.machine.neighbours].every((p) => this.links.has(p))) {
+    if (this.meshedAtMs === undefined && this.machine.slot !== null && this.machine.neighbours.size > 0 && [...this.machine.neighbours].every((p) => this.links.has(p) && this.#proved.has(p))) {
       this.meshedAtMs = now;
     }
   }
