@@ -288,7 +288,7 @@ export class MeshNode {
     return via !== undefined && this.#links.has(via) ? via : this.#uphill();
   }
 
-  /** Try the parked forwarded joins again (a tick, a new link). */
+  /** Try the parked forwarded joins again (every tick). */
   #retryParked(out: MeshNodeAction[]): void {
     for (const p of this.#concierge.unpark<Extract<MeshFrame, { t: 'fwd' }>>()) if (this.#links.has(p.from)) this.#onForwarded(p.from, p.frame, out, p.until);
   }
@@ -310,7 +310,8 @@ export class MeshNode {
       this.#fillReportedHole(f.slot, f.records, out);
       return;
     }
-    // Uphill strictly raises the slot, so a request cannot loop; the hop cap bounds a hostile one.
+    // Uphill strictly raises the slot; the way back to the last frontier answer need not, so the hop cap is what
+    // bounds a request that goes round (and a hostile one).
     if (next === undefined || f.hops >= MAX_FWD_HOPS || !this.#concierge.canRelay()) {
       if (f.kind !== 'join') return;
       // Nobody above us to pass it to: the frontier is changing hands (wait for it), or has handed out every slot
