@@ -54,6 +54,7 @@ const suite: BenchSuite = async (ctx) => {
     const tableBytes = w.honest.reduce((a, node) => a + (node.machine.ownRecord()?.record.payload.length ?? 0) + 100, 0);
     const offered = w.events.filter((e) => e.e.e === 'offered').map((e) => (e.e as { bytes: number }).bytes);
     const meshed = w.honest.slice(1).map((node) => (node.meshedAtMs ?? Infinity) - node.startedAtMs!).sort((a, b) => a - b);
+    const fully = w.honest.slice(1).map((node) => (node.fullyMeshedAtMs ?? Infinity) - node.startedAtMs!).sort((a, b) => a - b);
     const goalMs = 3 * 2 * LATENCY_MS + VDF_WINDOW_MS;
     const forwarded = w.honest.reduce((a, node) => a + node.machine.counters.joinsForwarded, 0);
     const conflicts = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0);
@@ -67,7 +68,7 @@ const suite: BenchSuite = async (ctx) => {
       rows.push({
         figure: `join → meshed p99, ${tag} (virtual time)`, value: p99, unit: 'ms',
         baseline: { name: '3 round trips + 1 VDF window', value: goalMs }, ratio: p99 / goalMs,
-        goal: '≤ 1.0×', pass: p99 <= goalMs, note: `p50 ${quantile(meshed, 0.5)} ms; waves of ${Math.min(200, n)} every 5 s`,
+        goal: '≤ 1.0×', pass: p99 <= goalMs, note: `p50 ${quantile(meshed, 0.5)} ms; counting neighbours that joined after it too: p50 ${quantile(fully, 0.5)} ms, p99 ${quantile(fully, 0.99)} ms; waves of ${Math.min(200, n)} every 5 s`,
       });
     }
     rows.push({

@@ -101,7 +101,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
     const startAtMs = i === 0 ? 0 : 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs + orderRng.int(Math.max(1, Math.min(s.waveGapMs, 1000)));
     const node = new SimMeshNode({
       crypto: real.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
-      entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner,
+      entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner, startedAtOf: (id) => all.get(id)?.startedAtMs,
       ...(s.config !== undefined ? { config: s.config } : {}),
       onEvent: (node, e, atMs) => { if (e.e !== 'neighbours') events.push({ node, e, atMs }); },
     });

@@ -44,6 +44,8 @@ export interface SimMeshNodeOptions {
   /** When the node starts (joins), virtual ms. */
   readonly startAtMs: number;
   readonly onEvent?: (node: string, e: MeshNodeEvent, nowMs: number) => void;
+  /** When another node of the world started (for the join → meshed measurement). */
+  readonly startedAtOf?: (peerId: string) => number | undefined;
   /** Shared by every node of the world: one decoded copy of each record. */
   readonly interner?: RecordInterner;
 }
@@ -67,10 +69,13 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   readonly #proved = new Set<string>();
   /**
    * When the node started, and when it was first meshed (virtual ms): a slot,
-   * a link to every neighbour it wants, and a verified proof from each of them.
+   * and a link to and a verified proof from every neighbour it wants that was
+   * in the mesh before it (neighbours that started later are their own joins,
+   * measured when they join). `fullyMeshedAtMs` counts every neighbour.
    */
   startedAtMs: number | undefined;
   meshedAtMs: number | undefined;
+  fullyMeshedAtMs: number | undefined;
 
   constructor(opts: SimMeshNodeOptions) {
     this.#o = opts;
@@ -175,9 +180,16 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
 
   #apply(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
     this.#applyActions(actions, now, out);
-    if (this.meshedAtMs === undefined && this.machine.slot !== null && this.machine.neighbours.size > 0 && [...this.machine.neighbours].every((p) => this.links.has(p) && this.#proved.has(p))) {
-      this.meshedAtMs = now;
+    if (this.fullyMeshedAtMs !== undefined || this.machine.slot === null || this.machine.neighbours.size === 0) return;
+    let older = true;
+    let all = true;
+    for (const p of this.machine.neighbours) {
+      if (this.links.has(p) && this.#proved.has(p)) continue;
+      all = false;
+      if ((this.#o.startedAtOf?.(p) ?? -Infinity) <= (this.startedAtMs ?? 0)) older = false;
     }
+    if (older) this.meshedAtMs ??= now;
+    if (all) this.fullyMeshedAtMs = now;
   }
 
   #applyActions(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
