@@ -1,0 +1,74 @@
+/**
+ * The concierge's frontier rules (docs/mesh-node.md, "One frontier at a time"),
+ * driven directly: plain lattice adjacency and a scope of 2, so a prefix of 30
+ * slots already reaches past what the bootstrap can place.
+ */
+import test from 'ava';
+import { Concierge, type PlacementView } from '../../../ts/mesh/node/concierge.js';
+import { latticeTopology } from '../../../ts/mesh/node/topology.js';
+
+const topology = latticeTopology();
+const config = { reservationMs: 10_000, holeStableMs: 10_000, offerRecords: 20 };
+const prefix = (n: number) => Array.from({ length: n }, (_, i) => i);
+const concierge = () => new Concierge('sim/00112233445566778899', topology, 2, config);
+const top = (occupied: readonly number[], extra: Partial<PlacementView> = {}): PlacementView =>
+  ({ me: 29, occupied, holes: new Map(), higherLinked: false, asFrontier: true, ...extra });
+
+test('the top node hands out distinct slots above the prefix; a node lower down does not', (t) => {
+  const c = concierge();
+  const a = c.place(top(prefix(30)), 0);
+  const b = c.place(top(prefix(30)), 1);
+  t.is(a, 30);
+  t.is(b, 31);
+  t.is(c.reservedTo(2), 31);
+  // The same prefix seen from slot 20 (not the top): pass it uphill.
+  t.is(concierge().place(top(prefix(30), { me: 20 }), 0), undefined);
+  // A higher linked peer, or a lost conflict (asFrontier false), also means: not the frontier.
+  t.is(concierge().place(top(prefix(30), { higherLinked: true }), 0), undefined);
+  t.is(concierge().place(top(prefix(30), { asFrontier: false }), 0), undefined);
+});
+
+test('reservations on the path: below them a node is not the frontier; its own reservations are not in its way', (t) => {
+  // A relay on the path reserved 30 for a joiner still on its way: the node at 29 must not go on at 31 (its joiner
+  // at 30 will be the frontier).
+  t.is(concierge().place(top(prefix(30), { reservedBelow: 30 }), 0), undefined);
+  // The frontier that made those reservations carries on above them.
+  const c = concierge();
+  t.is(c.place(top(prefix(30)), 0), 30);
+  t.is(c.place(top(prefix(30), { reservedBelow: 30 }), 1), 31);
+  // Its joiner at 30 has arrived: that slot above the frontier is its own, not a sign that someone is higher.
+  t.is(c.pendingTo(new Map([[30, {}]])), 31);
+  t.is(c.pendingTo(new Map([[30, {}], [31, {}]])), -1);
+  const d = concierge();
+  t.is(d.place(top(prefix(30)), 0), 30);
+  t.is(d.place(top(prefix(31)), 1), 31, 'its own joiner at 30 does not end its turn');
+  // The same occupancy for a node that did not reserve 30: someone is higher.
+  t.is(concierge().place(top(prefix(31)), 0), undefined);
+});
+
+test('a relay sends joins the way the last frontier answer came, until BUSY or the reservations lapse', (t) => {
+  const c = concierge();
+  t.is(c.frontierVia(0), undefined);
+  c.relayedOffer(35, 'sim/frontier', 0);
+  t.is(c.frontierVia(1), 'sim/frontier');
+  t.is(c.reservedTo(1), 35);
+  // A lower answer through another link does not pull the way back down.
+  c.relayedOffer(33, 'sim/other', 2);
+  t.is(c.frontierVia(3), 'sim/frontier');
+  c.relayedBusy('sim/other');
+  t.is(c.frontierVia(3), 'sim/frontier');
+  c.relayedBusy('sim/frontier');
+  t.is(c.frontierVia(4), undefined);
+  t.is(c.reservedTo(4), 35, 'the reservations still count after BUSY');
+  t.is(c.reservedTo(10_001), -1, 'and lapse with reservationMs');
+});
+
+test('parked joins are bounded and handed back once', (t) => {
+  const c = concierge();
+  let parked = 0;
+  for (let i = 0; i < 100; i++) if (c.park({ from: `sim/${i}`, frame: i, until: 2000 })) parked++;
+  t.is(parked, 64);
+  const back = c.unpark<number>();
+  t.deepEqual(back.map((p) => p.frame), prefix(64));
+  t.is(c.unpark().length, 0);
+});
