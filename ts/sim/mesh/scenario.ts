@@ -180,13 +180,18 @@ export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean }
   return { live: live.length, violations: v, minDegree: Number.isFinite(minDegree) ? minDegree : 0, maxDegree, maxRecords, maxJoinBytes };
 }
 
-/** Run in steps of `stepMs` until the invariants hold (returns the report) or `maxMs` passes. */
-export function runUntilConverged(w: MeshWorld, fromMs: number, maxMs: number, stepMs = 5000, maxEvents = 50_000_000): { report: InvariantReport; atMs: number } {
+/**
+ * Run in steps of `stepMs` until the invariants hold and `settled` (if given)
+ * says so too (returns the report), or `maxMs` passes.
+ */
+export function runUntilConverged(
+  w: MeshWorld, fromMs: number, maxMs: number, stepMs = 5000, maxEvents = 50_000_000, settled: () => boolean = () => true,
+): { report: InvariantReport; atMs: number } {
   let report = checkMeshInvariants(w);
   for (let t = fromMs; t <= maxMs; t += stepMs) {
     w.sim.run({ maxTimeMs: t, maxEvents });
     report = checkMeshInvariants(w);
-    if (report.violations.length === 0) return { report, atMs: t };
+    if (report.violations.length === 0 && settled()) return { report, atMs: t };
   }
   return { report, atMs: maxMs };
 }
