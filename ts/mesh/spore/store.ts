@@ -103,9 +103,9 @@ function recordKey(r: SporeRecord): { item: Item; hex: string } {
   return k;
 }
 
-/** SPORE item id of a record: SHA-256 of its encoding, first 16 bytes. */
+/** SPORE item id of a record: SHA-256 of its encoding, first 16 bytes (a copy: the cached id is the stores' own). */
 export function recordId(r: SporeRecord): Uint8Array {
-  return recordKey(r).item.id;
+  return recordKey(r).item.id.slice();
 }
 
 interface Entry {
