@@ -213,7 +213,9 @@ export class MeshNode {
     }
     if (now >= this.#next.sync) {
       this.#next.sync = now + this.config.syncIntervalMs;
-      for (const s of this.#sync.round(this.#links.links, this.#links.neighbours, this.#slot, now)) this.#sendFrame(out, s.peerId, { t: 'sync', phase: 0, spore: s.spore });
+      // Without a slot there is no scope to sync: a joiner waiting on a forwarded answer would pull its entry point's
+      // whole scope over the entry link, records it would then throw away (bytes to a joiner must not grow with N).
+      if (this.#slot !== null) for (const s of this.#sync.round(this.#links.links, this.#links.neighbours, this.#slot, now)) this.#sendFrame(out, s.peerId, { t: 'sync', phase: 0, spore: s.spore });
     }
     this.#maybeTopology(out, false);
     return out;
