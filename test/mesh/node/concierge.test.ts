@@ -72,3 +72,24 @@ test('parked joins are bounded and handed back once', (t) => {
   t.deepEqual(back.map((p) => p.frame), prefix(64));
   t.is(c.unpark().length, 0);
 });
+
+test('joiners above: own and relayed reservations count while they last, then not (nobody has to ask first)', (t) => {
+  const c = concierge();
+  t.false(c.joinersAbove(29, 0));
+  t.is(c.place(top(prefix(30)), 0), 30);
+  t.true(c.joinersAbove(29, 1));
+  t.is(c.reservedTo(9_999), 30);
+  // Lapsed, though no placement has swept the map since: a node nobody asks must not hold its turn or its slot.
+  t.is(c.reservedTo(10_000), -1);
+  t.false(c.joinersAbove(29, 10_000));
+  // A frontier answer we relayed, and the concierge that placed us, count the same way.
+  const r = concierge();
+  r.relayedOffer(35, 'sim/up', 0);
+  t.true(r.joinersAbove(29, 5_000));
+  t.false(r.joinersAbove(29, 10_000));
+  const p = concierge();
+  p.placedBelow(31, 0);
+  t.true(p.joinersAbove(29, 5_000));
+  t.false(p.joinersAbove(31, 5_000));
+  t.false(p.joinersAbove(29, 10_000));
+});

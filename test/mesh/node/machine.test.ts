@@ -113,3 +113,28 @@ test('a node refutes a tombstone about itself with a newer record', (t) => {
   t.true(a.ownRecord()!.seq > before);
   t.is(a.slot, 0);
 });
+
+test('a node does not move down into a reported hole while joiners placed above it are on their way', (t) => {
+  // X takes slot 2 from an offer saying the concierge reserved up to slot 4 (joiners on their way above X); slot 1
+  // is free below it. A hole report that ends at X must not move it: slot 2 would become a hole in the middle of
+  // that chain of joiners, and forwarded joins stalled below it for a whole holeStableMs that way.
+  const run = (reservedTo: number) => {
+    const boot = node();
+    boot.start(0, WALL, true);
+    const bootRec = boot.ownRecord()!.record;
+    const x = node();
+    x.start(0, WALL, false);
+    x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
+    x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 2, reservedTo, records: [bootRec] }), 11, WALL + 11);
+    t.is(x.slot, 2);
+    x.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: 'b:1', kind: 'hole', hops: 1, slot: 1, records: [bootRec] }), 12, WALL + 12);
+    return x;
+  };
+  const held = run(4);
+  t.is(held.slot, 2);
+  t.is(held.counters.holeMovesDeferred, 1);
+  t.is(held.counters.holesFilled, 0);
+  const top = run(2);
+  t.is(top.slot, 1);
+  t.is(top.counters.holesFilled, 1);
+});

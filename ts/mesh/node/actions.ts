@@ -35,6 +35,8 @@ export interface MeshNodeCounters {
   syncBytesOut: number;
   conflictsLost: number;
   holesFilled: number;
+  /** Hole moves not made because joiners we (or a frontier we relayed) placed above us are on their way. */
+  holeMovesDeferred: number;
   pruned: number;
 }
 
@@ -43,6 +45,6 @@ export function newCounters(): MeshNodeCounters {
     framesMalformed: 0,
     records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
     tombstonesForged: 0, tombstonesRefuted: 0, attestationsRejected: 0, joinsServed: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
-    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, pruned: 0,
+    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, holeMovesDeferred: 0, pruned: 0,
   };
 }

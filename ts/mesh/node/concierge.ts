@@ -183,8 +183,18 @@ export class Concierge {
    */
   reservedTo(now: number): number {
     let top = this.#relayed.until > now ? this.#relayed.to : -1;
-    for (const s of this.#reserved.keys()) if (s > top) top = s;
+    // Lapsed reservations leave the map only when we next place someone: a node nobody asks must not hold them.
+    for (const [s, until] of this.#reserved) if (until > now && s > top) top = s;
     return top;
+  }
+
+  /**
+   * Joiners are on their way to slots above `me`: reserved by us, by a
+   * frontier whose answer we relayed, or by the concierge that placed us.
+   * Their records may not have reached us, but we are not the top.
+   */
+  joinersAbove(me: number, now: number): boolean {
+    return this.reservedTo(now) > me || (this.#reservedAbove.until > now && this.#reservedAbove.to > me);
   }
 
   /** The highest of our own reservations whose joiner has not shown up in `occupied` yet, or -1. */

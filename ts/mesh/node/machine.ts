@@ -252,7 +252,10 @@ export class MeshNode {
       return;
     }
     const id = this.#concierge.newId();
-    this.#concierge.relay(id, { back: peerId, joiner: true, until: this.#now + this.config.joinRetryMs });
+    // A relay waits as long as the frontier's reservation lasts, not just one join retry: a forwarded join can be
+    // parked on its way while the frontier changes hands, and an answer that finds its relay gone strands the slot
+    // reserved for it until the reservation lapses (10 s stalls at N = 600 with scope 3).
+    this.#concierge.relay(id, { back: peerId, joiner: true, until: this.#now + this.config.reservationMs });
     this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), records: [] });
     this.counters.joinsForwarded++;
   }
@@ -323,7 +326,7 @@ export class MeshNode {
       this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
       return;
     }
-    if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, joiner: false, until: this.#now + this.config.joinRetryMs });
+    if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, joiner: false, until: this.#now + this.config.reservationMs });
     const slot = f.kind === 'join' ? Math.max(f.slot, this.#concierge.reservedTo(this.#now)) : f.slot;
     this.#sendFrame(out, next, { ...f, hops: f.hops + 1, slot });
   }
@@ -364,10 +367,26 @@ export class MeshNode {
     else this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, reservedTo, records });
   }
 
+  /**
+   * A node does not move down into a hole while joiners placed above it are
+   * on their way (Concierge.joinersAbove), even before their records reach
+   * it: the frontier node that did so left a hole in the middle of its own
+   * chain of joiners, the node below that hole had no uphill link, and every
+   * forwarded join stalled there until the hole had been stable for
+   * holeStableMs (55 s stalls at N = 600 with scope 3). The hole is reported
+   * again, and filled once the joiners have arrived.
+   */
+  #mayMoveDown(): boolean {
+    if (!this.#concierge.joinersAbove(this.#slot as number, this.#now)) return true;
+    this.counters.holeMovesDeferred++;
+    return false;
+  }
+
   /** We are the frontier node and a node near hole `h` reported it: move there (records: its surroundings). */
   #fillReportedHole(h: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     const me = this.#slot as number;
     if (h >= me || this.#slots.occupants.has(h)) return;
+    if (!this.#mayMoveDown()) return;
     this.#putAround(h, records, this.peerId);
     this.counters.holesFilled++;
     this.#setSlot(h, 'hole', out);
@@ -579,7 +598,7 @@ export class MeshNode {
       return;
     }
     const move = planHoleMove(this.#slot, { occupied: new Set(this.#slots.occupied), freeSince: this.#slots.freeSince }, this.#now, this.config.holeStableMs);
-    if (move !== undefined) {
+    if (move !== undefined && this.#mayMoveDown()) {
       this.counters.holesFilled++;
       this.#setSlot(move, 'hole', out);
       return;
