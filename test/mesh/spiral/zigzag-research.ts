@@ -24,11 +24,9 @@
  *    twice), which a local rule would have to resolve.
  */
 import { DIRECTIONS, distance, euclid4, sub, type Coord } from '../../../ts/mesh/spiral/coords.js';
+import { cellKey } from '../../../ts/mesh/spiral/slot-index.js';
 import { slotToCoord } from '../../../ts/mesh/spiral/slots.js';
 
-const B = 1 << 10;
-const H = B / 2;
-const cellKey = (q: number, r: number, z: number): number => ((q + H) * B + (r + H)) * B + (z + H);
 const edgeKey = (a: number, b: number): number => (a < b ? a * 1e7 + b : b * 1e7 + a);
 
 interface Defect { readonly u: number; readonly v: number; readonly axis: number }

@@ -154,7 +154,7 @@ export class Concierge {
       // Likewise if a concierge on the forwarded join's path reserved slots above ours: the frontier is, or is
       // about to be, one of those joiners, and only it may go on (one frontier at a time, or two hand out one slot).
       const ours = Math.max(me, ...this.#reserved.keys());
-      const pending = (this.#reservedAbove.until > now && this.#reservedAbove.to > me) || (v.reservedBelow ?? 0) > ours;
+      const pending = this.#placedBelowPending(me, now) || (v.reservedBelow ?? 0) > ours;
       // Occupied slots above us that we reserved are our own joiners arriving; any other means we are not the top.
       let above = false;
       for (let i = occupied.length - 1; i >= 0 && occupied[i]! > me; i--) if (!this.#reserved.has(occupied[i]!)) above = true;
@@ -194,7 +194,12 @@ export class Concierge {
    * Their records may not have reached us, but we are not the top.
    */
   joinersAbove(me: number, now: number): boolean {
-    return this.reservedTo(now) > me || (this.#reservedAbove.until > now && this.#reservedAbove.to > me);
+    return this.reservedTo(now) > me || this.#placedBelowPending(me, now);
+  }
+
+  /** The concierge that placed us still holds reservations above `me` (placedBelow). */
+  #placedBelowPending(me: number, now: number): boolean {
+    return this.#reservedAbove.until > now && this.#reservedAbove.to > me;
   }
 
   /** The highest of our own reservations whose joiner has not shown up in `occupied` yet, or -1. */
