@@ -93,3 +93,36 @@ test('joiners above: own and relayed reservations count while they last, then no
   t.false(p.joinersAbove(31, 5_000));
   t.false(p.joinersAbove(29, 10_000));
 });
+
+test('a node placed at the top leaves the frontier to its placer until the placer hands it a join', (t) => {
+  // Placed at 29, told nothing above was reserved yet: its placer may still have reserved 30, 31… right after.
+  const c = concierge();
+  c.placedBelow(29, 0, 'sim/placer');
+  t.is(c.deferringTo(1), 'sim/placer');
+  t.is(c.place(top(prefix(30)), 1), undefined, 'not the frontier while the placer may still be');
+  // A join forwarded by anyone else is no handover.
+  c.handedOver('sim/other');
+  t.is(c.place(top(prefix(30)), 2), undefined);
+  // The placer passing a join on means it stopped: now this node is the frontier.
+  c.handedOver('sim/placer');
+  t.is(c.deferringTo(3), undefined);
+  t.is(c.place(top(prefix(30)), 3), 30);
+  // A placer that never hands over (it left) holds the turn only as long as its reservations last.
+  const d = concierge();
+  d.placedBelow(29, 0, 'sim/placer');
+  t.is(d.place(top(prefix(30)), 10_000), 30);
+  // Where the view is complete (every slot below the lowest free one within scope) nobody defers.
+  const e = new Concierge('sim/00112233445566778899', topology, 2, config);
+  e.placedBelow(2, 0, 'sim/placer');
+  t.is(e.place(top(prefix(3), { me: 2 }), 1), 3);
+});
+
+test("the frontier's successor is its highest live reservation", (t) => {
+  const c = concierge();
+  t.is(c.successor(0), undefined);
+  t.is(c.place(top(prefix(30)), 0), 30);
+  t.is(c.place(top(prefix(30)), 1), 31);
+  t.is(c.successor(2), 31);
+  t.is(c.successor(10_000), 31, 'the later reservation lasts longer');
+  t.is(c.successor(10_001), undefined);
+});

@@ -4,7 +4,7 @@ import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js'
 import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
 import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
-import { spiralTopology } from '../../../ts/mesh/node/topology.js';
+import { latticeTopology, spiralTopology } from '../../../ts/mesh/node/topology.js';
 import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
 import { Rng } from '../../../ts/sim/rng.js';
 
@@ -137,4 +137,40 @@ test('a node does not move down into a reported hole while joiners placed above 
   const top = run(2);
   t.is(top.slot, 1);
   t.is(top.counters.holesFilled, 1);
+});
+
+test('one frontier at a time: a joiner placed at the top waits for its placer, which hands its turn only to its highest joiner', (t) => {
+  // Plain lattice adjacency with a scope of 2: from slot 74 (shell 2) nothing above the bootstrap's slot 0 is known
+  // to be complete, so only the frontier may hand out slots.
+  const fwd = (id: string): Uint8Array => encodeMeshFrame({ t: 'fwd', id, kind: 'join', hops: 1, slot: 0, records: [] });
+  const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1 } }); };
+  const boot = small();
+  boot.start(0, WALL, true);
+  const bootRec = boot.ownRecord()!.record;
+  const p = small();
+  p.start(0, WALL, false);
+  p.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
+  p.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 74, reservedTo: 74, records: [bootRec] }), 11, WALL + 11);
+  t.is(p.slot, 74);
+  // A join from elsewhere goes back to the placer: it may have reserved 75 for someone right after answering us.
+  const other = mk();
+  p.linkUp(other.peerId, other.publicKey, false, 12, WALL + 12);
+  const early = p.frame(other.peerId, fwd('o:1'), 13, WALL + 13);
+  t.deepEqual(sends(early, other.peerId), []);
+  t.is(sends(early, boot.peerId)[0]?.t, 'fwd');
+  // A join the placer passes on is the handover: now this node places 75, then 76 (both next to it).
+  const offered = [14, 15].map((at) => sends(p.frame(boot.peerId, fwd(`b:${at}`), at, WALL + at), boot.peerId)[0]);
+  t.deepEqual(offered.map((f) => (f?.t === 'fwdoffer' ? f.slot : undefined)), [75, 76]);
+  // Both joiners arrived; the one at 75 linked first and relayed the record of the one at 76.
+  const [a, b] = [mk(), mk()];
+  const rec = (c: typeof a, slot: number) => makeRecord(c, WALL + 20, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'j', attestations: [] }).record;
+  p.linkUp(a.peerId, a.publicKey, false, 20, WALL + 20);
+  p.frame(a.peerId, encodeMeshFrame({ t: 'records', records: [rec(a, 75), rec(b, 76)] }), 21, WALL + 21);
+  // Our turn is over, and it goes to the joiner at 76 only: the join waits until that one links.
+  const waiting = p.frame(boot.peerId, fwd('b:22'), 22, WALL + 22);
+  t.deepEqual(sends(waiting).filter((f) => f.t === 'fwd' || f.t === 'fwdoffer'), []);
+  p.linkUp(b.peerId, b.publicKey, false, 23, WALL + 23);
+  const passed = p.handleTimeout(p.nextTimeout() ?? 24, WALL + 24);
+  t.is(sends(passed, b.peerId).find((f) => f.t === 'fwd')?.t, 'fwd');
+  t.deepEqual(sends(passed, a.peerId).filter((f) => f.t === 'fwd'), []);
 });

@@ -59,6 +59,12 @@ export class Concierge {
   /** Slots up to `to` were reserved by the concierge that placed us, until `until`: we are not the frontier yet. */
   #reservedAbove = { to: -1, until: -Infinity };
   /**
+   * The frontier node that placed us (`by`), until it hands a forwarded join
+   * to us or `until` passes: it may have reserved more slots above ours after
+   * it answered us, so until then it, not we, is the frontier.
+   */
+  #placer = { by: '', until: -Infinity };
+  /**
    * The last frontier answer we relayed: the highest slot that frontier had
    * reserved, the link it came back on (where the next forwarded join goes:
    * one frontier at a time), and until when.
@@ -154,7 +160,7 @@ export class Concierge {
       // Likewise if a concierge on the forwarded join's path reserved slots above ours: the frontier is, or is
       // about to be, one of those joiners, and only it may go on (one frontier at a time, or two hand out one slot).
       const ours = Math.max(me, ...this.#reserved.keys());
-      const pending = this.#placedBelowPending(me, now) || (v.reservedBelow ?? 0) > ours;
+      const pending = this.#placedBelowPending(me, now) || (v.reservedBelow ?? 0) > ours || this.deferringTo(now) !== undefined;
       // Occupied slots above us that we reserved are our own joiners arriving; any other means we are not the top.
       let above = false;
       for (let i = occupied.length - 1; i >= 0 && occupied[i]! > me; i--) if (!this.#reserved.has(occupied[i]!)) above = true;
@@ -202,6 +208,18 @@ export class Concierge {
     return this.#reservedAbove.until > now && this.#reservedAbove.to > me;
   }
 
+  /**
+   * The highest slot we reserved, while the reservation lasts (its joiner may
+   * have arrived or not): when our turn as the frontier ends, it goes to that
+   * joiner and to no other. Passing a join to whichever joiner linked first
+   * made a lower one the frontier too (Concierge.deferringTo).
+   */
+  successor(now: number): number | undefined {
+    let top: number | undefined;
+    for (const [s, until] of this.#reserved) if (until > now && (top === undefined || s > top)) top = s;
+    return top;
+  }
+
   /** The highest of our own reservations whose joiner has not shown up in `occupied` yet, or -1. */
   pendingTo(occupants: ReadonlyMap<number, unknown>): number {
     let top = -1;
@@ -230,8 +248,28 @@ export class Concierge {
    * we must not hand out slots as if we were the frontier; our own offers
    * would collide with theirs.
    */
-  placedBelow(to: number, now: number): void {
+  placedBelow(to: number, now: number, by = ''): void {
     this.#reservedAbove = { to, until: now + this.config.reservationMs };
+    this.#placer = { by, until: now + this.config.reservationMs };
+  }
+
+  /**
+   * The node that placed us, while we leave the frontier to it. The offer's
+   * `reservedTo` is only what it had reserved when it answered us: a wave of
+   * joiners is placed in a burst, and every one of them told "nothing above
+   * you" before the next was placed would act as the frontier at once (at
+   * N = 1,800, nodes placed 1726 and 1727 by one frontier each handed out
+   * 1728 onwards; 29–58 slot conflicts lost per run). The placer stops being
+   * the frontier once its joiners have arrived, and then passes joins on to
+   * the highest of them: a forwarded join from it is the handover.
+   */
+  deferringTo(now: number): string | undefined {
+    return this.#placer.until > now && this.#placer.by !== '' ? this.#placer.by : undefined;
+  }
+
+  /** A forwarded join came from `from`: if it placed us, it has stopped being the frontier. */
+  handedOver(from: string): void {
+    if (from === this.#placer.by) this.#placer = { by: '', until: -Infinity };
   }
 
   /**

@@ -287,10 +287,24 @@ export class MeshNode {
    */
   #uphill(): string | undefined { return this.#slots.highestAbove(this.#slot, this.#links.links.keys()); }
 
-  /** Where a join goes next: the way the last frontier answer came, while it holds reservations; else uphill. */
+  /**
+   * Where a join goes next: the way the last frontier answer came, while it
+   * holds reservations; else uphill; else, when we seem to be the top but our
+   * placer has not handed over yet, back to it.
+   */
   #towardFrontier(): string | undefined {
     const via = this.#concierge.frontierVia(this.#now);
-    return via !== undefined && this.#links.has(via) ? via : this.#uphill();
+    if (via !== undefined && this.#links.has(via)) return via;
+    // Our turn as the frontier ended: it goes to the joiner we placed highest, once it has linked to us (until then
+    // the join waits here, parked).
+    const next = this.#concierge.successor(this.#now);
+    if (next !== undefined) {
+      const r = this.#slots.occupants.get(next);
+      if (r?.origin === this.peerId) return this.#uphill(); // we moved there ourselves
+      return r !== undefined && this.#links.has(r.origin) ? r.origin : undefined;
+    }
+    const placer = this.#concierge.deferringTo(this.#now);
+    return this.#uphill() ?? (placer !== undefined && this.#links.has(placer) ? placer : undefined);
   }
 
   /** Try the parked forwarded joins again (every tick). */
@@ -303,6 +317,7 @@ export class MeshNode {
   #onForwarded(peerId: string, f: Extract<MeshFrame, { t: 'fwd' }>, out: MeshNodeAction[], parkedUntil?: number): void {
     if (this.#slot === null) return;
     if (f.kind === 'join') {
+      this.#concierge.handedOver(peerId);
       const slot = this.#placement(true, f.slot);
       if (slot !== undefined) {
         this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot, reservedTo: this.#concierge.reservedTo(this.#now), records: this.#offerRecords(slot) });
@@ -353,7 +368,7 @@ export class MeshNode {
     if (relay?.back === this.peerId && this.#slot !== null) {
       this.#concierge.answered(id);
       if (slot === BUSY) { this.#dirtyAt = this.#now; return; } // asked again at the next recomputation
-      this.#concierge.placedBelow(reservedTo, this.#now);
+      this.#concierge.placedBelow(reservedTo, this.#now, records[0]?.origin);
       this.#putAround(slot, records, this.peerId);
       this.#setSlot(slot, 'conflict', out);
       return;
@@ -413,7 +428,9 @@ export class MeshNode {
   #onOffer(peerId: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     if (this.#slot !== null || this.#join?.via !== peerId) return;
     this.#join = undefined;
-    this.#concierge.placedBelow(reservedTo, this.#now);
+    // The placer's own record comes first (Concierge.offerRecords): the concierge itself, or the frontier behind a relay.
+    const placer = records[0]?.origin;
+    this.#concierge.placedBelow(reservedTo, this.#now, placer ?? peerId);
     this.#putAround(slot, records, peerId);
     this.#setSlot(slot, 'offer', out);
     // The concierge learns at once that its reservation was taken (it may not be a neighbour, and sync could take
@@ -421,7 +438,6 @@ export class MeshNode {
     if (!this.#links.neighbours.has(peerId)) this.#sendOwn(out, peerId);
     // Placed through a relay: the frontier node that placed us (its record comes first) waits to see us arrive
     // before another node may take its place, and is not always our neighbour. Link to it briefly (it lingers).
-    const placer = records[0]?.origin;
     if (placer !== undefined && placer !== peerId && placer !== this.peerId && !this.#links.has(placer)) {
       const addrs = this.#records.get(placer)?.info.addrs ?? [];
       if (addrs.length > 0 && this.#links.dialOnce(placer, this.#now)) out.push({ type: 'dial', peerId: placer, addrs });
