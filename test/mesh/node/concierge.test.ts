@@ -5,7 +5,10 @@
  */
 import test from 'ava';
 import { Concierge, type PlacementView } from '../../../ts/mesh/node/concierge.js';
+import { makeRecord, type PeerRecord } from '../../../ts/mesh/node/records.js';
 import { latticeTopology } from '../../../ts/mesh/node/topology.js';
+import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
+import { Rng } from '../../../ts/sim/rng.js';
 
 const topology = latticeTopology();
 const config = { reservationMs: 10_000, holeStableMs: 10_000, offerRecords: 20 };
@@ -125,4 +128,26 @@ test("the frontier's successor is its highest live reservation", (t) => {
   t.is(c.successor(2), 31);
   t.is(c.successor(10_000), 31, 'the later reservation lasts longer');
   t.is(c.successor(10_001), undefined);
+});
+
+test('an offer relayed near its slot carries the placer first, then the nearest records the placer or the relay knows', (t) => {
+  const keys = new StandinKeys();
+  const rng = new Rng(3);
+  const peer = (slot: number): PeerRecord => {
+    const c = standinCrypto(keys, keys.create(rng));
+    return makeRecord(c, 1, { publicKey: c.publicKey, slot, addrs: [], name: 'p', attestations: [] });
+  };
+  const c = new Concierge('sim/00112233445566778899', topology, 2, { ...config, offerRecords: 4 });
+  // A new frontier at 199 placed slot 200 and knew only itself and slot 170, 6 away; we (a relay at 198) know 196..198.
+  const placer = peer(199);
+  const far = peer(170);
+  const ours = new Map([196, 197, 198].map((s) => [s, peer(s)] as const));
+  const got = c.relayRecords(200, [placer.record, far.record], 198, [...ours.keys()], ours);
+  const slotOf = new Map([[placer.record, 199], [far.record, 170], ...[...ours].map(([s, r]) => [r.record, s] as const)]);
+  t.is(got[0], placer.record, 'the placer stays first (the joiner tells it it arrived)');
+  t.deepEqual(got.slice(1).map((r) => slotOf.get(r)), [198, 197, 196], 'nearest first; the far record gives way');
+  // With room to spare the placer's far record is kept; a relay whose scope does not reach the slot changes nothing.
+  const wide = new Concierge('sim/00112233445566778899', topology, 2, { ...config, offerRecords: 20 });
+  t.deepEqual(wide.relayRecords(200, [placer.record, far.record], 198, [...ours.keys()], ours).map((r) => slotOf.get(r)), [199, 198, 197, 196, 170]);
+  t.deepEqual(c.relayRecords(200, [placer.record, far.record], 0, [...ours.keys()], ours), [placer.record, far.record]);
 });

@@ -7,7 +7,7 @@
 import { lowestFreeSlot } from '../spiral/claims.js';
 import type { SporeRecord } from '../spore/store.js';
 import type { MeshNodeConfig } from './constants.js';
-import type { PeerRecord } from './records.js';
+import { peerRecordOf, type PeerRecord } from './records.js';
 import type { Topology } from './topology.js';
 
 /** Relays a forwarded request passes through at once, at most (a hostile flood costs bounded memory). */
@@ -278,16 +278,51 @@ export class Concierge {
    * first, so a joiner placed through a relay knows whom to tell it arrived.
    */
   offerRecords(slot: number, me: number, occupied: readonly number[], occupants: ReadonlyMap<number, PeerRecord>): SporeRecord[] {
-    const near = occupied
-      .map((s) => ({ s, d: s === me ? -1 : this.topology.distance(s, slot) }))
-      .sort((a, b) => a.d - b.d || a.s - b.s)
-      .slice(0, this.config.offerRecords);
     const records: SporeRecord[] = [];
-    for (const { s } of near) {
+    for (const { s } of this.#nearest(slot, me, occupied)) {
       const r = occupants.get(s);
       if (r !== undefined) records.push(r.record);
     }
     return records;
+  }
+
+  /** The `offerRecords` occupied slots nearest `slot` (`me` first), with their distances. */
+  #nearest(slot: number, me: number, occupied: readonly number[]): { s: number; d: number }[] {
+    return occupied
+      .map((s) => ({ s, d: s === me ? -1 : this.topology.distance(s, slot) }))
+      .sort((a, b) => a.d - b.d || a.s - b.s)
+      .slice(0, this.config.offerRecords);
+  }
+
+  /**
+   * The records of an offer passing back through us to its joiner: the
+   * placer's, improved with ours. Beyond the scope the frontier is usually a
+   * node placed a moment before, which knows little more than the records of
+   * its own offer; handed from one new frontier to the next, those views lost
+   * the ring below the top, and each frontier could place only the one or two
+   * slots next to itself (2 per turn at N = 2,000). A relay near the slot
+   * (an older node on the path) has synced its scope: the joiner gets the
+   * placer's record first, then the nearest records either of us knows, still
+   * at most `offerRecords`.
+   */
+  relayRecords(slot: number, received: readonly SporeRecord[], me: number, occupied: readonly number[], occupants: ReadonlyMap<number, PeerRecord>): readonly SporeRecord[] {
+    const [placer, ...rest] = received;
+    if (placer === undefined || this.topology.distance(me, slot) > this.scope) return received;
+    // Ours first: we verified them, the placer's are passed on unread (the joiner verifies every record).
+    const best = new Map<string, { r: SporeRecord; d: number; s: number }>();
+    const consider = (r: SporeRecord, s: number, d: number): void => {
+      if (r.origin !== placer.origin && !best.has(r.origin)) best.set(r.origin, { r, d, s });
+    };
+    for (const { s, d } of this.#nearest(slot, -1, occupied)) {
+      const r = occupants.get(s);
+      if (r !== undefined) consider(r.record, s, d);
+    }
+    for (const r of rest) {
+      const s = peerRecordOf(r)?.info.slot;
+      if (s !== undefined) consider(r, s, this.topology.distance(s, slot));
+    }
+    const nearest = [...best.values()].sort((a, b) => a.d - b.d || a.s - b.s).slice(0, this.config.offerRecords - 1);
+    return [placer, ...nearest.map((x) => x.r)];
   }
 
   /**

@@ -375,6 +375,7 @@ export class MeshNode {
     }
     if (relay === undefined || !this.#links.has(relay.back)) return;
     this.#concierge.answered(id);
+    if (slot !== BUSY && this.#slot !== null) records = [...this.#concierge.relayRecords(slot, records, this.#slot, this.#slots.occupied, this.#slots.occupants)];
     if (slot !== BUSY) this.#concierge.relayedOffer(reservedTo, from, this.#now);
     else this.#concierge.relayedBusy(from);
     if (relay.joiner && slot === BUSY) this.#sendFrame(out, relay.back, { t: 'refuse', reason: 'the frontier is busy' });
