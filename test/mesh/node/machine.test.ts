@@ -127,10 +127,15 @@ test('a node does not move down into a reported hole while joiners placed above 
     x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
     x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 2, reservedTo, records: [bootRec] }), 11, WALL + 11);
     t.is(x.slot, 2);
-    x.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: 'b:1', kind: 'hole', hops: 1, slot: 1, records: [bootRec] }), 12, WALL + 12);
-    return x;
+    const report = (at: number) => x.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: `b:${at}`, kind: 'hole', hops: 1, slot: 1, records: [bootRec] }), at, WALL + at);
+    report(12);
+    return Object.assign(x, { report });
   };
   const held = run(4);
+  t.is(held.slot, 2);
+  t.is(held.counters.holeMovesDeferred, 1);
+  // Reported again while the joiners are still on their way: still one deferred hole, not one per check.
+  held.report(13);
   t.is(held.slot, 2);
   t.is(held.counters.holeMovesDeferred, 1);
   t.is(held.counters.holesFilled, 0);

@@ -35,7 +35,7 @@ export interface MeshNodeCounters {
   syncBytesOut: number;
   conflictsLost: number;
   holesFilled: number;
-  /** Hole moves not made because joiners we (or a frontier we relayed) placed above us are on their way. */
+  /** Holes not moved into because joiners we (or a frontier we relayed) placed above us were on their way (each hole once). */
   holeMovesDeferred: number;
   pruned: number;
 }

@@ -77,6 +77,8 @@ export class MeshNode {
   #dirtyAt = -Infinity;
   #topologyAt = -Infinity;
   #join: { via: string; at: number } | undefined;
+  /** Holes we did not move into while joiners above us were on their way (counted once each; cleared once they arrived). */
+  readonly #deferredHoles = new Set<number>();
   #now = -Infinity;
   #sweepAt = 0;
   #probeAt = Infinity;
@@ -392,9 +394,14 @@ export class MeshNode {
    * holeStableMs (55 s stalls at N = 600 with scope 3). The hole is reported
    * again, and filled once the joiners have arrived.
    */
-  #mayMoveDown(): boolean {
-    if (!this.#concierge.joinersAbove(this.#slot as number, this.#now)) return true;
-    this.counters.holeMovesDeferred++;
+  #mayMoveDown(hole: number): boolean {
+    if (!this.#concierge.joinersAbove(this.#slot as number, this.#now)) {
+      this.#deferredHoles.clear();
+      return true;
+    }
+    // Counted once per hole: the check repeats at every topology recomputation while the joiners are on their way.
+    if (!this.#deferredHoles.has(hole)) this.counters.holeMovesDeferred++;
+    this.#deferredHoles.add(hole);
     return false;
   }
 
@@ -402,7 +409,7 @@ export class MeshNode {
   #fillReportedHole(h: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     const me = this.#slot as number;
     if (h >= me || this.#slots.occupants.has(h)) return;
-    if (!this.#mayMoveDown()) return;
+    if (!this.#mayMoveDown(h)) return;
     this.#putAround(h, records, this.peerId);
     this.counters.holesFilled++;
     this.#setSlot(h, 'hole', out);
@@ -615,7 +622,7 @@ export class MeshNode {
       return;
     }
     const move = planHoleMove(this.#slot, { occupied: new Set(this.#slots.occupied), freeSince: this.#slots.freeSince }, this.#now, this.config.holeStableMs);
-    if (move !== undefined && this.#mayMoveDown()) {
+    if (move !== undefined && this.#mayMoveDown(move)) {
       this.counters.holesFilled++;
       this.#setSlot(move, 'hole', out);
       return;
