@@ -56,14 +56,13 @@ export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStable
 
 export class Concierge {
   readonly #reserved = new Map<number, number>();
-  /** Slots up to `to` were reserved by the concierge that placed us, until `until`: we are not the frontier yet. */
-  #reservedAbove = { to: -1, until: -Infinity };
   /**
-   * The frontier node that placed us (`by`), until it hands a forwarded join
-   * to us or `until` passes: it may have reserved more slots above ours after
-   * it answered us, so until then it, not we, is the frontier.
+   * The concierge that placed us, until `until`: it had reserved slots up to
+   * `to` (joiners on their way above us), and `by` (its id, '' once it handed
+   * us a forwarded join) may have reserved more after it answered us, so until
+   * then it, not we, is the frontier.
    */
-  #placer = { by: '', until: -Infinity };
+  #placedBy = { to: -1, by: '', until: -Infinity };
   /**
    * The last frontier answer we relayed: the highest slot that frontier had
    * reserved, the link it came back on (where the next forwarded join goes:
@@ -205,7 +204,7 @@ export class Concierge {
 
   /** The concierge that placed us still holds reservations above `me` (placedBelow). */
   #placedBelowPending(me: number, now: number): boolean {
-    return this.#reservedAbove.until > now && this.#reservedAbove.to > me;
+    return this.#placedBy.until > now && this.#placedBy.to > me;
   }
 
   /**
@@ -249,8 +248,7 @@ export class Concierge {
    * would collide with theirs.
    */
   placedBelow(to: number, now: number, by = ''): void {
-    this.#reservedAbove = { to, until: now + this.config.reservationMs };
-    this.#placer = { by, until: now + this.config.reservationMs };
+    this.#placedBy = { to, by, until: now + this.config.reservationMs };
   }
 
   /**
@@ -264,12 +262,12 @@ export class Concierge {
    * the highest of them: a forwarded join from it is the handover.
    */
   deferringTo(now: number): string | undefined {
-    return this.#placer.until > now && this.#placer.by !== '' ? this.#placer.by : undefined;
+    return this.#placedBy.until > now && this.#placedBy.by !== '' ? this.#placedBy.by : undefined;
   }
 
   /** A forwarded join came from `from`: if it placed us, it has stopped being the frontier. */
   handedOver(from: string): void {
-    if (from === this.#placer.by) this.#placer = { by: '', until: -Infinity };
+    if (from === this.#placedBy.by) this.#placedBy = { ...this.#placedBy, by: '' };
   }
 
   /**
