@@ -14,6 +14,17 @@ const rng = new Rng(7);
 const topology = spiralTopology();
 const mk = () => standinCrypto(keys, keys.create(rng));
 const node = (crypto = mk()) => new MeshNode({ crypto, topology, addrs: [`sim:${crypto.peerId}`], name: 'n' });
+/** A bootstrap, and a node that took `slot` from its offer saying the bootstrap reserved up to `reservedTo`. */
+const placedByOffer = (make: () => MeshNode, slot: number, reservedTo: number) => {
+  const boot = make();
+  boot.start(0, WALL, true);
+  const bootRec = boot.ownRecord()!.record;
+  const x = make();
+  x.start(0, WALL, false);
+  x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
+  x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot, reservedTo, records: [bootRec] }), 11, WALL + 11);
+  return { boot, bootRec, x };
+};
 const sends = (acts: MeshNodeAction[], to?: string) =>
   acts.filter((a): a is Extract<MeshNodeAction, { type: 'send' }> => a.type === 'send' && (to === undefined || a.peerId === to)).map((a) => decodeMeshFrame(a.frame)!);
 
@@ -119,13 +130,7 @@ test('a node does not move down into a reported hole while joiners placed above 
   // is free below it. A hole report that ends at X must not move it: slot 2 would become a hole in the middle of
   // that chain of joiners, and forwarded joins stalled below it for a whole holeStableMs that way.
   const run = (reservedTo: number) => {
-    const boot = node();
-    boot.start(0, WALL, true);
-    const bootRec = boot.ownRecord()!.record;
-    const x = node();
-    x.start(0, WALL, false);
-    x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
-    x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 2, reservedTo, records: [bootRec] }), 11, WALL + 11);
+    const { boot, bootRec, x } = placedByOffer(() => node(), 2, reservedTo);
     t.is(x.slot, 2);
     const report = (at: number) => x.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: `b:${at}`, kind: 'hole', hops: 1, slot: 1, records: [bootRec] }), at, WALL + at);
     report(12);
@@ -149,13 +154,7 @@ test('one frontier at a time: a joiner placed at the top waits for its placer, w
   // to be complete, so only the frontier may hand out slots.
   const fwd = (id: string): Uint8Array => encodeMeshFrame({ t: 'fwd', id, kind: 'join', hops: 1, slot: 0, records: [] });
   const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1 } }); };
-  const boot = small();
-  boot.start(0, WALL, true);
-  const bootRec = boot.ownRecord()!.record;
-  const p = small();
-  p.start(0, WALL, false);
-  p.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
-  p.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 74, reservedTo: 74, records: [bootRec] }), 11, WALL + 11);
+  const { boot, x: p } = placedByOffer(small, 74, 74);
   t.is(p.slot, 74);
   // A join from elsewhere goes back to the placer: it may have reserved 75 for someone right after answering us.
   const other = mk();
