@@ -69,11 +69,25 @@ test('a relay sends joins the way the last frontier answer came, until BUSY or t
 test('parked joins are bounded and handed back once', (t) => {
   const c = concierge();
   let parked = 0;
-  for (let i = 0; i < 100; i++) if (c.park({ from: `sim/${i}`, frame: i, until: 2000 })) parked++;
+  for (let i = 0; i < 100; i++) if (c.park({ from: `sim/${i}`, frame: i, since: 0 })) parked++;
   t.is(parked, 64);
   const back = c.unpark<number>();
   t.deepEqual(back.map((p) => p.frame), prefix(64));
   t.is(c.unpark().length, 0);
+});
+
+test('a join that passes a node twice is answered along its first way back; both links it used are held until then', (t) => {
+  const c = concierge();
+  c.relay('e:1', { back: 'sim/joinerside', to: 'sim/placer', joiner: false, until: 100 });
+  // The placer hands it back to us (the handover), and we pass it on to the next frontier.
+  c.relay('e:1', { back: 'sim/placer', to: 'sim/next', joiner: false, until: 200 });
+  t.like(c.relayOf('e:1'), { back: 'sim/joinerside', to: 'sim/next', until: 100 });
+  t.true(c.carries('sim/joinerside'));
+  t.true(c.carries('sim/next'));
+  t.false(c.carries('sim/placer'), 'the answer does not come back that way');
+  c.answered('e:1');
+  t.false(c.carries('sim/joinerside'));
+  t.false(c.carries('sim/next'));
 });
 
 test('joiners above: own and relayed reservations count while they last, then not (nobody has to ask first)', (t) => {

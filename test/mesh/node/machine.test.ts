@@ -35,7 +35,7 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
     { t: 'join', addrs: ['tcp://127.0.0.1:1'], name: 'j' }, { t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'records', records: [rec, rec] },
     { t: 'sync', phase: 2, spore: new Uint8Array([1, 2]) }, { t: 'want', ids: [new Uint8Array(16).fill(1)] }, { t: 'have', ids: [new Uint8Array(16).fill(2)] },
     { t: 'tomb', tomb: new Uint8Array([0, 1, 2]) }, { t: 'attest', attestation: new Uint8Array([9]) }, { t: 'refuse', reason: 'no' },
-    { t: 'fwd', id: 'abc:1', kind: 'join', hops: 3, slot: 0, records: [] }, { t: 'fwd', id: 'abc:2', kind: 'hole', hops: 1, slot: 2 ** 40, records: [rec] },
+    { t: 'fwd', id: 'abc:1', kind: 'join', hops: 3, slot: 0, waited: 1234, records: [] }, { t: 'fwd', id: 'abc:2', kind: 'hole', hops: 1, slot: 2 ** 40, waited: 0, records: [rec] },
     { t: 'fwdoffer', id: 'abc:1', slot: 12, reservedTo: 14, records: [rec] },
   ];
   for (const f of frames) {
@@ -44,7 +44,7 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
     t.is(back?.t, f.t);
     t.deepEqual(Buffer.from(encodeMeshFrame(back!)), Buffer.from(bytes), f.t);
   }
-  for (const f of [{ t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'fwd', id: 'x:1', kind: 'hole', hops: 1, slot: 9, records: [rec] }, { t: 'fwdoffer', id: 'x:1', slot: 9, reservedTo: 9, records: [rec] }] as MeshFrame[]) {
+  for (const f of [{ t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'fwd', id: 'x:1', kind: 'hole', hops: 1, slot: 9, waited: 0, records: [rec] }, { t: 'fwdoffer', id: 'x:1', slot: 9, reservedTo: 9, records: [rec] }] as MeshFrame[]) {
     const bytes = encodeMeshFrame(f);
     for (let n = 0; n < bytes.length - 1; n++) t.is(decodeMeshFrame(bytes.subarray(0, n)), undefined, `${f.t} truncated at ${n}`);
   }
@@ -132,7 +132,7 @@ test('a node does not move down into a reported hole while joiners placed above 
   const run = (reservedTo: number) => {
     const { boot, bootRec, x } = placedByOffer(() => node(), 2, reservedTo);
     t.is(x.slot, 2);
-    const report = (at: number) => x.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: `b:${at}`, kind: 'hole', hops: 1, slot: 1, records: [bootRec] }), at, WALL + at);
+    const report = (at: number) => x.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: `b:${at}`, kind: 'hole', hops: 1, slot: 1, waited: 0, records: [bootRec] }), at, WALL + at);
     report(12);
     return Object.assign(x, { report });
   };
@@ -149,32 +149,57 @@ test('a node does not move down into a reported hole while joiners placed above 
   t.is(top.counters.holesFilled, 1);
 });
 
-test('one frontier at a time: a joiner placed at the top waits for its placer, which hands its turn only to its highest joiner', (t) => {
-  // Plain lattice adjacency with a scope of 2: from slot 74 (shell 2) nothing above the bootstrap's slot 0 is known
-  // to be complete, so only the frontier may hand out slots.
-  const fwd = (id: string): Uint8Array => encodeMeshFrame({ t: 'fwd', id, kind: 'join', hops: 1, slot: 0, records: [] });
+/**
+ * Plain lattice adjacency with a scope of 2: from slot 74 (shell 2) nothing above the bootstrap's slot 0 is known
+ * to be complete, so only the frontier may hand out slots. `p` took 74 from the bootstrap.
+ */
+const latticeFrontier = () => {
   const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1 } }); };
-  const { boot, x: p } = placedByOffer(small, 74, 74);
-  t.is(p.slot, 74);
-  // A join from elsewhere goes back to the placer: it may have reserved 75 for someone right after answering us.
-  const other = mk();
-  p.linkUp(other.peerId, other.publicKey, false, 12, WALL + 12);
-  const early = p.frame(other.peerId, fwd('o:1'), 13, WALL + 13);
-  t.deepEqual(sends(early, other.peerId), []);
-  t.is(sends(early, boot.peerId)[0]?.t, 'fwd');
-  // A join the placer passes on is the handover: now this node places 75, then 76 (both next to it).
-  const offered = [14, 15].map((at) => sends(p.frame(boot.peerId, fwd(`b:${at}`), at, WALL + at), boot.peerId)[0]);
-  t.deepEqual(offered.map((f) => (f?.t === 'fwdoffer' ? f.slot : undefined)), [75, 76]);
-  // Both joiners arrived; the one at 75 linked first and relayed the record of the one at 76.
+  return placedByOffer(small, 74, 74);
+};
+const fwdJoin = (id: string, waited = 0): Uint8Array => encodeMeshFrame({ t: 'fwd', id, kind: 'join', hops: 1, slot: 0, waited, records: [] });
+/** `p` (at 74) was handed the turn and placed 75 and 76; the joiner at 75 has linked, the one at 76 (`b`) not yet. */
+const frontierWithJoiners = () => {
+  const { boot, x: p } = latticeFrontier();
+  const offered = [14, 15].map((at) => sends(p.frame(boot.peerId, fwdJoin(`b:${at}`), at, WALL + at), boot.peerId)[0]);
   const [a, b] = [mk(), mk()];
   const rec = (c: typeof a, slot: number) => makeRecord(c, WALL + 20, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'j', attestations: [] }).record;
   p.linkUp(a.peerId, a.publicKey, false, 20, WALL + 20);
   p.frame(a.peerId, encodeMeshFrame({ t: 'records', records: [rec(a, 75), rec(b, 76)] }), 21, WALL + 21);
+  return { boot, p, a, b, offered };
+};
+
+test('one frontier at a time: a joiner placed at the top waits for its placer, which hands its turn only to its highest joiner', (t) => {
+  const { boot, x: p } = latticeFrontier();
+  t.is(p.slot, 74);
+  // A join from elsewhere goes back to the placer: it may have reserved 75 for someone right after answering us.
+  const other = mk();
+  p.linkUp(other.peerId, other.publicKey, false, 12, WALL + 12);
+  const early = p.frame(other.peerId, fwdJoin('o:1'), 13, WALL + 13);
+  t.deepEqual(sends(early, other.peerId), []);
+  t.is(sends(early, boot.peerId)[0]?.t, 'fwd');
+  // A join the placer passes on is the handover: now this node places 75, then 76 (both next to it).
+  const after = frontierWithJoiners();
+  t.deepEqual(after.offered.map((f) => (f?.t === 'fwdoffer' ? f.slot : undefined)), [75, 76]);
+  // Both joiners arrived; the one at 75 linked first and relayed the record of the one at 76.
   // Our turn is over, and it goes to the joiner at 76 only: the join waits until that one links.
-  const waiting = p.frame(boot.peerId, fwd('b:22'), 22, WALL + 22);
+  const { p: q, a, b } = after;
+  const waiting = q.frame(after.boot.peerId, fwdJoin('b:22'), 22, WALL + 22);
   t.deepEqual(sends(waiting).filter((f) => f.t === 'fwd' || f.t === 'fwdoffer'), []);
-  p.linkUp(b.peerId, b.publicKey, false, 23, WALL + 23);
-  const passed = p.handleTimeout(p.nextTimeout() ?? 24, WALL + 24);
+  q.linkUp(b.peerId, b.publicKey, false, 23, WALL + 23);
+  const passed = q.handleTimeout(q.nextTimeout() ?? 24, WALL + 24);
   t.is(sends(passed, b.peerId).find((f) => f.t === 'fwd')?.t, 'fwd');
   t.deepEqual(sends(passed, a.peerId).filter((f) => f.t === 'fwd'), []);
+});
+
+test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {
+  const { boot, p } = frontierWithJoiners();
+  const busy = (acts: MeshNodeAction[]) => sends(acts, boot.peerId).some((f) => f.t === 'fwdoffer' && f.slot === 2 ** 48 - 1);
+  // Held elsewhere for 1.5 s already: parked here (the joiner at 76 has not linked), then answered BUSY once the
+  // sum reaches 2 s, though this node held it for only 0.5 s.
+  t.false(busy(p.frame(boot.peerId, fwdJoin('b:30', 1500), 30, WALL + 30)));
+  t.false(busy(p.handleTimeout(500, WALL + 500)), 'retried at the tick: 1,970 ms in all, parked again');
+  t.true(busy(p.handleTimeout(1000, WALL + 1000)));
+  // Held 2 s already: answered BUSY at once, whoever could take it.
+  t.true(busy(p.frame(boot.peerId, fwdJoin('b:1100', 2000), 1100, WALL + 1100)));
 });

@@ -20,11 +20,11 @@ export const BUSY = 2 ** 48 - 1;
 /** Forwarded joins one node holds at once while the frontier changes hands, at most. */
 const MAX_PARKED = 64;
 
-/** A forwarded join we could neither place nor pass on yet: who sent it, the request, and until when we try. */
-export interface Parked<F> { readonly from: string; readonly frame: F; readonly until: number }
+/** A forwarded join we could neither place nor pass on yet: who sent it, the request, and since when we hold it. */
+export interface Parked<F> { readonly from: string; readonly frame: F; readonly since: number }
 
-/** A forwarded join waiting for the frontier's answer: who to pass it back to, and until when. */
-export interface Relay { readonly back: string; readonly joiner: boolean; readonly until: number }
+/** A forwarded join waiting for the frontier's answer: who to pass it back to, where we sent it, and until when. */
+export interface Relay { readonly back: string; readonly to: string; readonly joiner: boolean; readonly until: number }
 
 /** What a node knows when it places a joiner. */
 export interface PlacementView {
@@ -88,10 +88,27 @@ export class Concierge {
   newId(): string { return `${this.#idPrefix}:${++this.#seq}`; }
 
   canRelay(): boolean { return this.#relays.size < MAX_RELAYS; }
-  relay(id: string, r: Relay): void { this.#relays.set(id, r); }
+  /**
+   * Wait for the answer to request `id`. A join can pass a node twice (a
+   * joiner sends it back to its placer, which hands it on to that joiner): the
+   * first way back is the one toward the joiner, and it is kept (the answer
+   * now comes from `r.to`). Overwriting it sent the answer round the loop to a
+   * relay that had already passed it on, which dropped it, and the slot
+   * stayed reserved for nobody (the lattice run of docs/mesh-node.md stalled
+   * for 10 s that way).
+   */
+  relay(id: string, r: Relay): void {
+    const first = this.#relays.get(id);
+    this.#relays.set(id, first === undefined ? r : { ...first, to: r.to });
+  }
   relayOf(id: string): Relay | undefined { return this.#relays.get(id); }
   answered(id: string): void { this.#relays.delete(id); }
   get rejoining(): boolean { return this.#relays.has(this.rejoinId); }
+  /** A request waiting for its answer came in or went out on the link to `peer`. */
+  carries(peer: string): boolean {
+    for (const r of this.#relays.values()) if (r.back === peer || r.to === peer) return true;
+    return false;
+  }
 
   /**
    * Hold a forwarded join for a moment instead of answering BUSY: the frontier
@@ -103,6 +120,8 @@ export class Concierge {
     this.#parked.push(p);
     return true;
   }
+
+  get hasParked(): boolean { return this.#parked.length > 0; }
 
   /** The parked joins, to try again (they park again if still stuck). */
   unpark<F>(): Parked<F>[] {

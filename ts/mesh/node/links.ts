@@ -88,11 +88,11 @@ export class LinkTable {
     return out;
   }
 
-  /** Lingering links whose time is up and whose peer is still no neighbour: to close. */
-  lingerExpired(now: number): string[] {
+  /** Lingering links whose time is up and whose peer is still no neighbour: to close. `keep`: not yet (asked again later). */
+  lingerExpired(now: number, keep: (peerId: string) => boolean = () => false): string[] {
     const out: string[] = [];
     for (const [p, until] of this.#lingerUntil) {
-      if (until > now) continue;
+      if (until > now || keep(p)) continue;
       this.#lingerUntil.delete(p);
       if (!this.#neighbours.has(p) && this.#links.has(p)) out.push(p);
     }

@@ -49,8 +49,17 @@ export interface MeshNodeOptions {
   readonly interner?: RecordInterner;
 }
 
-/** How long a forwarded join may wait for the frontier to change hands before it is answered BUSY, ms. */
-const PARK_MS = 2000;
+/**
+ * How long a forwarded join may be held on its way, summed over every node
+ * that parks it, before it is answered BUSY, ms. The sum, not each node's
+ * share: a join parked at one frontier after another as the turn moved on was
+ * answered after its relays had given up (they wait reservationMs), and the
+ * slot reserved for it held up the frontier, which waits for its highest
+ * joiner, until the reservation lapsed (31 joiners never placed at
+ * N = 2,600). Well within joinRetryMs, so the answer is back before the
+ * joiner asks again.
+ */
+const JOIN_WAIT_MS = 2000;
 
 /** Slots 0..20 (the origin and shell 1) probe the entry points. */
 const PROBING_SLOTS = 20;
@@ -189,7 +198,12 @@ export class MeshNode {
       case 'fwd': this.#onForwarded(peerId, f, out); break;
       case 'fwdoffer': this.#onForwardedOffer(peerId, f.id, f.slot, f.reservedTo, f.records, out); break;
       case 'offer': this.#onOffer(peerId, f.slot, f.reservedTo, f.records, out); break;
-      case 'records': for (const r of f.records) this.#put(r, peerId, out); break;
+      case 'records':
+        for (const r of f.records) this.#put(r, peerId, out);
+        // A joiner announces itself with its record once linked: the frontier's turn may pass to it now, not at the
+        // next tick (half a tick per turn was most of a turn past the scope).
+        if (this.#slot !== null && this.#concierge.hasParked) this.#retryParked(out);
+        break;
       case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
       case 'want': this.#sendRecords(out, peerId, f.ids); break;
       case 'have': this.#onHave(peerId, f.ids, out); break;
@@ -248,7 +262,7 @@ export class MeshNode {
       this.counters.joinsServed++;
       return;
     }
-    const next = this.#towardFrontier();
+    const next = this.#towardFrontier(this.#concierge.reservedTo(this.#now));
     if (next === undefined || !this.#concierge.canRelay()) {
       this.#sendFrame(out, peerId, { t: 'refuse', reason: 'no free slot in view' });
       return;
@@ -257,8 +271,8 @@ export class MeshNode {
     // A relay waits as long as the frontier's reservation lasts, not just one join retry: a forwarded join can be
     // parked on its way while the frontier changes hands, and an answer that finds its relay gone strands the slot
     // reserved for it until the reservation lapses (10 s stalls at N = 600 with scope 3).
-    this.#concierge.relay(id, { back: peerId, joiner: true, until: this.#now + this.config.reservationMs });
-    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), records: [] });
+    this.#concierge.relay(id, { back: peerId, to: next, joiner: true, until: this.#now + this.config.reservationMs });
+    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, records: [] });
     this.counters.joinsForwarded++;
   }
 
@@ -290,34 +304,52 @@ export class MeshNode {
   #uphill(): string | undefined { return this.#slots.highestAbove(this.#slot, this.#links.links.keys()); }
 
   /**
-   * Where a join goes next: the way the last frontier answer came, while it
-   * holds reservations; else uphill; else, when we seem to be the top but our
-   * placer has not handed over yet, back to it.
+   * Where a join goes next (`target`: the highest slot the request or our
+   * view knows taken or reserved, where the frontier is):
+   * - the link above our own joiners' slots nearest `target` on the lattice;
+   * - else, while our reservations last, our highest joiner once it has linked
+   *   (Concierge.successor; a lower joiner linked first would send it back);
+   * - else the way the last frontier answer came, while it holds reservations;
+   * - else, when we seem to be the top but our placer has not handed over yet,
+   *   back to it.
+   * Every hop of the first kind raises the slot, so a request cannot circle.
+   * Sending joins the way of the last answer first, or to the highest link,
+   * made every path run along the chain of recent frontiers: each turn added
+   * the new one to its end (hops grew by one per turn, 13 to 45 in the
+   * lattice run of docs/mesh-node.md), and a turn costs a round trip along it.
    */
-  #towardFrontier(): string | undefined {
-    const via = this.#concierge.frontierVia(this.#now);
-    if (via !== undefined && this.#links.has(via)) return via;
-    // Our turn as the frontier ended: it goes to the joiner we placed highest, once it has linked to us (until then
-    // the join waits here, parked).
+  #towardFrontier(target: number): string | undefined {
     const next = this.#concierge.successor(this.#now);
+    const floor = Math.max(this.#slot as number, next ?? -1);
+    const ahead = this.#slots.nearestAbove(floor, this.#links.links.keys(), Math.max(target, this.#slots.occupied.at(-1) ?? 0));
+    if (ahead !== undefined) return ahead;
     if (next !== undefined) {
       const r = this.#slots.occupants.get(next);
       if (r?.origin === this.peerId) return this.#uphill(); // we moved there ourselves
       return r !== undefined && this.#links.has(r.origin) ? r.origin : undefined;
     }
+    const via = this.#concierge.frontierVia(this.#now);
+    if (via !== undefined && this.#links.has(via)) return via;
     const placer = this.#concierge.deferringTo(this.#now);
-    return this.#uphill() ?? (placer !== undefined && this.#links.has(placer) ? placer : undefined);
+    return placer !== undefined && this.#links.has(placer) ? placer : undefined;
   }
 
   /** Try the parked forwarded joins again (every tick). */
   #retryParked(out: MeshNodeAction[]): void {
-    for (const p of this.#concierge.unpark<Extract<MeshFrame, { t: 'fwd' }>>()) if (this.#links.has(p.from)) this.#onForwarded(p.from, p.frame, out, p.until);
+    for (const p of this.#concierge.unpark<Extract<MeshFrame, { t: 'fwd' }>>()) {
+      if (this.#links.has(p.from)) this.#onForwarded(p.from, { ...p.frame, waited: p.frame.waited + (this.#now - p.since) }, out);
+    }
   }
 
   #offerRecords(slot: number): SporeRecord[] { return this.#concierge.offerRecords(slot, this.#slot ?? -1, this.#slots.occupied, this.#slots.occupants); }
 
-  #onForwarded(peerId: string, f: Extract<MeshFrame, { t: 'fwd' }>, out: MeshNodeAction[], parkedUntil?: number): void {
+  #onForwarded(peerId: string, f: Extract<MeshFrame, { t: 'fwd' }>, out: MeshNodeAction[]): void {
     if (this.#slot === null) return;
+    if (f.kind === 'join' && f.waited >= JOIN_WAIT_MS) {
+      // Its relays may have given up by the time an answer got back: a slot placed now could stay reserved for nobody.
+      this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
+      return;
+    }
     if (f.kind === 'join') {
       this.#concierge.handedOver(peerId);
       const slot = this.#placement(true, f.slot);
@@ -327,7 +359,7 @@ export class MeshNode {
         return;
       }
     }
-    const next = f.kind === 'join' ? this.#towardFrontier() : this.#uphill();
+    const next = f.kind === 'join' ? this.#towardFrontier(Math.max(f.slot, this.#concierge.reservedTo(this.#now))) : this.#uphill();
     if (f.kind === 'hole' && next === undefined) {
       this.#fillReportedHole(f.slot, f.records, out);
       return;
@@ -338,12 +370,11 @@ export class MeshNode {
       if (f.kind !== 'join') return;
       // Nobody above us to pass it to: the frontier is changing hands (wait for it), or has handed out every slot
       // it can vouch for (the joiner asks again soon).
-      const until = parkedUntil ?? this.#now + PARK_MS;
-      if (next === undefined && until > this.#now && this.#concierge.park({ from: peerId, frame: f, until })) return;
+      if (next === undefined && this.#concierge.park({ from: peerId, frame: f, since: this.#now })) return;
       this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
       return;
     }
-    if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, joiner: false, until: this.#now + this.config.reservationMs });
+    if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, to: next, joiner: false, until: this.#now + this.config.reservationMs });
     const slot = f.kind === 'join' ? Math.max(f.slot, this.#concierge.reservedTo(this.#now)) : f.slot;
     this.#sendFrame(out, next, { ...f, hops: f.hops + 1, slot });
   }
@@ -361,8 +392,8 @@ export class MeshNode {
     const next = this.#uphill() ?? [...this.#links.neighbours].find((p) => this.#links.has(p));
     if (next === undefined) return;
     const id = this.#concierge.rejoinId;
-    this.#concierge.relay(id, { back: this.peerId, joiner: true, until: this.#now + this.config.joinRetryMs });
-    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), records: [] });
+    this.#concierge.relay(id, { back: this.peerId, to: next, joiner: true, until: this.#now + this.config.joinRetryMs });
+    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, records: [] });
   }
 
   #onForwardedOffer(from: string, id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
@@ -429,7 +460,7 @@ export class MeshNode {
     for (const h of due) {
       this.#concierge.reported(h, this.#now);
       this.counters.holesReported++;
-      this.#sendFrame(out, next, { t: 'fwd', id: this.#concierge.newId(), kind: 'hole', hops: 1, slot: h, records: this.#offerRecords(h) });
+      this.#sendFrame(out, next, { t: 'fwd', id: this.#concierge.newId(), kind: 'hole', hops: 1, slot: h, waited: 0, records: this.#offerRecords(h) });
     }
   }
 
@@ -656,7 +687,9 @@ export class MeshNode {
     }
     if (this.#concierge.expireRelays(this.#now)) this.#dirtyAt = this.#now; // our own request went unanswered: ask again
     if (this.#slot !== null) this.#retryParked(out);
-    for (const p of this.#links.lingerExpired(this.#now)) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });
+    // A link a forwarded join went out or came in on stays until the answer has passed: closing it dropped the answer,
+    // and the slot reserved for the joiner held up the frontier until the reservation lapsed (10 s stalls).
+    for (const p of this.#links.lingerExpired(this.#now, (peer) => this.#concierge.carries(peer))) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });
     if (this.#now >= this.#sweepAt) {
       this.#sweepAt = this.#now + this.config.recordTtlMs / 8;
       for (const origin of this.#records.expired(this.#wall)) {

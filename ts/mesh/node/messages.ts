@@ -34,7 +34,8 @@ export type MeshFrame =
    * on the path have reserved for other joiners (0 if none), which the
    * frontier node cannot see yet and must not hand out again.
    */
-  | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; slot: number; records: SporeRecord[] }
+  /** `waited`: ms the request has been held (parked) on its way so far, summed over the nodes that held it. */
+  | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; slot: number; waited: number; records: SporeRecord[] }
   /** The frontier node's answer to a forwarded join, passed back along the same path. */
   | { t: 'fwdoffer'; id: string; slot: number; reservedTo: number; records: SporeRecord[] };
 
@@ -42,6 +43,8 @@ const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 
 /** A forwarded request's id: the first concierge's choice, opaque to everyone else. */
 export const MAX_FWD_ID_BYTES = 64;
 const FWD_KINDS = ['join', 'hole'] as const;
+/** A forwarded request's fixed part: kind (1), hops (1), slot (6), waited ms (4). */
+const FWD_FIXED_BYTES = 12;
 
 export function isMeshFrame(f: Uint8Array): boolean {
   return f.length >= 2 && f[0] === FRAME_MESH;
@@ -71,10 +74,11 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
     case 'attest': return Buffer.concat([head, f.attestation]);
     case 'refuse': return Buffer.concat([head, Buffer.from(f.reason.slice(0, 200))]);
     case 'fwd': {
-      const fixed = Buffer.alloc(8);
+      const fixed = Buffer.alloc(FWD_FIXED_BYTES);
       fixed.writeUInt8(FWD_KINDS.indexOf(f.kind), 0);
       fixed.writeUInt8(Math.min(255, f.hops), 1);
       fixed.writeUIntBE(f.slot, 2, 6);
+      fixed.writeUInt32BE(Math.min(0xffff_ffff, Math.max(0, Math.round(f.waited))), 8);
       return Buffer.concat([head, idBytes(f.id), fixed, recordsBytes(f.records)]);
     }
     case 'fwdoffer': return Buffer.concat([head, idBytes(f.id), slotPair(f.slot, f.reservedTo), recordsBytes(f.records)]);
@@ -158,11 +162,11 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
     case SUB.refuse: return { t: 'refuse', reason: body.toString('utf8') };
     case SUB.fwd: {
       const id = readId(b, 2);
-      if (id === undefined || b.length < id.next + 8) return undefined;
+      if (id === undefined || b.length < id.next + FWD_FIXED_BYTES) return undefined;
       const kind = FWD_KINDS[b[id.next]!];
-      const records = decodeRecords(b, id.next + 8);
+      const records = decodeRecords(b, id.next + FWD_FIXED_BYTES);
       if (kind === undefined || records === undefined) return undefined;
-      return { t: 'fwd', id: id.id, kind, hops: b[id.next + 1]!, slot: b.readUIntBE(id.next + 2, 6), records };
+      return { t: 'fwd', id: id.id, kind, hops: b[id.next + 1]!, slot: b.readUIntBE(id.next + 2, 6), waited: b.readUInt32BE(id.next + 8), records };
     }
     case SUB.fwdoffer: {
       const id = readId(b, 2);

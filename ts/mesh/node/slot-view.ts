@@ -68,6 +68,26 @@ export class SlotView {
   }
 
   /**
+   * Of `peers`, one holding a slot above `floor` in our view, the nearest to
+   * slot `target` on the lattice (the higher slot on a tie), or undefined.
+   */
+  nearestAbove(floor: number, peers: Iterable<string>, target: number): string | undefined {
+    let best: string | undefined;
+    let bestSlot = -1;
+    let bestD = Infinity;
+    for (const p of peers) {
+      const s = this.#o.records.get(p)?.info.slot;
+      if (s === undefined || s <= floor || this.#occupants.get(s)?.origin !== p) continue;
+      const d = this.#o.topology.distance(s, target);
+      if (d > bestD || (d === bestD && s < bestSlot)) continue;
+      best = p;
+      bestSlot = s;
+      bestD = d;
+    }
+    return best;
+  }
+
+  /**
    * Winners per slot, conflicts decided by attested work (then the smaller
    * peerId), penalised peers left out; `me` is our slot. Returns our loss, if any.
    */
