@@ -301,7 +301,7 @@ export class MeshNode {
    * frontier. Any link counts, not only settled neighbours: a joiner we just
    * placed links to us at once, and the frontier should move on to it then.
    */
-  #uphill(): string | undefined { return this.#slots.highestAbove(this.#slot, this.#links.links.keys()); }
+  #uphill(): string | undefined { return this.#slot === null ? undefined : this.#slots.upward(this.#slot, this.#links.links.keys()); }
 
   /**
    * Where a join goes next (`target`: the highest slot the request or our
@@ -331,7 +331,7 @@ export class MeshNode {
     const via = this.#concierge.frontierVia(this.#now);
     if (via !== undefined && this.#links.has(via)) return via;
     const placer = this.#concierge.deferringTo(this.#now);
-    return placer !== undefined && this.#links.has(placer) ? placer : undefined;
+    return placer !== undefined && this.#links.has(placer) ? placer : this.#uphill();
   }
 
   /** Try the parked forwarded joins again (every tick). */

@@ -68,6 +68,26 @@ export class SlotView {
   }
 
   /**
+   * One step toward the highest slot we know, from our slot `me`: the peer of
+   * `peers` holding the highest slot above ours; if none, while we still see
+   * slots above ours, the peer nearest the highest of them on the lattice, if
+   * it is nearer than we are. Holes next to a node can cut every link it has
+   * upward: hole reports and joins then ended at that node, which is not the
+   * top (a 200-node lattice mesh took 40 s more to refill its holes, one per
+   * holeStableMs, and two reports ending at two such nodes filled one hole
+   * twice).
+   */
+  upward(me: number, peers: Iterable<string>): string | undefined {
+    const all = [...peers];
+    const up = this.highestAbove(me, all);
+    const top = this.#occupied.at(-1);
+    if (up !== undefined || top === undefined || top <= me) return up;
+    const around = this.nearestAbove(-1, all, top);
+    const s = around === undefined ? undefined : this.#o.records.get(around)?.info.slot;
+    return s !== undefined && this.#o.topology.distance(s, top) < this.#o.topology.distance(me, top) ? around : undefined;
+  }
+
+  /**
    * Of `peers`, one holding a slot above `floor` in our view, the nearest to
    * slot `target` on the lattice (the higher slot on a tie), or undefined.
    */
