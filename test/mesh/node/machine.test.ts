@@ -203,3 +203,42 @@ test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: 
   // Held 2 s already: answered BUSY at once, whoever could take it.
   t.true(busy(p.frame(boot.peerId, fwdJoin('b:1100', 2000), 1100, WALL + 1100)));
 });
+
+test("a joiner's entry point links to the frontier node that placed it and sends the next joins straight there", (t) => {
+  const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1 } }); };
+  const boot = small();
+  boot.start(0, WALL, true);
+  // Slots 1..94 are taken: the bootstrap's whole scope (lattice distance 2) is full, so it passes joins uphill.
+  const ring = Array.from({ length: 94 }, () => mk());
+  const rec = (c: ReturnType<typeof mk>, slot: number, addr = `sim:${c.peerId}`) => makeRecord(c, WALL, { publicKey: c.publicKey, slot, addrs: [addr], name: 'r', attestations: [] }).record;
+  const up = ring[93]!;
+  boot.linkUp(up.peerId, up.publicKey, false, 1, WALL + 1);
+  const held = ring.map((c, i) => rec(c, i + 1));
+  for (const part of [held.slice(0, 47), held.slice(47)]) boot.frame(up.peerId, encodeMeshFrame({ t: 'records', records: part }), 2, WALL + 2);
+  const join = (at: number) => {
+    const j = mk();
+    boot.linkUp(j.peerId, j.publicKey, false, at, WALL + at);
+    return { j, acts: boot.frame(j.peerId, encodeMeshFrame({ t: 'join', addrs: [], name: 'j' }), at, WALL + at) };
+  };
+  const first = join(3);
+  const fwd = sends(first.acts, up.peerId)[0];
+  if (fwd?.t !== 'fwd') return t.fail('the join was not passed uphill');
+  // The frontier node (slot 120, beyond the bootstrap's scope) placed the joiner: its record comes first in the answer.
+  const frontier = mk();
+  const answer = boot.frame(up.peerId, encodeMeshFrame({ t: 'fwdoffer', id: fwd.id, slot: 121, reservedTo: 121, records: [rec(frontier, 120, 'sim:frontier')] }), 5, WALL + 5);
+  t.is(sends(answer, first.j.peerId)[0]?.t, 'offer');
+  t.deepEqual(answer.filter((a) => a.type === 'dial'), [{ type: 'dial', peerId: frontier.peerId, addrs: ['sim:frontier'] }]);
+  boot.linkUp(frontier.peerId, frontier.publicKey, false, 6, WALL + 6);
+  const second = join(7);
+  t.is(sends(second.acts, frontier.peerId)[0]?.t, 'fwd');
+  t.deepEqual(sends(second.acts, up.peerId), []);
+  // An answer whose first record does not verify names nobody to dial.
+  const third = join(8);
+  const fwd3 = sends(third.acts, frontier.peerId)[0];
+  if (fwd3?.t !== 'fwd') return t.fail('the join did not go to the frontier node');
+  const forged = mk();
+  const bad = rec(forged, 130, 'sim:forged');
+  const tampered = { ...bad, signature: new Uint8Array(bad.signature).fill(7) };
+  const forgedAnswer = boot.frame(frontier.peerId, encodeMeshFrame({ t: 'fwdoffer', id: fwd3.id, slot: 122, reservedTo: 122, records: [tampered] }), 9, WALL + 9);
+  t.deepEqual(forgedAnswer.filter((a) => a.type === 'dial'), []);
+});

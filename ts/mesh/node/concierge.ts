@@ -69,6 +69,8 @@ export class Concierge {
    * one frontier at a time), and until when.
    */
   #relayed = { to: -1, via: '', until: -Infinity };
+  /** The frontier node that placed the last joiner we are the entry point of, its slot, and until when we go to it. */
+  #frontier = { peer: '', slot: -1, until: -Infinity };
   /** Forwarded joins waiting for the frontier's answer: request id → who to pass it back to. */
   readonly #relays = new Map<string, Relay>();
   #parked: Parked<unknown>[] = [];
@@ -253,6 +255,16 @@ export class Concierge {
   /** The frontier answered BUSY through `via`: stop sending joins its way. */
   relayedBusy(via: string): void {
     if (this.#relayed.via === via) this.#relayed = { ...this.#relayed, via: '' };
+  }
+
+  /** The frontier node `peer` at `slot` placed one of our joiners. */
+  sawFrontier(peer: string, slot: number, now: number): void {
+    if (slot >= this.#frontier.slot || this.#frontier.until <= now) this.#frontier = { peer, slot, until: now + this.config.reservationMs };
+  }
+
+  /** The frontier node that placed our last joiner, while its turn may last. */
+  frontierHint(now: number): { readonly peer: string; readonly slot: number } | undefined {
+    return this.#frontier.until > now ? this.#frontier : undefined;
   }
 
   /** Where the last frontier answer came from, while its reservations last: the next forwarded join goes there too. */

@@ -22,7 +22,7 @@ import { planHoleMove } from '../spiral/holes.js';
 import type { SporeRecord } from '../spore/store.js';
 import type { MeshCrypto, VerifiedWork } from './crypto.js';
 import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, type MeshFrame } from './messages.js';
-import { makeRecord, type PeerRecord } from './records.js';
+import { makeRecord, peerRecordOf, verifyPeerRecord, type PeerRecord } from './records.js';
 import { makeTombstone, openTombstone, TombstoneSet } from './tombstones.js';
 import type { Topology } from './topology.js';
 import { PenaltyBox } from './penalty.js';
@@ -322,6 +322,11 @@ export class MeshNode {
     const next = this.#concierge.successor(this.#now);
     const floor = Math.max(this.#slot as number, next ?? -1);
     const ahead = this.#slots.nearestAbove(floor, this.#links.links.keys(), Math.max(target, this.#slots.occupied.at(-1) ?? 0));
+    const hint = this.#concierge.frontierHint(this.#now);
+    if (hint !== undefined && hint.slot > floor && this.#links.has(hint.peer)) {
+      const s = ahead === undefined ? undefined : this.#records.get(ahead)?.info.slot;
+      if (s === undefined || s <= hint.slot) return hint.peer;
+    }
     if (ahead !== undefined) return ahead;
     if (next !== undefined) {
       const r = this.#slots.occupants.get(next);
@@ -411,9 +416,24 @@ export class MeshNode {
     if (slot !== BUSY && this.#slot !== null) records = [...this.#concierge.relayRecords(slot, records, this.#slot, this.#slots.occupied, this.#slots.occupants)];
     if (slot !== BUSY) this.#concierge.relayedOffer(reservedTo, from, this.#now);
     else this.#concierge.relayedBusy(from);
+    if (relay.joiner && slot !== BUSY) this.#followFrontier(records[0], out);
     if (relay.joiner && slot === BUSY) this.#sendFrame(out, relay.back, { t: 'refuse', reason: 'the frontier is busy' });
     else if (relay.joiner) this.#sendOffer(out, relay.back, slot, reservedTo, records);
     else this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, reservedTo, records });
+  }
+
+  /**
+   * We are the entry point of a joiner the frontier node just placed (its
+   * record comes first in the answer): link to it (the link lingers) and send
+   * the next joins straight there. Otherwise every join walks up from the
+   * entry point, and the frontier's answers walk back, once per turn.
+   */
+  #followFrontier(r: SporeRecord | undefined, out: MeshNodeAction[]): void {
+    if (r === undefined || r.origin === this.peerId) return;
+    const p = peerRecordOf(r);
+    if (p === undefined || !verifyPeerRecord(this.#o.crypto, r)) return;
+    this.#concierge.sawFrontier(r.origin, p.info.slot, this.#now);
+    if (!this.#links.has(r.origin) && p.info.addrs.length > 0 && this.#links.dialOnce(r.origin, this.#now)) out.push({ type: 'dial', peerId: r.origin, addrs: p.info.addrs });
   }
 
   /**
