@@ -297,22 +297,26 @@ export class MeshNode {
   }
 
   /**
-   * The linked peer with the highest slot above ours: one step toward the
-   * frontier. Any link counts, not only settled neighbours: a joiner we just
-   * placed links to us at once, and the frontier should move on to it then.
+   * One step toward the frontier: the linked peer with the highest slot above
+   * ours, or round the holes next to us (SlotView.upward). Any link counts,
+   * not only settled neighbours: a joiner we just placed links to us at once,
+   * and the frontier should move on to it then.
    */
   #uphill(): string | undefined { return this.#slot === null ? undefined : this.#slots.upward(this.#slot, this.#links.links.keys()); }
 
   /**
    * Where a join goes next (`target`: the highest slot the request or our
    * view knows taken or reserved, where the frontier is):
+   * - the frontier node that placed our last joiner (we were its entry point),
+   *   while its turn may last, unless a link of ours holds a higher slot;
    * - the link above our own joiners' slots nearest `target` on the lattice;
    * - else, while our reservations last, our highest joiner once it has linked
    *   (Concierge.successor; a lower joiner linked first would send it back);
    * - else the way the last frontier answer came, while it holds reservations;
    * - else, when we seem to be the top but our placer has not handed over yet,
-   *   back to it.
-   * Every hop of the first kind raises the slot, so a request cannot circle.
+   *   back to it; else round the holes next to us.
+   * The first two kinds of hop raise the slot; the others need not, so the
+   * hop cap (MAX_FWD_HOPS) is what bounds a request that goes round.
    * Sending joins the way of the last answer first, or to the highest link,
    * made every path run along the chain of recent frontiers: each turn added
    * the new one to its end (hops grew by one per turn, 13 to 45 in the
@@ -339,7 +343,7 @@ export class MeshNode {
     return placer !== undefined && this.#links.has(placer) ? placer : this.#uphill();
   }
 
-  /** Try the parked forwarded joins again (every tick). */
+  /** Try the parked forwarded joins again (every tick, and whenever records arrive). */
   #retryParked(out: MeshNodeAction[]): void {
     for (const p of this.#concierge.unpark<Extract<MeshFrame, { t: 'fwd' }>>()) {
       if (this.#links.has(p.from)) this.#onForwarded(p.from, { ...p.frame, waited: p.frame.waited + (this.#now - p.since) }, out);
