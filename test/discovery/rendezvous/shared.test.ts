@@ -72,7 +72,9 @@ test('two rendezvous-only processes share LAGOON_PEER_DB; curl follows the other
   const signal = AbortSignal.timeout(60_000);
   const dir = mkdtempSync(join(tmpdir(), 'lagoon-rv-proc-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = (n: string) => testEnv(join(dir, n), { LAGOON_RENDEZVOUS_ONLY: 'true', LAGOON_PEER_DB: db });
+  // The TTL is not under test here: with the default 20 s, a loaded machine pruned the peer before the metrics
+  // were read (the gauge said 0 after the stream had shown the peer).
+  const env = (n: string) => testEnv(join(dir, n), { LAGOON_RENDEZVOUS_ONLY: 'true', LAGOON_PEER_DB: db, LAGOON_RENDEZVOUS_TTL_MS: '600000' });
   const pa = spawnCli(['start'], env('a'), signal);
   const pb = spawnCli(['start'], env('b'), signal);
   t.teardown(() => { pa.child.kill('SIGKILL'); pb.child.kill('SIGKILL'); });
