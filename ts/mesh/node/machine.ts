@@ -356,7 +356,7 @@ export class MeshNode {
     if (this.#slot === null) return;
     if (f.kind === 'join' && f.waited >= JOIN_WAIT_MS) {
       // Its relays may have given up by the time an answer got back: a slot placed now could stay reserved for nobody.
-      this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
+      this.#answerBusy(out, peerId, f.id);
       return;
     }
     if (f.kind === 'join') {
@@ -380,12 +380,17 @@ export class MeshNode {
       // Nobody above us to pass it to: the frontier is changing hands (wait for it), or has handed out every slot
       // it can vouch for (the joiner asks again soon).
       if (next === undefined && this.#concierge.park({ from: peerId, frame: f, since: this.#now })) return;
-      this.#sendFrame(out, peerId, { t: 'fwdoffer', id: f.id, slot: BUSY, reservedTo: 0, records: [] });
+      this.#answerBusy(out, peerId, f.id);
       return;
     }
     if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, to: next, joiner: false, until: this.#now + this.config.reservationMs });
     const slot = f.kind === 'join' ? Math.max(f.slot, this.#concierge.reservedTo(this.#now)) : f.slot;
     this.#sendFrame(out, next, { ...f, hops: f.hops + 1, slot });
+  }
+
+  /** No slot for forwarded join `id` now: the joiner asks again soon. */
+  #answerBusy(out: MeshNodeAction[], to: string, id: string): void {
+    this.#sendFrame(out, to, { t: 'fwdoffer', id, slot: BUSY, reservedTo: 0, records: [] });
   }
 
   /** Records that arrived with a slot we are about to take: judged by the scope around that slot. */
@@ -437,7 +442,7 @@ export class MeshNode {
     const p = peerRecordOf(r);
     if (p === undefined || !verifyPeerRecord(this.#o.crypto, r)) return;
     this.#concierge.sawFrontier(r.origin, p.info.slot, this.#now);
-    if (!this.#links.has(r.origin) && p.info.addrs.length > 0 && this.#links.dialOnce(r.origin, this.#now)) out.push({ type: 'dial', peerId: r.origin, addrs: p.info.addrs });
+    if (!this.#links.has(r.origin)) this.#dialOnce(out, r.origin, p.info.addrs);
   }
 
   /**
@@ -502,8 +507,7 @@ export class MeshNode {
     // Placed through a relay: the frontier node that placed us (its record comes first) waits to see us arrive
     // before another node may take its place, and is not always our neighbour. Link to it briefly (it lingers).
     if (placer !== undefined && placer !== peerId && placer !== this.peerId && !this.#links.has(placer)) {
-      const addrs = this.#records.get(placer)?.info.addrs ?? [];
-      if (addrs.length > 0 && this.#links.dialOnce(placer, this.#now)) out.push({ type: 'dial', peerId: placer, addrs });
+      this.#dialOnce(out, placer, this.#records.get(placer)?.info.addrs ?? []);
     }
     // The concierge link lingers only if the concierge is not a neighbour.
     this.#links.linger(peerId, this.#now);
@@ -697,6 +701,11 @@ export class MeshNode {
     for (const a of added) this.#sendOwn(out, a.peerId);
     this.#dialMissing(out);
     if (added.length > 0 || removed.length > 0) out.push({ type: 'event', event: { e: 'neighbours', added, removed } });
+  }
+
+  /** Dial a peer that is not a neighbour (the link lingers when it comes up), at most once per dialRetryMs. */
+  #dialOnce(out: MeshNodeAction[], peerId: string, addrs: readonly string[]): void {
+    if (addrs.length > 0 && this.#links.dialOnce(peerId, this.#now)) out.push({ type: 'dial', peerId, addrs });
   }
 
   #dialMissing(out: MeshNodeAction[]): void {

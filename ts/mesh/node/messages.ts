@@ -32,9 +32,10 @@ export type MeshFrame =
    * (it carries the records around the hole, so the mover can dial them).
    * `slot`: for a hole, the hole; for a join, the highest slot the concierges
    * on the path have reserved for other joiners (0 if none), which the
-   * frontier node cannot see yet and must not hand out again.
+   * frontier node cannot see yet and must not hand out again. `waited`: the
+   * ms the request has been held (parked) on its way so far, summed over the
+   * nodes that held it.
    */
-  /** `waited`: ms the request has been held (parked) on its way so far, summed over the nodes that held it. */
   | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; slot: number; waited: number; records: SporeRecord[] }
   /** The frontier node's answer to a forwarded join, passed back along the same path. */
   | { t: 'fwdoffer'; id: string; slot: number; reservedTo: number; records: SporeRecord[] };
