@@ -201,8 +201,9 @@ export class MeshNode {
       case 'records':
         for (const r of f.records) this.#put(r, peerId, out);
         // A joiner announces itself with its record once linked: the frontier's turn may pass to it now, not at the
-        // next tick (half a tick per turn was most of a turn past the scope).
-        if (this.#slot !== null && this.#concierge.hasParked) this.#retryParked(out);
+        // next tick (half a tick per turn was most of a turn past the scope). Only then: records answering a sync
+        // WANT are far more frequent, and each retry recomputes the occupancy once per parked join.
+        if (this.#slot !== null && this.#concierge.hasParked && f.records.some((r) => r.origin === peerId)) this.#retryParked(out);
         break;
       case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
       case 'want': this.#sendRecords(out, peerId, f.ids); break;
