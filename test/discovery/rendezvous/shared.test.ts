@@ -83,11 +83,14 @@ test('two rendezvous-only processes share LAGOON_PEER_DB; curl follows the other
 
   const curl = spawn('curl', ['-sS', '-N', '-i', '--max-time', '30', `http://127.0.0.1:${lb.httpPort}/events`], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => curl.kill('SIGKILL'));
+  // One listener for the whole stream: output that arrives while no `seen` is waiting (B's poll can beat A's answer
+  // to the POST) must still be kept.
   let out = '';
+  const waiting = new Set<() => void>();
+  curl.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); for (const check of [...waiting]) check(); });
   const seen = (re: RegExp) => new Promise<void>((resolve, reject) => {
-    const check = () => { if (re.test(out)) { curl.stdout.off('data', onData); resolve(); } };
-    const onData = (d: Buffer) => { out += d.toString('utf8'); check(); };
-    curl.stdout.on('data', onData);
+    const check = () => { if (re.test(out)) { waiting.delete(check); resolve(); } };
+    waiting.add(check);
     check();
     signal.addEventListener('abort', () => reject(new Error(`timed out; curl saw:\n${out}`)), { once: true });
   });
