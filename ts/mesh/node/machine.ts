@@ -84,6 +84,7 @@ export class MeshNode {
   #own: PeerRecord | undefined;
   #seq = 0;
   #dirtyAt = -Infinity;
+  #dirty = false;
   #topologyAt = -Infinity;
   #join: { via: string; at: number } | undefined;
   /** Holes we did not move into while joiners above us were on their way (counted once each; cleared once they arrived). */
@@ -415,7 +416,7 @@ export class MeshNode {
     const relay = this.#concierge.relayOf(id);
     if (relay?.back === this.peerId && this.#slot !== null) {
       this.#concierge.answered(id);
-      if (slot === BUSY) { this.#dirtyAt = this.#now; return; } // asked again at the next recomputation
+      if (slot === BUSY) { this.#markDirty(); return; } // asked again at the next recomputation
       this.#concierge.placedBelow(reservedTo, this.#now, records[0]?.origin);
       this.#putAround(slot, records, this.peerId);
       this.#setSlot(slot, 'conflict', out);
@@ -572,7 +573,7 @@ export class MeshNode {
 
   /** Our set changed (a record from `from`, or ours): every other linked peer may lack it. */
   #changed(from?: string): void {
-    this.#dirtyAt = this.#now;
+    this.#markDirty();
     this.#sync.changed(this.#links.links.keys(), from);
   }
 
@@ -659,6 +660,16 @@ export class MeshNode {
 
   // ------------------------------------------------------------ topology
 
+  /**
+   * The view changed since the last recomputation. A flag, not a comparison of
+   * times: a change in the same millisecond as a recomputation, after it, looked
+   * older than it (dirtyAt <= topologyAt) and was never applied.
+   */
+  #markDirty(): void {
+    this.#dirty = true;
+    this.#dirtyAt = this.#now;
+  }
+
   #recomputeOccupancy(): { slot: number; winner: string } | undefined { return this.#slots.recompute(this.peerId, this.#slot, this.#now); }
 
   /**
@@ -668,9 +679,10 @@ export class MeshNode {
    */
   #maybeTopology(out: MeshNodeAction[], force: boolean): void {
     if (this.#slot === null) return;
-    if (this.#dirtyAt <= this.#topologyAt && !force) return;
+    if (!this.#dirty && !force) return;
     if (!force && this.#now - this.#dirtyAt < this.config.settleMs && this.#now - this.#topologyAt < this.config.maxStaleMs) return;
     this.#topologyAt = this.#now;
+    this.#dirty = false;
     const lost = this.#recomputeOccupancy();
     if (lost !== undefined) {
       if (this.#concierge.rejoining) return; // already asked the frontier where to go
@@ -719,7 +731,7 @@ export class MeshNode {
     } else if (this.#slot === null && this.#join === undefined) {
       for (const [p, l] of this.#links.links) if (l.entry) { this.#askToJoin(p, out); break; }
     }
-    if (this.#concierge.expireRelays(this.#now)) this.#dirtyAt = this.#now; // our own request went unanswered: ask again
+    if (this.#concierge.expireRelays(this.#now)) this.#markDirty(); // our own request went unanswered: ask again
     if (this.#slot !== null) this.#retryParked(out);
     // A link a forwarded join went out or came in on stays until the answer has passed: closing it dropped the answer,
     // and the slot reserved for the joiner held up the frontier until the reservation lapsed (10 s stalls).
