@@ -8,43 +8,17 @@
  *
  *   node --import tsx test/mesh/spiral/splice-claims-research.ts <from:to:step> [R=3] [order=slot|shuffle]
  */
-import { DIRECTIONS, distance, euclid4, sub, type Coord } from '../../../ts/mesh/spiral/coords.js';
-import { cellKey } from '../../../ts/mesh/spiral/slot-index.js';
-import { slotToCoord } from '../../../ts/mesh/spiral/slots.js';
+import { distance, euclid4, sub } from '../../../ts/mesh/spiral/coords.js';
+import { ek, zigzagPrefix, type Defect } from './zigzag-prefix.js';
 
-const ek = (a: number, b: number): number => (a < b ? a * 1e7 + b : b * 1e7 + a);
-interface Defect { readonly u: number; readonly v: number; readonly axis: number; readonly key: number }
 interface Claim { readonly d: Defect; readonly x: number; readonly y: number }
 
-function build(cells: Coord[]) {
-  const occ = new Map<number, number>();
-  cells.forEach((c, i) => occ.set(cellKey(c.q, c.r, c.z), i));
-  const n = cells.length;
+/** The zigzag prefix with its links as one set of pairs too. */
+function build(n: number, hashed: boolean) {
+  const p = zigzagPrefix(n, hashed);
   const base = new Set<number>();
-  const adj: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
-  const defects: Defect[] = [];
-  const at = (i: number, d: Coord, k: number) => { const c = cells[i]!; return occ.get(cellKey(c.q + k * d.q, c.r + k * d.r, c.z + k * d.z)); };
-  const link = (a: number, b: number) => { adj[a]!.add(b); adj[b]!.add(a); base.add(ek(a, b)); };
-  for (let i = 0; i < n; i++) {
-    for (let axis = 0; axis < 10; axis++) {
-      const d = DIRECTIONS[2 * axis]!;
-      const p1 = at(i, d, 1), p2 = at(i, d, 2), m1 = at(i, d, -1);
-      if (p1 !== undefined && (m1 === undefined || p2 === undefined)) link(i, p1);
-      if (p1 !== undefined && p2 !== undefined) link(i, p2);
-      if (m1 === undefined && p1 === undefined) defects.push({ u: i, v: i, axis, key: i * 10 + axis });
-      else if (m1 === undefined && p2 === undefined) defects.push({ u: i, v: p1!, axis, key: i * 10 + axis });
-    }
-  }
-  const within = (i: number, radius: number) => {
-    const out: number[] = [];
-    const c = cells[i]!;
-    for (let dq = -radius; dq <= radius; dq++) for (let dr = -radius; dr <= radius; dr++) for (let dz = -radius; dz <= radius; dz++) {
-      const s = occ.get(cellKey(c.q + dq, c.r + dr, c.z + dz));
-      if (s !== undefined && s !== i && distance(c, cells[s]!) <= radius) out.push(s);
-    }
-    return out;
-  };
-  return { n, cells, base, adj, defects, within };
+  p.zig.forEach((s, i) => { for (const j of s) base.add(ek(i, j)); });
+  return { ...p, base, adj: p.zig };
 }
 
 const [from, to, step] = (process.argv[2] ?? '25:300:1').split(':').map(Number) as [number, number, number];
@@ -54,9 +28,8 @@ let exact = 0, runs = 0, worstRounds = 0, sumRounds = 0;
 const hist = new Map<number, number>();
 for (let N = from; N <= to; N += step) {
   runs++;
-  const cells = Array.from({ length: N }, (_, i) => slotToCoord(i));
-  const g = build(cells);
-  const defects = g.defects.map((d) => (order === 'slot' ? d : { ...d, key: ((d.key * 2654435761) >>> 0) }));
+  const g = build(N, order !== 'slot');
+  const defects = g.defects;
   // claimsBy: per defect key, the current claim (or none)
   const claim = new Map<number, Claim | undefined>();
   const linksOf = (c: Claim) => ({ removed: ek(c.x, c.y), added: [ek(c.d.u, c.x), ek(c.d.v, c.y)] });
