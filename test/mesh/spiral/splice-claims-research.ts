@@ -8,8 +8,8 @@
  *
  *   node --import tsx test/mesh/spiral/splice-claims-research.ts <from:to:step> [R=3] [order=slot|shuffle]
  */
-import { distance, euclid4, sub } from '../../../ts/mesh/spiral/coords.js';
-import { ek, zigzagPrefix, type Defect } from './zigzag-prefix.js';
+import { distance } from '../../../ts/mesh/spiral/coords.js';
+import { ek, spliceScore, zigzagPrefix, type Defect } from './zigzag-prefix.js';
 
 interface Claim { readonly d: Defect; readonly x: number; readonly y: number }
 
@@ -35,15 +35,14 @@ for (let N = from; N <= to; N += step) {
   const linksOf = (c: Claim) => ({ removed: ek(c.x, c.y), added: [ek(c.d.u, c.x), ek(c.d.v, c.y)] });
   const best = (d: Defect, avoidRemoved: Set<number>, avoidAdded: Set<number>): Claim | undefined => {
     let bestC: Claim | undefined, bestScore = Infinity;
-    const cu = g.cells[d.u]!, cv = g.cells[d.v]!;
+    const cv = g.cells[d.v]!;
     for (const x of g.within(d.u, R)) {
       if (x === d.v || g.base.has(ek(d.u, x)) || avoidAdded.has(ek(d.u, x))) continue;
       for (const y of g.adj[x]!) {
         if (y === d.u || y === d.v || g.base.has(ek(d.v, y)) || avoidAdded.has(ek(d.v, y)) || avoidRemoved.has(ek(x, y))) continue;
         if (ek(d.u, x) === ek(d.v, y)) continue;
         if (distance(cv, g.cells[y]!) > R) continue;
-        const score = (distance(cu, g.cells[x]!) + distance(cv, g.cells[y]!)) * 1e6
-          + (euclid4(sub(cu, g.cells[x]!)) + euclid4(sub(cv, g.cells[y]!))) * 1e3 + Math.min(x, y) / N;
+        const score = spliceScore(g.cells, d.u, d.v, x, y, N);
         if (score < bestScore) { bestScore = score; bestC = { d, x, y }; }
       }
     }

@@ -21,8 +21,8 @@
  * With `grow`, N moves by `step` (up, or down with a negative step) and the
  * claims still valid are carried over, as in a mesh that nodes join or leave.
  */
-import { distance, euclid4, sub } from '../../../ts/mesh/spiral/coords.js';
-import { ek, zigzagPrefix, type Defect } from './zigzag-prefix.js';
+import { distance } from '../../../ts/mesh/spiral/coords.js';
+import { ek, spliceScore, zigzagPrefix, type Defect } from './zigzag-prefix.js';
 
 interface Claim { readonly d: Defect; readonly x: number; readonly y: number }
 
@@ -91,13 +91,13 @@ for (let N = from; step > 0 ? N <= to : N >= to; N += step) {
       const c = claims.get(d.key);
       if (c && active(c, grants)) { next.set(d.key, c); continue; }
       let best: Claim | undefined, bestScore = Infinity;
-      const cu = cells[d.u]!, cv = cells[d.v]!;
+      const cv = cells[d.v]!;
       for (const x of within(d.u)) {
         if (x === d.v || isZig(d.u, x) || (addedBy.get(ek(d.u, x)) ?? Infinity) < d.key) continue;
         for (const y of zig[x]!) {
           if (y === d.u || y === d.v || isZig(d.v, y) || ek(d.u, x) === ek(d.v, y) || distance(cv, cells[y]!) > R) continue;
           if ((removedBy.get(ek(x, y)) ?? Infinity) < d.key || (addedBy.get(ek(d.v, y)) ?? Infinity) < d.key) continue;
-          const score = (distance(cu, cells[x]!) + distance(cv, cells[y]!)) * 1e6 + (euclid4(sub(cu, cells[x]!)) + euclid4(sub(cv, cells[y]!))) * 1e3 + Math.min(x, y) / N;
+          const score = spliceScore(cells, d.u, d.v, x, y, N);
           if (score < bestScore) { bestScore = score; best = { d, x, y }; }
         }
       }

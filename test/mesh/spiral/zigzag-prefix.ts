@@ -1,8 +1,9 @@
 /**
- * Shared by the splice research scripts: the zigzag graph of a prefix (slots
- * 0..N−1) and its defects, as docs/spiral.md ("Per-line zigzag") defines them.
+ * Shared by the zigzag and splice research scripts: the zigzag graph of a
+ * prefix (slots 0..N−1), its defects, as docs/spiral.md ("Per-line zigzag")
+ * defines them, and the order in which a defect ranks its splices.
  */
-import { DIRECTIONS, distance, type Coord } from '../../../ts/mesh/spiral/coords.js';
+import { DIRECTIONS, distance, euclid4, sub, type Coord } from '../../../ts/mesh/spiral/coords.js';
 import { cellKey } from '../../../ts/mesh/spiral/slot-index.js';
 import { slotToCoord } from '../../../ts/mesh/spiral/slots.js';
 
@@ -52,4 +53,13 @@ export function zigzagPrefix(n: number, hashedKeys = false): ZigzagPrefix {
     return out;
   };
   return { n, cells, zig, defects, within };
+}
+
+/**
+ * How a defect (u, v) ranks the splice that removes x–y and adds u–x, v–y
+ * (lower is better): nearest first, then Euclidean, then the smaller slot.
+ */
+export function spliceScore(cells: readonly Coord[], u: number, v: number, x: number, y: number, n: number): number {
+  const cu = cells[u]!, cv = cells[v]!, cx = cells[x]!, cy = cells[y]!;
+  return (distance(cu, cx) + distance(cv, cy)) * 1e6 + (euclid4(sub(cu, cx)) + euclid4(sub(cv, cy))) * 1e3 + Math.min(x, y) / n;
 }

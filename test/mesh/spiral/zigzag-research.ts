@@ -23,58 +23,28 @@
  *    others; counts the collisions (one link removed twice, one link added
  *    twice), which a local rule would have to resolve.
  */
-import { DIRECTIONS, distance, euclid4, sub, type Coord } from '../../../ts/mesh/spiral/coords.js';
-import { cellKey } from '../../../ts/mesh/spiral/slot-index.js';
-import { slotToCoord } from '../../../ts/mesh/spiral/slots.js';
+import { distance } from '../../../ts/mesh/spiral/coords.js';
+import { ek, spliceScore, zigzagPrefix, type Defect, type ZigzagPrefix } from './zigzag-prefix.js';
 
-const edgeKey = (a: number, b: number): number => (a < b ? a * 1e7 + b : b * 1e7 + a);
-
-interface Defect { readonly u: number; readonly v: number; readonly axis: number }
-
+/** The zigzag graph of a prefix (zigzag-prefix.ts), with links that splices change in place. */
 class Prefix {
-  readonly cells: Coord[];
-  readonly occ = new Map<number, number>();
+  readonly cells: ZigzagPrefix['cells'];
   readonly adj: Set<number>[];
   readonly zigzag = new Set<number>();
-  readonly defects: Defect[] = [];
+  readonly defects: Defect[];
+  readonly within: ZigzagPrefix['within'];
 
   constructor(readonly n: number) {
-    this.cells = Array.from({ length: n }, (_, i) => slotToCoord(i));
-    this.cells.forEach((c, i) => this.occ.set(cellKey(c.q, c.r, c.z), i));
-    this.adj = Array.from({ length: n }, () => new Set<number>());
-    for (let i = 0; i < n; i++) {
-      for (let axis = 0; axis < 10; axis++) {
-        const d = DIRECTIONS[2 * axis]!;
-        const p1 = this.at(i, d, 1);
-        const p2 = this.at(i, d, 2);
-        const m1 = this.at(i, d, -1);
-        // c–c+d iff c is an end of its run or c+d is; c–c+2d iff both are in the run.
-        if (p1 !== undefined && (m1 === undefined || p2 === undefined)) this.link(i, p1);
-        if (p1 !== undefined && p2 !== undefined) this.link(i, p2);
-        if (m1 === undefined && p1 === undefined) this.defects.push({ u: i, v: i, axis });
-        else if (m1 === undefined && p2 === undefined) this.defects.push({ u: i, v: p1!, axis });
-      }
-    }
-    for (let i = 0; i < n; i++) for (const j of this.adj[i]!) if (i < j) this.zigzag.add(edgeKey(i, j));
-  }
-
-  at(i: number, d: Coord, k: number): number | undefined {
-    const c = this.cells[i]!;
-    return this.occ.get(cellKey(c.q + k * d.q, c.r + k * d.r, c.z + k * d.z));
+    const p = zigzagPrefix(n);
+    this.cells = p.cells;
+    this.adj = p.zig.map((set) => new Set(set));
+    this.defects = p.defects;
+    this.within = p.within;
+    for (let i = 0; i < n; i++) for (const j of this.adj[i]!) if (i < j) this.zigzag.add(ek(i, j));
   }
 
   link(a: number, b: number): void { this.adj[a]!.add(b); this.adj[b]!.add(a); }
   unlink(a: number, b: number): void { this.adj[a]!.delete(b); this.adj[b]!.delete(a); }
-
-  within(i: number, radius: number): number[] {
-    const out: number[] = [];
-    const c = this.cells[i]!;
-    for (let dq = -radius; dq <= radius; dq++) for (let dr = -radius; dr <= radius; dr++) for (let dz = -radius; dz <= radius; dz++) {
-      const s = this.occ.get(cellKey(c.q + dq, c.r + dr, c.z + dz));
-      if (s !== undefined && s !== i && distance(c, this.cells[s]!) <= radius) out.push(s);
-    }
-    return out;
-  }
 
   /** The best splice for a defect against the current links (nearest first, then Euclidean, then slots). */
   bestSplice(df: Defect, radius: number, removable: (x: number, y: number) => boolean): [number, number] | undefined {
@@ -86,10 +56,7 @@ class Prefix {
       for (const y of this.adj[x]!) {
         if (y === u || y === v || this.adj[v]!.has(y) || !removable(x, y)) continue;
         if (distance(this.cells[v]!, this.cells[y]!) > radius) continue;
-        const cu = this.cells[u]!;
-        const cv = this.cells[v]!;
-        const score = (distance(cu, this.cells[x]!) + distance(cv, this.cells[y]!)) * 1e6
-          + (euclid4(sub(cu, this.cells[x]!)) + euclid4(sub(cv, this.cells[y]!))) * 1e3 + Math.min(x, y) / this.n;
+        const score = spliceScore(this.cells, u, v, x, y, this.n);
         if (score < bestScore) { bestScore = score; best = [x, y]; }
       }
     }
@@ -164,7 +131,7 @@ for (let n = from; n <= to; n += step ?? 1) {
     const s = p.bestSplice(df, radius, () => true);
     if (s === undefined) continue;
     const [x, y] = s;
-    for (const [set, k] of [[removed, edgeKey(x, y)], [added, edgeKey(df.u, x)], [added, edgeKey(df.v, y)]] as const) {
+    for (const [set, k] of [[removed, ek(x, y)], [added, ek(df.u, x)], [added, ek(df.v, y)]] as const) {
       if (set.has(k)) collisions++;
       set.add(k);
     }
@@ -176,11 +143,11 @@ for (let n = from; n <= to; n += step ?? 1) {
   const zigzagLinks = new Set(p.zigzag);
   let unspliced = 0;
   for (const df of order) {
-    const s = p.bestSplice(df, radius, (x, y) => zigzagLinks.has(edgeKey(x, y)));
+    const s = p.bestSplice(df, radius, (x, y) => zigzagLinks.has(ek(x, y)));
     if (s === undefined) { unspliced++; continue; }
     const [x, y] = s;
     p.unlink(x, y);
-    zigzagLinks.delete(edgeKey(x, y));
+    zigzagLinks.delete(ek(x, y));
     p.link(df.u, x);
     p.link(df.v, y);
   }
