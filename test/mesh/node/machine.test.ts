@@ -257,19 +257,20 @@ test('a record that arrives in the same millisecond as a recomputation, just aft
   };
   const q1 = peer(1);
   const q2 = peer(2);
-  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [q1.rec] }), 100, WALL + 100);
   let now = 100;
-  while (!a.neighbours.has(q1.c.peerId) && now < 20_000) {
-    now = a.nextTimeout()!;
-    a.handleTimeout(now, WALL + now);
-  }
+  /** Fire A's timers until `peerId` is a neighbour or `until` passes. */
+  const timersUntilNeighbour = (peerId: string, until: number) => {
+    while (!a.neighbours.has(peerId) && now < until) {
+      now = a.nextTimeout()!;
+      a.handleTimeout(now, WALL + now);
+    }
+  };
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [q1.rec] }), now, WALL + now);
+  timersUntilNeighbour(q1.c.peerId, 20_000);
   t.true(a.neighbours.has(q1.c.peerId), 'the first record was applied');
   const arrived = now;
   a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [q2.rec] }), arrived, WALL + arrived);
-  while (!a.neighbours.has(q2.c.peerId) && now < arrived + 30_000) {
-    now = a.nextTimeout()!;
-    a.handleTimeout(now, WALL + now);
-  }
+  timersUntilNeighbour(q2.c.peerId, arrived + 30_000);
   t.true(a.neighbours.has(q2.c.peerId), 'the record that arrived in the same millisecond was applied too');
   t.true(now - arrived <= a.config.settleMs + a.config.tickMs, `applied ${now - arrived} ms after it arrived`);
 });
