@@ -17,6 +17,15 @@ export const MAX_ADDR_BYTES = 200;
 export const MAX_NAME_BYTES = 64;
 /** Attestations a record carries at most (the heaviest, one per attester). */
 export const MAX_ATTESTATIONS = 4;
+/** Splice claims a record carries at most: one per axis (docs/spiral.md, "Splices as claims"). */
+export const MAX_SPLICE_CLAIMS = 10;
+/** Grants a record carries at most: one per zigzag link. */
+export const MAX_GRANTS = 20;
+
+/** A splice this node claims as a defect's owner u (its own slot): defect (u, v) on `axis`, link x–y removed. */
+export interface SpliceClaimInfo { readonly v: number; readonly axis: number; readonly x: number; readonly y: number }
+/** This node grants its zigzag link to `other` to the claim with key `key`. */
+export interface GrantInfo { readonly other: number; readonly key: number }
 
 export interface PeerInfo {
   readonly publicKey: Uint8Array;
@@ -25,6 +34,10 @@ export interface PeerInfo {
   readonly name: string;
   /** Signed VDF attestations by this node's neighbours about it. */
   readonly attestations: readonly Uint8Array[];
+  /** Splice claims (exact-degree rule, not used by the mesh yet); absent = none. */
+  readonly splices?: readonly SpliceClaimInfo[];
+  /** Grants of its zigzag links to splice claims; absent = none. */
+  readonly grants?: readonly GrantInfo[];
 }
 
 export interface PeerRecord {
@@ -34,13 +47,19 @@ export interface PeerRecord {
   readonly record: SporeRecord;
 }
 
-interface Wire { v: number; pk: string; slot: number; addrs: string[]; name: string; att: string[] }
+interface Wire { v: number; pk: string; slot: number; addrs: string[]; name: string; att: string[]; sp?: number[][]; gr?: number[][] }
+
+const isSlot = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+const isTuple = (t: unknown, n: number): t is number[] => Array.isArray(t) && t.length === n && t.every(isSlot);
 
 export function encodeInfo(info: PeerInfo): Uint8Array {
   const w: Wire = {
     v: PEER_RECORD_VERSION, pk: Buffer.from(info.publicKey).toString('base64'), slot: info.slot,
     addrs: [...info.addrs], name: info.name, att: info.attestations.map((a) => Buffer.from(a).toString('base64')),
   };
+  // Only when present: records without them stay byte for byte what they were.
+  if (info.splices !== undefined && info.splices.length > 0) w.sp = info.splices.map((c) => [c.v, c.axis, c.x, c.y]);
+  if (info.grants !== undefined && info.grants.length > 0) w.gr = info.grants.map((g) => [g.other, g.key]);
   return Buffer.from(JSON.stringify(w), 'utf8');
 }
 
@@ -57,10 +76,15 @@ export function decodeInfo(payload: Uint8Array): PeerInfo | undefined {
   if (!Array.isArray(w.addrs) || w.addrs.length > MAX_ADDRS || !w.addrs.every((a) => typeof a === 'string' && Buffer.byteLength(a) <= MAX_ADDR_BYTES)) return undefined;
   if (typeof w.name !== 'string' || Buffer.byteLength(w.name) > MAX_NAME_BYTES) return undefined;
   if (!Array.isArray(w.att) || w.att.length > MAX_ATTESTATIONS || !w.att.every((a) => typeof a === 'string')) return undefined;
-  return {
+  if (w.sp !== undefined && (!Array.isArray(w.sp) || w.sp.length > MAX_SPLICE_CLAIMS || !w.sp.every((t) => isTuple(t, 4) && t[1]! < 10))) return undefined;
+  if (w.gr !== undefined && (!Array.isArray(w.gr) || w.gr.length > MAX_GRANTS || !w.gr.every((t) => isTuple(t, 2)))) return undefined;
+  const info: PeerInfo = {
     publicKey: new Uint8Array(Buffer.from(w.pk, 'base64')), slot: w.slot as number, addrs: w.addrs, name: w.name,
     attestations: w.att.map((a) => new Uint8Array(Buffer.from(a, 'base64'))),
+    ...(w.sp !== undefined ? { splices: w.sp.map(([v, axis, x, y]) => ({ v: v!, axis: axis!, x: x!, y: y! })) } : {}),
+    ...(w.gr !== undefined ? { grants: w.gr.map(([other, key]) => ({ other: other!, key: key! })) } : {}),
   };
+  return info;
 }
 
 export function makeRecord(crypto: MeshCrypto, seq: number, info: PeerInfo): PeerRecord {
