@@ -22,9 +22,9 @@ import { planHoleMove } from '../spiral/holes.js';
 import type { SporeRecord } from '../spore/store.js';
 import type { MeshCrypto, VerifiedWork } from './crypto.js';
 import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, type MeshFrame } from './messages.js';
-import { makeRecord, peerRecordOf, verifyPeerRecord, type PeerRecord } from './records.js';
+import { makeRecord, peerRecordOf, verifyPeerRecord, type GrantInfo, type PeerRecord, type SpliceClaimInfo } from './records.js';
 import { makeTombstone, openTombstone, TombstoneSet } from './tombstones.js';
-import type { Topology } from './topology.js';
+import type { SpliceSource, Topology } from './topology.js';
 import { PenaltyBox } from './penalty.js';
 import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from './constants.js';
 import { newCounters, type MeshNodeAction, type MeshNodeCounters, type SlotReason } from './actions.js';
@@ -84,6 +84,8 @@ export class MeshNode {
   #own: PeerRecord | undefined;
   #seq = 0;
   #dirtyAt = -Infinity;
+  /** What we publish under the exact-degree rule (topology.spliceState); empty otherwise. */
+  #splices: { claims: SpliceClaimInfo[]; grants: GrantInfo[] } = { claims: [], grants: [] };
   #dirty = false;
   #topologyAt = -Infinity;
   #join: { via: string; at: number } | undefined;
@@ -531,7 +533,10 @@ export class MeshNode {
     const moved = this.#own !== undefined && this.#own.info.slot !== this.#slot;
     this.#seq = Math.max(this.#seq + 1, Math.floor(this.#wall));
     const attestations = this.#attest.best();
-    this.#own = makeRecord(this.#o.crypto, this.#seq, { publicKey: this.#o.crypto.publicKey, slot: this.#slot, addrs: this.#o.addrs, name: this.#o.name, attestations });
+    this.#own = makeRecord(this.#o.crypto, this.#seq, {
+      publicKey: this.#o.crypto.publicKey, slot: this.#slot, addrs: this.#o.addrs, name: this.#o.name, attestations,
+      splices: this.#splices.claims, grants: this.#splices.grants,
+    });
     this.#records.putOwn(this.#own);
     this.#changed();
     this.#next.refresh = this.#now + this.config.recordRefreshMs;
@@ -703,9 +708,37 @@ export class MeshNode {
     this.#applyNeighbours(out);
   }
 
+  /** The splice claims and grants in the records we hold, by slot (exact-degree rule). */
+  #spliceSource(): SpliceSource {
+    const occupants = this.#slots.occupants;
+    return {
+      claimsOf: (slot) => (occupants.get(slot)?.info.splices ?? []).map((c) => ({ u: slot, v: c.v, axis: c.axis, x: c.x, y: c.y })),
+      grantsOf: (slot) => {
+        const g = occupants.get(slot)?.info.grants;
+        return g === undefined ? undefined : new Map(g.map((x) => [x.other, x.key]));
+      },
+    };
+  }
+
+  /** Exact-degree rule: publish our claims and grants again when what we read changes them. */
+  #updateSplices(out: MeshNodeAction[], source: SpliceSource): void {
+    const topo = this.#o.topology;
+    if (topo.spliceState === undefined || this.#slot === null) return;
+    const state = topo.spliceState(this.#slot, this.#slots.occupied, source);
+    const next = {
+      claims: state.claims.map((c) => ({ v: c.v, axis: c.axis, x: c.x, y: c.y })).sort((a, b) => a.axis - b.axis),
+      grants: [...state.grants].map(([other, key]) => ({ other, key })).sort((a, b) => a.other - b.other),
+    };
+    if (JSON.stringify(next) === JSON.stringify(this.#splices)) return;
+    this.#splices = next;
+    this.#publish(out);
+  }
+
   #applyNeighbours(out: MeshNodeAction[]): void {
     const want = new Set<string>();
-    for (const s of this.#o.topology.neighbours(this.#slot as number, this.#slots.occupied)) {
+    const source = this.#spliceSource();
+    this.#updateSplices(out, source);
+    for (const s of this.#o.topology.neighbours(this.#slot as number, this.#slots.occupied, source)) {
       const r = this.#slots.occupants.get(s);
       if (r !== undefined && r.origin !== this.peerId) want.add(r.origin);
     }

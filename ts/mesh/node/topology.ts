@@ -10,12 +10,27 @@ import { SlotIndex } from '../spiral/slot-index.js';
 import { LinkEvaluator } from '../spiral/local-links.js';
 import { distance, latticeNeighbours } from '../spiral/coords.js';
 import { coordToSlot, slotToCoord } from '../spiral/slots.js';
+import { bestClaim, claimValid, grantsOf, isActive, splicedLinksOf, type Claim } from '../spiral/splices.js';
+import { defectsAt } from '../spiral/zigzag.js';
+
+/** Splice claims and grants as a node reads them in the records it holds (exact-degree rule). */
+export interface SpliceSource {
+  /** The claims in the record of the node at `slot` (its own defects). */
+  claimsOf(slot: number): readonly Claim[];
+  /** The grants in the record of the node at `slot`: its zigzag link to `other` → claim key. */
+  grantsOf(slot: number): ReadonlyMap<number, number> | undefined;
+}
+
+/** What a node puts in its own record under the exact-degree rule. */
+export interface SpliceState { readonly claims: readonly Claim[]; readonly grants: ReadonlyMap<number, number> }
 
 export interface Topology {
   /** Occupancy farther than this from a node never changes its links. */
   readonly viewRadius: number;
-  /** Slots `self` links to, given occupied slots (sorted ascending, `self` included). */
-  neighbours(self: number, occupiedSorted: readonly number[]): number[];
+  /** Slots `self` links to, given occupied slots (sorted ascending, `self` included) and, for the exact-degree rule, the splice records. */
+  neighbours(self: number, occupiedSorted: readonly number[], splices?: SpliceSource): number[];
+  /** Exact-degree rule only: the claims and grants `self` should publish, given what it reads. */
+  spliceState?(self: number, occupiedSorted: readonly number[], splices: SpliceSource): SpliceState;
   /** Lattice distance between two slots. */
   distance(a: number, b: number): number;
   /** The slots of the 20 lattice cells around `slot`. */
@@ -89,6 +104,63 @@ export function latticeTopology(): Topology {
         sets.set(occupiedSorted, set);
       }
       return adjacentSlots(self).filter((s) => set.has(s)).sort((a, b) => a - b);
+    },
+    distance: (a, b) => distance(slotToCoord(a), slotToCoord(b)),
+    adjacent: adjacentSlots,
+  };
+}
+
+/**
+ * The exact-degree rule (docs/spiral.md, "Per-line zigzag" and "Splices as
+ * claims"): zigzag links, completed by splices that defects' owners claim and
+ * link ends grant, both carried in the nodes' own records. Everything a node
+ * reads lies within 6 of it, the record scope.
+ */
+export function zigzagTopology(memoSize = 8): Topology {
+  const memo = new Map<string, SlotIndex>();
+  const indexOf = (occupiedSorted: readonly number[]) => {
+    const key = occupancyKey(occupiedSorted);
+    let ix = memo.get(key);
+    if (ix === undefined) {
+      ix = new SlotIndex(occupiedSorted);
+      if (memo.size >= memoSize) memo.delete(memo.keys().next().value as string);
+    } else {
+      memo.delete(key);
+    }
+    memo.set(key, ix);
+    return ix;
+  };
+  const claimsNear = (self: number, index: SlotIndex, occupiedSorted: readonly number[], splices: SpliceSource, radius: number): Claim[] => {
+    const c = index.coordOf(self);
+    if (c === undefined) return [];
+    const out: Claim[] = [];
+    for (const s of occupiedSorted) if (distance(c, index.coordOf(s)!) <= radius) out.push(...splices.claimsOf(s));
+    return out;
+  };
+  return {
+    viewRadius: VIEW_RADIUS,
+    neighbours(self, occupiedSorted, splices) {
+      const index = indexOf(occupiedSorted);
+      if (splices === undefined) return splicedLinksOf(self, index, []);
+      const grantsAt = (n: number) => splices.grantsOf(n);
+      const touching = claimsNear(self, index, occupiedSorted, splices, 4)
+        .filter((c) => (c.u === self || c.v === self || c.x === self || c.y === self) && claimValid(c, index) && isActive(c, grantsAt));
+      return splicedLinksOf(self, index, touching);
+    },
+    spliceState(self, occupiedSorted, splices) {
+      const index = indexOf(occupiedSorted);
+      const grantsAt = (n: number) => splices.grantsOf(n);
+      const seen = claimsNear(self, index, occupiedSorted, splices, 6);
+      const held = splices.claimsOf(self);
+      const claims: Claim[] = [];
+      for (const d of defectsAt(self, index)) {
+        if (d.u !== self) continue;
+        const h = held.find((c) => c.axis === d.axis && c.v === d.v);
+        const keep = h !== undefined && claimValid(h, index) && isActive(h, grantsAt);
+        const c = keep ? h : bestClaim(d, index, seen, grantsAt);
+        if (c !== undefined) claims.push(c);
+      }
+      return { claims, grants: grantsOf(self, index, seen) };
     },
     distance: (a, b) => distance(slotToCoord(a), slotToCoord(b)),
     adjacent: adjacentSlots,
