@@ -15,7 +15,7 @@ import type { MeshService } from './service.js';
 import { MeshNode, type MeshNodeAction, type MeshNodeEvent } from './node/machine.js';
 import { isMeshFrame } from './node/messages.js';
 import { ed25519Crypto } from './node/crypto.js';
-import { spiralTopology } from './node/topology.js';
+import { zigzagTopology } from './node/topology.js';
 import type { MeshNodeConfig } from './node/constants.js';
 import { VdfDriver, isVdfFrame } from './vdf/driver.js';
 import { DEFAULT_VDF_CONFIG, type VdfConfig } from './vdf/constants.js';
@@ -57,7 +57,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
     this.#svc = opts.service;
     this.#log = (opts.logger ?? silentLogger()).child({ name: 'lagoon:mesh' });
     this.machine = new MeshNode({
-      crypto: ed25519Crypto(opts.identity), topology: spiralTopology(), addrs: opts.addrs, name: opts.name,
+      crypto: ed25519Crypto(opts.identity), topology: zigzagTopology(), addrs: opts.addrs, name: opts.name,
       ...(opts.config !== undefined ? { config: opts.config } : {}),
     });
     this.#vdf = new VdfDriver(opts.identity, opts.vdf ?? DEFAULT_VDF_CONFIG, {

@@ -4,14 +4,14 @@ import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js'
 import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
 import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
-import { latticeTopology, spiralTopology } from '../../../ts/mesh/node/topology.js';
+import { latticeTopology, zigzagTopology } from '../../../ts/mesh/node/topology.js';
 import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
 import { Rng } from '../../../ts/sim/rng.js';
 
 const WALL = 1_800_000_000_000;
 const keys = new StandinKeys();
 const rng = new Rng(7);
-const topology = spiralTopology();
+const topology = zigzagTopology();
 const mk = () => standinCrypto(keys, keys.create(rng));
 const node = (crypto = mk()) => new MeshNode({ crypto, topology, addrs: [`sim:${crypto.peerId}`], name: 'n' });
 /** A bootstrap, and a node that took `slot` from its offer saying the bootstrap reserved up to `reservedTo`. */

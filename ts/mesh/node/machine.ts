@@ -36,6 +36,11 @@ import { SlotView } from './slot-view.js';
 import { SporeSync } from './sync.js';
 import type { RecordInterner } from './record-interner.js';
 
+/** A record's splice claims and grants, comparable (exact-degree rule). */
+function spliceWire(info: PeerRecord['info'] | undefined): string {
+  return info === undefined ? '' : JSON.stringify([info.splices ?? [], info.grants ?? []]);
+}
+
 export type { MeshNodeAction, MeshNodeCounters, MeshNodeEvent } from './actions.js';
 
 export interface MeshNodeOptions {
@@ -87,6 +92,8 @@ export class MeshNode {
   /** What we publish under the exact-degree rule (topology.spliceState); empty otherwise. */
   #splices: { claims: SpliceClaimInfo[]; grants: GrantInfo[] } = { claims: [], grants: [] };
   #dirty = false;
+  /** A record naming our slot in its splice claims or grants arrived: recompute at the next tick, not after settleMs. */
+  #urgent = false;
   #topologyAt = -Infinity;
   #join: { via: string; at: number } | undefined;
   /** Holes we did not move into while joiners above us were on their way (counted once each; cleared once they arrived). */
@@ -551,6 +558,7 @@ export class MeshNode {
   }
 
   #put(r: SporeRecord, from: string, out?: MeshNodeAction[]): void {
+    const before = this.#records.get(r.origin);
     const res = this.#records.put(r, { ownSeq: this.#own?.seq, slot: this.#slot, wall: this.#wall });
     this.counters.records[res.outcome]++;
     // The sender still holds an old record: its node may have moved out of the sender's scope, and then sync
@@ -560,6 +568,33 @@ export class MeshNode {
     if (res.accepted === undefined) return;
     if (r.origin === this.peerId) this.#onOwnEcho(res.accepted);
     this.#changed(from);
+    if (out !== undefined && r.origin !== this.peerId && spliceWire(before?.info) !== spliceWire(res.accepted.info)) this.#onSpliceChange(r, res.accepted, from, out);
+  }
+
+  /**
+   * A record whose splice claims or grants changed (exact-degree rule). Each
+   * claim/grant round needs the record at the few nodes it names (the spliced
+   * link's ends, the defect's ends, the claimer), which are within 3 of its
+   * origin but seldom linked to it: epidemic sync took several seconds per hop
+   * to bring it there (syncFanout peers a round). So a neighbour that got it
+   * from its origin passes it on to the named nodes it is linked to, and a
+   * named node recomputes at the next tick instead of waiting for a quiet view.
+   */
+  #onSpliceChange(r: SporeRecord, p: PeerRecord, from: string, out: MeshNodeAction[]): void {
+    const named = new Set<number>();
+    for (const c of p.info.splices ?? []) named.add(c.v).add(c.x).add(c.y);
+    for (const g of p.info.grants ?? []) {
+      const u = Math.floor(g.key / 10);
+      named.add(g.other).add(u);
+      const claim = this.#slots.occupants.get(u)?.info.splices?.find((c) => c.axis === g.key % 10);
+      if (claim !== undefined) named.add(claim.v);
+    }
+    if (this.#slot !== null && named.has(this.#slot)) this.#urgent = true;
+    if (from !== r.origin) return;
+    for (const s of named) {
+      const to = this.#slots.occupants.get(s)?.origin;
+      if (to !== undefined && to !== from && this.#links.has(to)) this.#sendFrame(out, to, { t: 'records', records: [r] });
+    }
   }
 
   /** A record of ours we did not make in this run (a previous run's, synced back): move past its seq. */
@@ -685,9 +720,13 @@ export class MeshNode {
   #maybeTopology(out: MeshNodeAction[], force: boolean): void {
     if (this.#slot === null) return;
     if (!this.#dirty && !force) return;
-    if (!force && this.#now - this.#dirtyAt < this.config.settleMs && this.#now - this.#topologyAt < this.config.maxStaleMs) return;
+    // Urgent splice rounds still wait a tick since the last recomputation: recomputing on every frame let two
+    // nodes' claims and grants flip each other at link latency.
+    const urgent = this.#urgent && this.#now - this.#topologyAt >= this.config.tickMs;
+    if (!force && !urgent && this.#now - this.#dirtyAt < this.config.settleMs && this.#now - this.#topologyAt < this.config.maxStaleMs) return;
     this.#topologyAt = this.#now;
     this.#dirty = false;
+    this.#urgent = false;
     const lost = this.#recomputeOccupancy();
     if (lost !== undefined) {
       if (this.#concierge.rejoining) return; // already asked the frontier where to go

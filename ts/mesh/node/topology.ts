@@ -8,10 +8,11 @@
 import { VIEW_RADIUS } from '../spiral/neighbours.js';
 import { SlotIndex } from '../spiral/slot-index.js';
 import { LinkEvaluator } from '../spiral/local-links.js';
-import { distance, latticeNeighbours } from '../spiral/coords.js';
+import { distance, latticeNeighbours, type Coord } from '../spiral/coords.js';
 import { coordToSlot, slotToCoord } from '../spiral/slots.js';
 import { bestClaim, claimValid, grantsOf, isActive, splicedLinksOf, type Claim } from '../spiral/splices.js';
 import { defectsAt } from '../spiral/zigzag.js';
+import { isSmallMesh, smallMeshLinksOf } from '../spiral/small-mesh.js';
 
 /** Splice claims and grants as a node reads them in the records it holds (exact-degree rule). */
 export interface SpliceSource {
@@ -27,6 +28,8 @@ export interface SpliceState { readonly claims: readonly Claim[]; readonly grant
 export interface Topology {
   /** Occupancy farther than this from a node never changes its links. */
   readonly viewRadius: number;
+  /** Whether every node has exactly min(20, N−1) links once the occupied slots are a prefix 0..N−1 and claims settled. */
+  readonly exactDegree?: boolean;
   /** Slots `self` links to, given occupied slots (sorted ascending, `self` included) and, for the exact-degree rule, the splice records. */
   neighbours(self: number, occupiedSorted: readonly number[], splices?: SpliceSource): number[];
   /** Exact-degree rule only: the claims and grants `self` should publish, given what it reads. */
@@ -51,15 +54,10 @@ function occupancyKey(sorted: readonly number[]): string {
   return `${sorted.length}:${h1.toString(36)}:${h2.toString(36)}`;
 }
 
-/**
- * The SPIRAL rule of ts/mesh/spiral, evaluated per node (only what that node's
- * answer depends on), with a small LRU of evaluators by occupancy: one
- * evaluator answers every node that sees the same occupancy.
- */
-export function spiralTopology(memoSize = 8): Topology {
-  const memo = new Map<string, LinkEvaluator>();
-  const coords = new Map<number, ReturnType<typeof slotToCoord>>();
-  const coord = (s: number) => {
+/** slotToCoord, cached: distance() is asked for every record in scope on each sync and recomputation. */
+function coordCache(): (slot: number) => Coord {
+  const coords = new Map<number, Coord>();
+  return (s) => {
     let c = coords.get(s);
     if (c === undefined) {
       if (coords.size > 200_000) coords.clear();
@@ -68,6 +66,16 @@ export function spiralTopology(memoSize = 8): Topology {
     }
     return c;
   };
+}
+
+/**
+ * The SPIRAL rule of ts/mesh/spiral, evaluated per node (only what that node's
+ * answer depends on), with a small LRU of evaluators by occupancy: one
+ * evaluator answers every node that sees the same occupancy.
+ */
+export function spiralTopology(memoSize = 8): Topology {
+  const memo = new Map<string, LinkEvaluator>();
+  const coord = coordCache();
   return {
     viewRadius: VIEW_RADIUS,
     neighbours(self, occupiedSorted) {
@@ -118,6 +126,7 @@ export function latticeTopology(): Topology {
  */
 export function zigzagTopology(memoSize = 8): Topology {
   const memo = new Map<string, SlotIndex>();
+  const coord = coordCache();
   const indexOf = (occupiedSorted: readonly number[]) => {
     const key = occupancyKey(occupiedSorted);
     let ix = memo.get(key);
@@ -139,7 +148,9 @@ export function zigzagTopology(memoSize = 8): Topology {
   };
   return {
     viewRadius: VIEW_RADIUS,
+    exactDegree: true,
     neighbours(self, occupiedSorted, splices) {
+      if (isSmallMesh(occupiedSorted)) return smallMeshLinksOf(self, occupiedSorted);
       const index = indexOf(occupiedSorted);
       if (splices === undefined) return splicedLinksOf(self, index, []);
       const grantsAt = (n: number) => splices.grantsOf(n);
@@ -148,6 +159,7 @@ export function zigzagTopology(memoSize = 8): Topology {
       return splicedLinksOf(self, index, touching);
     },
     spliceState(self, occupiedSorted, splices) {
+      if (isSmallMesh(occupiedSorted)) return { claims: [], grants: new Map() };
       const index = indexOf(occupiedSorted);
       const grantsAt = (n: number) => splices.grantsOf(n);
       const seen = claimsNear(self, index, occupiedSorted, splices, 6);
@@ -162,7 +174,7 @@ export function zigzagTopology(memoSize = 8): Topology {
       }
       return { claims, grants: grantsOf(self, index, seen) };
     },
-    distance: (a, b) => distance(slotToCoord(a), slotToCoord(b)),
+    distance: (a, b) => distance(coord(a), coord(b)),
     adjacent: adjacentSlots,
   };
 }

@@ -9,7 +9,7 @@ import { Simulator } from '../simulator.js';
 import { Rng } from '../rng.js';
 import type { FaultConfig } from '../network.js';
 import { MAX_DEGREE } from '../../mesh/spiral/neighbours.js';
-import { spiralTopology, type SpliceSource, type Topology } from '../../mesh/node/topology.js';
+import { zigzagTopology, type SpliceSource, type Topology } from '../../mesh/node/topology.js';
 import type { MeshNodeConfig } from '../../mesh/node/constants.js';
 import type { MeshNodeEvent } from '../../mesh/node/machine.js';
 import { StandinKeys, standinCrypto } from './standin-crypto.js';
@@ -59,7 +59,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const keyRng = rng.fork('keys');
   const keys = new StandinKeys();
   const secrets = new Map<string, Uint8Array>();
-  const topology = s.topology ?? spiralTopology(64);
+  const topology = s.topology ?? zigzagTopology(64);
   const honestKeys = Array.from({ length: s.n }, () => keys.create(keyRng));
   const real = new Map<string, MeshCrypto>();
   if (s.realCrypto === true) {
@@ -172,6 +172,11 @@ export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean }
       const want = new Set(w.topology.neighbours(n.machine.slot!, occupied, splices).map((s) => bySlot.get(s)!));
       const have = n.machine.neighbours;
       if (want.size !== have.size || [...want].some((p) => !have.has(p))) v.push(`${n.id} at slot ${n.machine.slot}: neighbours differ from the SPIRAL rule (${have.size} vs ${want.size})`);
+    }
+    // The exact-degree rule's promise, on the occupancy the mesh converges to (holes refilled: slots 0..N−1).
+    const exact = Math.min(MAX_DEGREE, live.length - 1);
+    if (w.topology.exactDegree === true && occupied.every((s, i) => s === i)) {
+      for (const n of live) if (n.machine.neighbours.size !== exact) v.push(`${n.id} at slot ${n.machine.slot} has ${n.machine.neighbours.size} neighbours, not ${exact}`);
     }
   }
   // Reachability over neighbour links.
