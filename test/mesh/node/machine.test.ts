@@ -274,3 +274,40 @@ test('a record that arrives in the same millisecond as a recomputation, just aft
   t.true(a.neighbours.has(q2.c.peerId), 'the record that arrived in the same millisecond was applied too');
   t.true(now - arrived <= a.config.settleMs + a.config.tickMs, `applied ${now - arrived} ms after it arrived`);
 });
+
+test('a node that keeps refuting tombstones is kept out of the occupancy by nodes that only heard of them', (t) => {
+  // Only its neighbours judge a node, and a live node that never proves refutes each of their tombstones with a
+  // newer record: nodes farther away took it back every time, so their occupancy never agreed with its neighbours'
+  // (the simulated adversaries kept honest nodes' links asymmetric for 400 s). Each tombstoned seq is a strike.
+  const a = node();
+  a.start(0, WALL, true);
+  const p = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
+  const x = mk();
+  let now = 10;
+  const settle = () => {
+    const until = now + a.config.settleMs + a.config.tickMs * 2;
+    while (now < until) {
+      now = a.nextTimeout()!;
+      a.handleTimeout(now, WALL + now);
+    }
+  };
+  const recordAt = (seq: number) => makeRecord(x, seq, { publicKey: x.publicKey, slot: 1, addrs: [`sim:${x.peerId}`], name: 'x', attestations: [] }).record;
+  const deliver = (f: MeshFrame) => { a.frame(p.peerId, encodeMeshFrame(f), now, WALL + now); settle(); };
+  deliver({ t: 'records', records: [recordAt(WALL + 1)] });
+  t.is(a.occupantOf(1), x.peerId);
+  deliver({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 1, 1, WALL + 600_000).bytes });
+  t.is(a.occupantOf(1), undefined, 'the tombstone buries the record');
+  deliver({ t: 'records', records: [recordAt(WALL + 2)] });
+  t.is(a.occupantOf(1), x.peerId, 'one refutation is taken back: the first strike costs nothing');
+  deliver({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 2, 1, WALL + 600_000).bytes });
+  deliver({ t: 'records', records: [recordAt(WALL + 3)] });
+  t.truthy(a.record(x.peerId), 'the record is held');
+  t.is(a.occupantOf(1), undefined, 'but the twice-tombstoned node stays out of the occupancy');
+  // The same tombstone again is no new strike, and the block lapses after penaltyBaseMs.
+  deliver({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 2, 1, WALL + 600_000).bytes });
+  const blockedAt = now;
+  while (now < blockedAt + a.config.penaltyBaseMs) { now = a.nextTimeout()!; a.handleTimeout(now, WALL + now); }
+  deliver({ t: 'records', records: [recordAt(WALL + now)] });
+  t.is(a.occupantOf(1), x.peerId, 'back after the penalty lapsed');
+});

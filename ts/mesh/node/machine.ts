@@ -94,6 +94,8 @@ export class MeshNode {
   #dirty = false;
   /** A record naming our slot in its splice claims or grants arrived: recompute at the next tick, not after settleMs. */
   #urgent = false;
+  /** Tombstones of neighbours we vouched for when they came, by subject (see #onTomb). */
+  readonly #heldTombs = new Map<string, { from: string; bytes: Uint8Array }>();
   #topologyAt = -Infinity;
   #join: { via: string; at: number } | undefined;
   /** Holes we did not move into while joiners above us were on their way (counted once each; cleared once they arrived). */
@@ -675,8 +677,17 @@ export class MeshNode {
     }
     // We watch this node's VDF proofs ourselves and they are good: the tombstone is wrong (or stale), and
     // its subject will refute it. Neither apply it nor pass it on.
-    if (this.#links.neighbours.has(t.subject) && this.#attest.vouchFor(t.subject) && this.#links.has(t.subject)) return;
+    // Held, though: if it stops being our neighbour before we judge it ourselves, nobody who vouched is left to
+    // decide, and the tombstone (passed on only once) would never reach us again (#applyNeighbours).
+    if (this.#links.neighbours.has(t.subject) && this.#attest.vouchFor(t.subject) && this.#links.has(t.subject)) {
+      this.#heldTombs.set(t.subject, { from, bytes });
+      return;
+    }
     if (!this.#tombs.add(t, this.#wall)) return;
+    // A strike on hearsay, once per tombstoned seq: a node that never proves refutes every tombstone with a newer
+    // record, and nodes that are not its neighbours (so never judge it) took it back each time, so their view of
+    // the occupancy never agreed with its neighbours'. From the second tombstone on it stays out for a while.
+    this.#penalty.strike(t.subject, this.#now);
     const held = this.#records.get(t.subject);
     if (held !== undefined && held.seq <= t.subjectSeq) this.#forget(t.subject);
     this.#passTomb(out, t.bytes, from);
@@ -782,7 +793,12 @@ export class MeshNode {
       if (r !== undefined && r.origin !== this.peerId) want.add(r.origin);
     }
     const { added, removed, dropped } = this.#links.setNeighbours(want, this.#now);
-    for (const p of dropped) this.#attest.forget(p);
+    for (const p of dropped) {
+      this.#attest.forget(p);
+      const held = this.#heldTombs.get(p);
+      this.#heldTombs.delete(p);
+      if (held !== undefined) this.#onTomb(held.from, held.bytes, out);
+    }
     for (const a of added) this.#sendOwn(out, a.peerId);
     this.#dialMissing(out);
     if (added.length > 0 || removed.length > 0) out.push({ type: 'event', event: { e: 'neighbours', added, removed } });
