@@ -36,9 +36,18 @@ import { SlotView } from './slot-view.js';
 import { SporeSync } from './sync.js';
 import type { RecordInterner } from './record-interner.js';
 
-/** A record's splice claims and grants, comparable (exact-degree rule). */
-function spliceWire(info: PeerRecord['info'] | undefined): string {
-  return info === undefined ? '' : JSON.stringify([info.splices ?? [], info.grants ?? []]);
+type SpliceLists = { readonly splices?: readonly SpliceClaimInfo[] | undefined; readonly grants?: readonly GrantInfo[] | undefined };
+
+/** Whether two records' splice claims and grants are the same (exact-degree rule; asked on every record put). */
+function sameSplices(a: SpliceLists | undefined, b: SpliceLists | undefined): boolean {
+  const ac = a?.splices ?? [], bc = b?.splices ?? [], ag = a?.grants ?? [], bg = b?.grants ?? [];
+  if (ac.length !== bc.length || ag.length !== bg.length) return false;
+  for (let i = 0; i < ac.length; i++) {
+    const x = ac[i]!, y = bc[i]!;
+    if (x.v !== y.v || x.axis !== y.axis || x.x !== y.x || x.y !== y.y) return false;
+  }
+  for (let i = 0; i < ag.length; i++) if (ag[i]!.other !== bg[i]!.other || ag[i]!.key !== bg[i]!.key) return false;
+  return true;
 }
 
 export type { MeshNodeAction, MeshNodeCounters, MeshNodeEvent } from './actions.js';
@@ -570,7 +579,7 @@ export class MeshNode {
     if (res.accepted === undefined) return;
     if (r.origin === this.peerId) this.#onOwnEcho(res.accepted);
     this.#changed(from);
-    if (out !== undefined && r.origin !== this.peerId && spliceWire(before?.info) !== spliceWire(res.accepted.info)) this.#onSpliceChange(r, res.accepted, from, out);
+    if (out !== undefined && r.origin !== this.peerId && !sameSplices(before?.info, res.accepted.info)) this.#onSpliceChange(r, res.accepted, from, out);
   }
 
   /**
@@ -779,7 +788,7 @@ export class MeshNode {
       claims: state.claims.map((c) => ({ v: c.v, axis: c.axis, x: c.x, y: c.y })).sort((a, b) => a.axis - b.axis),
       grants: [...state.grants].map(([other, key]) => ({ other, key })).sort((a, b) => a.other - b.other),
     };
-    if (JSON.stringify(next) === JSON.stringify(this.#splices)) return;
+    if (sameSplices({ splices: next.claims, grants: next.grants }, { splices: this.#splices.claims, grants: this.#splices.grants })) return;
     this.#splices = next;
     this.#publish(out);
   }
