@@ -1,5 +1,5 @@
 /**
- * Research run (branch zigzag-grants): a simulated mesh of real node machines on the exact-degree rule
+ * Research run: a simulated mesh of real node machines on the exact-degree rule
  * (zigzagTopology), stepped 1 s at a time until the invariants hold and every node has exactly min(20, N−1).
  *
  *   N=300 WAVE=50 node --import tsx test/mesh/spiral/zigzag-mesh-run.ts   (TOPO=spiral for the shipped rule)

@@ -34,7 +34,7 @@ export interface PeerInfo {
   readonly name: string;
   /** Signed VDF attestations by this node's neighbours about it. */
   readonly attestations: readonly Uint8Array[];
-  /** Splice claims (exact-degree rule, not used by the mesh yet); absent = none. */
+  /** Splice claims (the exact-degree rule, docs/spiral.md); absent = none. */
   readonly splices?: readonly SpliceClaimInfo[];
   /** Grants of its zigzag links to splice claims; absent = none. */
   readonly grants?: readonly GrantInfo[];

@@ -69,7 +69,9 @@ function coordCache(): (slot: number) => Coord {
 }
 
 /**
- * The SPIRAL rule of ts/mesh/spiral, evaluated per node (only what that node's
+ * The earlier SPIRAL rule (rays and fill-in, ts/mesh/spiral/neighbours.ts;
+ * symmetric and ≤ 20 but short of 20 at the surface), kept for comparison
+ * (zigzag-mesh-run.ts, TOPO=spiral). Evaluated per node (only what that node's
  * answer depends on), with a small LRU of evaluators by occupancy: one
  * evaluator answers every node that sees the same occupancy.
  */
@@ -119,10 +121,11 @@ export function latticeTopology(): Topology {
 }
 
 /**
- * The exact-degree rule (docs/spiral.md, "Per-line zigzag" and "Splices as
- * claims"): zigzag links, completed by splices that defects' owners claim and
- * link ends grant, both carried in the nodes' own records. Everything a node
- * reads lies within 6 of it, the record scope.
+ * The mesh's rule, exactly min(20, N−1) links (docs/spiral.md, "Neighbour
+ * rule: exactly min(20, N−1)"): below 35 slots a circulant on the occupied
+ * slots; from there zigzag links, completed by splices that defects' owners
+ * claim and link ends grant, both carried in the nodes' own records.
+ * Everything a node reads lies within 6 of it, the record scope.
  */
 export function zigzagTopology(memoSize = 8): Topology {
   const memo = new Map<string, SlotIndex>();

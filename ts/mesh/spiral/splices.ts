@@ -1,9 +1,10 @@
 /**
  * Splices decided by claims and grants (docs/spiral.md, "Splices as claims"
  * and "A design that fits radius 6: grants"): the second half of the
- * exact-degree rule, on top of the zigzag base rule (zigzag.ts). Not used by
- * the mesh yet. Pure functions of the occupancy and of the claims and grants
- * a node can read in the records of its scope.
+ * exact-degree rule, on top of the zigzag base rule (zigzag.ts); the mesh
+ * uses both through zigzagTopology (ts/mesh/node/topology.ts). Pure functions
+ * of the occupancy and of the claims and grants a node can read in the
+ * records of its scope.
  *
  * A splice completes a defect (u, v) by removing one zigzag link x–y and
  * adding u–x and v–y, neither a zigzag link: x and y keep their degree, u and

@@ -1,7 +1,7 @@
 /**
  * The zigzag base rule (docs/spiral.md, "Per-line zigzag"), the first half of
  * the exact-degree rule; the second half is splices decided by claims and
- * grants (docs/spiral.md, "Splices as claims"). Not used by the mesh yet.
+ * grants (docs/spiral.md, "Neighbour rule: exactly min(20, N−1)").
  *
  * On every line of each of the 10 axes, each maximal run of occupied cells
  * c1..cm is closed into one cycle of links no longer than 2: ci–ci+2 for
