@@ -142,3 +142,27 @@ test('malformed messages are rejected with ERR_PROTOCOL, never thrown, never ove
   t.true(round.ok);
   if (round.ok) t.deepEqual(encodeMessage(round.msg), good);
 });
+
+test('range fingerprints are SHA-256(Σ ids mod 2^128, little-endian ‖ varint(count)) for every range, carries and borrows included', (t) => {
+  // The wire definition (items.ts), computed here with BigInt: fingerprints come from prefix sums, and a wrong
+  // borrow would still reconcile between two new nodes but not with a node that sums each range directly.
+  const ids = Array.from({ length: 40 }, (_, i) => {
+    const id = new Uint8Array(h('fp' + i).subarray(0, 16));
+    if (i % 3 === 0) id.fill(0xff, 0, 12); // limbs near 2^32 − 1: carries between limbs and across 2^128
+    return { ts: i, id };
+  });
+  const set = new ItemSet(ids);
+  const reference = (begin: number, end: number): Buffer => {
+    let sum = 0n;
+    for (let i = begin; i < end; i++) sum += BigInt('0x' + Buffer.from(set.items[i]!.id).reverse().toString('hex'));
+    sum %= 1n << 128n;
+    const le = Buffer.from(sum.toString(16).padStart(32, '0'), 'hex').reverse();
+    let n = end - begin;
+    const count: number[] = [];
+    do { count.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>>= 7; } while (n > 0);
+    return createHash('sha256').update(Buffer.concat([le, Buffer.from(count)])).digest().subarray(0, 16);
+  };
+  for (let begin = 0; begin <= set.size; begin++) {
+    for (let end = begin; end <= set.size; end++) t.deepEqual(Buffer.from(set.fingerprint(begin, end)), reference(begin, end), `[${begin}, ${end})`);
+  }
+});

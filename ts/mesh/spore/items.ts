@@ -114,13 +114,16 @@ export class ItemSet {
     return this.#fingerprint(begin, end);
   }
 
-  #fingerprint(begin: number, end: number): Uint8Array {
-    let c0 = 0;
-    let c1 = 0;
-    let c2 = 0;
-    let c3 = 0;
+  /** Running 128-bit sums of the ids, 4 little-endian limbs per index (entry i: items [0, i)); built on first use. */
+  #prefix: Uint32Array | undefined;
+
+  #prefixSums(): Uint32Array {
+    if (this.#prefix !== undefined) return this.#prefix;
+    const n = this.items.length;
+    const p = new Uint32Array((n + 1) * 4);
     const w = this.words;
-    for (let i = begin; i < end; i++) {
+    let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    for (let i = 0; i < n; i++) {
       // 128-bit add with carries, one 32-bit limb at a time
       let s = c0 + w[i * 4]!;
       c0 = s >>> 0;
@@ -132,7 +135,28 @@ export class ItemSet {
       c2 = s >>> 0;
       carry = s > 0xffffffff ? 1 : 0;
       c3 = (c3 + w[i * 4 + 3]! + carry) >>> 0;
+      p[(i + 1) * 4] = c0;
+      p[(i + 1) * 4 + 1] = c1;
+      p[(i + 1) * 4 + 2] = c2;
+      p[(i + 1) * 4 + 3] = c3;
     }
+    return (this.#prefix = p);
+  }
+
+  #fingerprint(begin: number, end: number): Uint8Array {
+    // Σ ids over [begin, end) = prefix[end] − prefix[begin] mod 2^128: one pass per snapshot instead of one per
+    // range (a reconciliation asks for many ranges of one snapshot, level after level).
+    const p = this.#prefixSums();
+    let d = p[end * 4]! - p[begin * 4]!;
+    const c0 = d >>> 0;
+    let borrow = d < 0 ? 1 : 0;
+    d = p[end * 4 + 1]! - p[begin * 4 + 1]! - borrow;
+    const c1 = d >>> 0;
+    borrow = d < 0 ? 1 : 0;
+    d = p[end * 4 + 2]! - p[begin * 4 + 2]! - borrow;
+    const c2 = d >>> 0;
+    borrow = d < 0 ? 1 : 0;
+    const c3 = (p[end * 4 + 3]! - p[begin * 4 + 3]! - borrow) >>> 0;
     const count = encodeVarint(end - begin);
     const input = new Uint8Array(16 + count.length);
     const dv = new DataView(input.buffer);
