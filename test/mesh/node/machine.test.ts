@@ -311,3 +311,39 @@ test('a node that keeps refuting tombstones is kept out of the occupancy by node
   deliver({ t: 'records', records: [recordAt(WALL + now)] });
   t.is(a.occupantOf(1), x.peerId, 'back after the penalty lapsed');
 });
+
+test('a tombstone refused while its subject was a watched neighbour is applied once it stops being one', (t) => {
+  // Refusing it was right (we saw good proofs), but tombstones are passed on once: when the subject then stopped
+  // being our neighbour before our own verdict, nothing buried its record any more (6 nodes kept a ghost for
+  // 200 s in the churn scenario under the exact-degree rule).
+  const c = mk();
+  const a = new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'a' });
+  a.start(0, WALL, true);
+  let now = 10;
+  const settle = () => {
+    const until = now + a.config.settleMs + a.config.tickMs * 2;
+    while (now < until) { now = a.nextTimeout()!; a.handleTimeout(now, WALL + now); }
+  };
+  const p = mk();
+  const x = mk();
+  let y = mk();
+  while (y.peerId >= x.peerId) y = mk(); // y wins slot 1 from x on equal (no) attested work
+  a.linkUp(p.peerId, p.publicKey, false, now, WALL + now);
+  a.linkUp(x.peerId, x.publicKey, false, now, WALL + now);
+  const xRec = makeRecord(x, WALL + 1, { publicKey: x.publicKey, slot: 1, addrs: [`sim:${x.peerId}`], name: 'x', attestations: [] }).record;
+  a.frame(x.peerId, encodeMeshFrame({ t: 'records', records: [xRec] }), now, WALL + now);
+  settle();
+  t.true(a.neighbours.has(x.peerId));
+  a.verdict(x.peerId, true, { steps: 100, fromHeight: 0, toHeight: 100, end: new Uint8Array(32) }, now, WALL + now);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 1, 1, WALL + 600_000).bytes }), now, WALL + now);
+  settle();
+  t.truthy(a.record(x.peerId), 'we vouch for x: the tombstone is refused');
+  t.false(a.isBuried(x.peerId));
+  const yRec = makeRecord(y, WALL + 2, { publicKey: y.publicKey, slot: 1, addrs: [`sim:${y.peerId}`], name: 'y', attestations: [] }).record;
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [yRec] }), now, WALL + now);
+  settle();
+  t.is(a.occupantOf(1), y.peerId);
+  t.false(a.neighbours.has(x.peerId), 'x lost its slot, so it is no longer our neighbour');
+  t.is(a.record(x.peerId), undefined, 'the held tombstone was applied');
+  t.true(a.isBuried(x.peerId));
+});
