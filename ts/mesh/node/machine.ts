@@ -24,7 +24,7 @@ import type { MeshCrypto, VerifiedWork } from './crypto.js';
 import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, type MeshFrame } from './messages.js';
 import { makeRecord, peerRecordOf, verifyPeerRecord, type GrantInfo, type PeerRecord, type SpliceClaimInfo } from './records.js';
 import { makeTombstone, openTombstone, TombstoneSet } from './tombstones.js';
-import type { SpliceSource, Topology } from './topology.js';
+import { spliceSourceOf, type SpliceSource, type Topology } from './topology.js';
 import { PenaltyBox } from './penalty.js';
 import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from './constants.js';
 import { newCounters, type MeshNodeAction, type MeshNodeCounters, type SlotReason } from './actions.js';
@@ -770,13 +770,7 @@ export class MeshNode {
   /** The splice claims and grants in the records we hold, by slot (exact-degree rule). */
   #spliceSource(): SpliceSource {
     const occupants = this.#slots.occupants;
-    return {
-      claimsOf: (slot) => (occupants.get(slot)?.info.splices ?? []).map((c) => ({ u: slot, v: c.v, axis: c.axis, x: c.x, y: c.y })),
-      grantsOf: (slot) => {
-        const g = occupants.get(slot)?.info.grants;
-        return g === undefined ? undefined : new Map(g.map((x) => [x.other, x.key]));
-      },
-    };
+    return spliceSourceOf((slot) => occupants.get(slot)?.info);
   }
 
   /** Exact-degree rule: publish our claims and grants again when what we read changes them. */

@@ -13,6 +13,7 @@ import { coordToSlot, slotToCoord } from '../spiral/slots.js';
 import { bestClaim, claimValid, grantsOf, isActive, splicedLinksOf, type Claim } from '../spiral/splices.js';
 import { defectsAt } from '../spiral/zigzag.js';
 import { isSmallMesh, smallMeshLinksOf } from '../spiral/small-mesh.js';
+import type { PeerInfo } from './records.js';
 
 /** Splice claims and grants as a node reads them in the records it holds (exact-degree rule). */
 export interface SpliceSource {
@@ -20,6 +21,34 @@ export interface SpliceSource {
   claimsOf(slot: number): readonly Claim[];
   /** The grants in the record of the node at `slot`: its zigzag link to `other` → claim key. */
   grantsOf(slot: number): ReadonlyMap<number, number> | undefined;
+}
+
+/**
+ * A SpliceSource over peer records: `infoAt(slot)` is the record read for the
+ * node at `slot`. Each slot's claims and grants are decoded once per source:
+ * one recomputation asks for the same few ends' grants hundreds of times
+ * (bestClaim tries every link within the splice radius).
+ */
+export function spliceSourceOf(infoAt: (slot: number) => Pick<PeerInfo, 'splices' | 'grants'> | undefined): SpliceSource {
+  const claims = new Map<number, readonly Claim[]>();
+  const grants = new Map<number, ReadonlyMap<number, number> | undefined>();
+  return {
+    claimsOf(slot) {
+      let c = claims.get(slot);
+      if (c === undefined) {
+        c = (infoAt(slot)?.splices ?? []).map((x) => ({ u: slot, v: x.v, axis: x.axis, x: x.x, y: x.y }));
+        claims.set(slot, c);
+      }
+      return c;
+    },
+    grantsOf(slot) {
+      if (grants.has(slot)) return grants.get(slot);
+      const g = infoAt(slot)?.grants;
+      const m = g === undefined ? undefined : new Map(g.map((x) => [x.other, x.key]));
+      grants.set(slot, m);
+      return m;
+    },
+  };
 }
 
 /** What a node puts in its own record under the exact-degree rule. */
@@ -54,6 +83,23 @@ function occupancyKey(sorted: readonly number[]): string {
   return `${sorted.length}:${h1.toString(36)}:${h2.toString(36)}`;
 }
 
+/** A small LRU by occupancy: the rule is a pure function of it, and every node seeing one occupancy shares the entry. */
+function occupancyMemo<T>(size: number, make: (occupiedSorted: readonly number[]) => T): (occupiedSorted: readonly number[]) => T {
+  const memo = new Map<string, T>();
+  return (occupiedSorted) => {
+    const key = occupancyKey(occupiedSorted);
+    let v = memo.get(key);
+    if (v === undefined) {
+      v = make(occupiedSorted);
+      if (memo.size >= size) memo.delete(memo.keys().next().value as string);
+    } else {
+      memo.delete(key); // most recently used last
+    }
+    memo.set(key, v);
+    return v;
+  };
+}
+
 /** slotToCoord, cached: distance() is asked for every record in scope on each sync and recomputation. */
 function coordCache(): (slot: number) => Coord {
   const coords = new Map<number, Coord>();
@@ -76,21 +122,12 @@ function coordCache(): (slot: number) => Coord {
  * evaluator answers every node that sees the same occupancy.
  */
 export function spiralTopology(memoSize = 8): Topology {
-  const memo = new Map<string, LinkEvaluator>();
+  const evaluatorOf = occupancyMemo(memoSize, (occupied) => new LinkEvaluator(new SlotIndex(occupied)));
   const coord = coordCache();
   return {
     viewRadius: VIEW_RADIUS,
     neighbours(self, occupiedSorted) {
-      const key = occupancyKey(occupiedSorted);
-      let ev = memo.get(key);
-      if (ev === undefined) {
-        ev = new LinkEvaluator(new SlotIndex(occupiedSorted));
-        if (memo.size >= memoSize) memo.delete(memo.keys().next().value as string);
-      } else {
-        memo.delete(key); // most recently used last
-      }
-      memo.set(key, ev);
-      return ev.linksOf(self);
+      return evaluatorOf(occupiedSorted).linksOf(self);
     },
     distance: (a, b) => distance(coord(a), coord(b)),
     adjacent: adjacentSlots,
@@ -128,20 +165,8 @@ export function latticeTopology(): Topology {
  * Everything a node reads lies within 6 of it, the record scope.
  */
 export function zigzagTopology(memoSize = 8): Topology {
-  const memo = new Map<string, SlotIndex>();
+  const indexOf = occupancyMemo(memoSize, (occupied) => new SlotIndex(occupied));
   const coord = coordCache();
-  const indexOf = (occupiedSorted: readonly number[]) => {
-    const key = occupancyKey(occupiedSorted);
-    let ix = memo.get(key);
-    if (ix === undefined) {
-      ix = new SlotIndex(occupiedSorted);
-      if (memo.size >= memoSize) memo.delete(memo.keys().next().value as string);
-    } else {
-      memo.delete(key);
-    }
-    memo.set(key, ix);
-    return ix;
-  };
   const claimsNear = (self: number, index: SlotIndex, occupiedSorted: readonly number[], splices: SpliceSource, radius: number): Claim[] => {
     const c = index.coordOf(self);
     if (c === undefined) return [];

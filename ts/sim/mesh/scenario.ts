@@ -9,7 +9,7 @@ import { Simulator } from '../simulator.js';
 import { Rng } from '../rng.js';
 import type { FaultConfig } from '../network.js';
 import { MAX_DEGREE } from '../../mesh/spiral/neighbours.js';
-import { zigzagTopology, type SpliceSource, type Topology } from '../../mesh/node/topology.js';
+import { spliceSourceOf, zigzagTopology, type Topology } from '../../mesh/node/topology.js';
 import type { MeshNodeConfig } from '../../mesh/node/constants.js';
 import type { MeshNodeEvent } from '../../mesh/node/machine.js';
 import { StandinKeys, standinCrypto } from './standin-crypto.js';
@@ -163,11 +163,7 @@ export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean }
     // The rule on the live occupancy, as one global graph (the topology's own evaluation, shared by every node).
     const occupied = [...bySlot.keys()].sort((a, b) => a - b);
     // Exact-degree rule: the splice claims and grants are each node's own latest record.
-    const infoAt = (slot: number) => w.all.get(bySlot.get(slot)!)?.machine.ownRecord()?.info;
-    const splices: SpliceSource = {
-      claimsOf: (slot) => (infoAt(slot)?.splices ?? []).map((c) => ({ u: slot, v: c.v, axis: c.axis, x: c.x, y: c.y })),
-      grantsOf: (slot) => { const g = infoAt(slot)?.grants; return g === undefined ? undefined : new Map(g.map((x) => [x.other, x.key])); },
-    };
+    const splices = spliceSourceOf((slot) => w.all.get(bySlot.get(slot)!)?.machine.ownRecord()?.info);
     for (const n of live) {
       const want = new Set(w.topology.neighbours(n.machine.slot!, occupied, splices).map((s) => bySlot.get(s)!));
       const have = n.machine.neighbours;
