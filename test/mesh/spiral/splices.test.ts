@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { SlotIndex } from '../../../ts/mesh/spiral/slot-index.js';
-import { bestClaim, claimKey, claimValid, grantsOf, isActive, splicedLinksOf, type Claim } from '../../../ts/mesh/spiral/splices.js';
+import { bestClaim, claimKey, claimOfKey, claimValid, grantsOf, isActive, splicedLinksOf, type Claim } from '../../../ts/mesh/spiral/splices.js';
 import { defectsAt } from '../../../ts/mesh/spiral/zigzag.js';
 
 /** Rounds until nothing changes; returns the claims, the grants and the number of rounds. */
@@ -80,6 +80,7 @@ test('a claim is only valid for a real defect of its owner, a zigzag link x–y 
   const c = bestClaim(d, index, [], () => undefined)!;
   t.true(claimValid(c, index));
   t.is(claimKey(c), c.u * 10 + c.axis);
+  t.deepEqual(claimOfKey(claimKey(c)), { u: c.u, axis: c.axis });
   t.false(claimValid({ ...c, axis: (c.axis + 1) % 10 }, index), 'not a defect on that axis');
   t.false(claimValid({ ...c, y: c.x }, index), 'x–x is not a link');
   const inner = 0; // slot 0's runs are all longer than 2 at N = 100

@@ -19,6 +19,7 @@
  */
 import { LagoonError } from '../../core/errors.js';
 import { planHoleMove } from '../spiral/holes.js';
+import { claimOfKey } from '../spiral/splices.js';
 import type { SporeRecord } from '../spore/store.js';
 import type { MeshCrypto, VerifiedWork } from './crypto.js';
 import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, type MeshFrame } from './messages.js';
@@ -595,9 +596,9 @@ export class MeshNode {
     const named = new Set<number>();
     for (const c of p.info.splices ?? []) named.add(c.v).add(c.x).add(c.y);
     for (const g of p.info.grants ?? []) {
-      const u = Math.floor(g.key / 10);
+      const { u, axis } = claimOfKey(g.key);
       named.add(g.other).add(u);
-      const claim = this.#slots.occupants.get(u)?.info.splices?.find((c) => c.axis === g.key % 10);
+      const claim = this.#slots.occupants.get(u)?.info.splices?.find((c) => c.axis === axis);
       if (claim !== undefined) named.add(claim.v);
     }
     if (this.#slot !== null && named.has(this.#slot)) this.#urgent = true;

@@ -29,6 +29,11 @@ export function claimKey(c: Defect): number {
   return c.u * 10 + c.axis;
 }
 
+/** The owner slot and axis a claim key stands for (claimKey's inverse). */
+export function claimOfKey(key: number): { u: number; axis: number } {
+  return { u: Math.floor(key / 10), axis: key % 10 };
+}
+
 const pairKey = (a: number, b: number): string => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
 /** Whether `c` is a splice its owner may claim in this occupancy. */
