@@ -25,6 +25,14 @@ const placedByOffer = (make: () => MeshNode, slot: number, reservedTo: number) =
   x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot, reservedTo, records: [bootRec] }), 11, WALL + 11);
   return { boot, bootRec, x };
 };
+/** Fire `n`'s timers from `now` until `until` has passed or `done()` holds; returns the time reached. */
+const fireTimers = (n: MeshNode, now: number, until: number, done: () => boolean = () => false): number => {
+  while (!done() && now < until) {
+    now = n.nextTimeout()!;
+    n.handleTimeout(now, WALL + now);
+  }
+  return now;
+};
 const sends = (acts: MeshNodeAction[], to?: string) =>
   acts.filter((a): a is Extract<MeshNodeAction, { type: 'send' }> => a.type === 'send' && (to === undefined || a.peerId === to)).map((a) => decodeMeshFrame(a.frame)!);
 
@@ -259,12 +267,7 @@ test('a record that arrives in the same millisecond as a recomputation, just aft
   const q2 = peer(2);
   let now = 100;
   /** Fire A's timers until `peerId` is a neighbour or `until` passes. */
-  const timersUntilNeighbour = (peerId: string, until: number) => {
-    while (!a.neighbours.has(peerId) && now < until) {
-      now = a.nextTimeout()!;
-      a.handleTimeout(now, WALL + now);
-    }
-  };
+  const timersUntilNeighbour = (peerId: string, until: number) => { now = fireTimers(a, now, until, () => a.neighbours.has(peerId)); };
   a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [q1.rec] }), now, WALL + now);
   timersUntilNeighbour(q1.c.peerId, 20_000);
   t.true(a.neighbours.has(q1.c.peerId), 'the first record was applied');
@@ -285,13 +288,7 @@ test('a node that keeps refuting tombstones is kept out of the occupancy by node
   a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
   const x = mk();
   let now = 10;
-  const settle = () => {
-    const until = now + a.config.settleMs + a.config.tickMs * 2;
-    while (now < until) {
-      now = a.nextTimeout()!;
-      a.handleTimeout(now, WALL + now);
-    }
-  };
+  const settle = () => { now = fireTimers(a, now, now + a.config.settleMs + a.config.tickMs * 2); };
   const recordAt = (seq: number) => makeRecord(x, seq, { publicKey: x.publicKey, slot: 1, addrs: [`sim:${x.peerId}`], name: 'x', attestations: [] }).record;
   const deliver = (f: MeshFrame) => { a.frame(p.peerId, encodeMeshFrame(f), now, WALL + now); settle(); };
   deliver({ t: 'records', records: [recordAt(WALL + 1)] });
@@ -307,7 +304,7 @@ test('a node that keeps refuting tombstones is kept out of the occupancy by node
   // The same tombstone again is no new strike, and the block lapses after penaltyBaseMs.
   deliver({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 2, 1, WALL + 600_000).bytes });
   const blockedAt = now;
-  while (now < blockedAt + a.config.penaltyBaseMs) { now = a.nextTimeout()!; a.handleTimeout(now, WALL + now); }
+  now = fireTimers(a, now, blockedAt + a.config.penaltyBaseMs);
   deliver({ t: 'records', records: [recordAt(WALL + now)] });
   t.is(a.occupantOf(1), x.peerId, 'back after the penalty lapsed');
 });
@@ -320,10 +317,7 @@ test('a tombstone refused while its subject was a watched neighbour is applied o
   const a = new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'a' });
   a.start(0, WALL, true);
   let now = 10;
-  const settle = () => {
-    const until = now + a.config.settleMs + a.config.tickMs * 2;
-    while (now < until) { now = a.nextTimeout()!; a.handleTimeout(now, WALL + now); }
-  };
+  const settle = () => { now = fireTimers(a, now, now + a.config.settleMs + a.config.tickMs * 2); };
   const p = mk();
   const x = mk();
   let y = mk();
