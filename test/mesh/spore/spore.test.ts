@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { ItemSet, idHex, type Item } from '../../../ts/mesh/spore/items.js';
+import { ItemSet, idKey, type Item } from '../../../ts/mesh/spore/items.js';
 import { runReconciliation } from '../../../ts/mesh/spore/run.js';
 import { SporeSession } from '../../../ts/mesh/spore/session.js';
 import { decodeMessage, encodeMessage } from '../../../ts/mesh/spore/messages.js';
@@ -42,7 +42,7 @@ for (const n of [10_000, 100_000]) {
       const b = new ItemSet([...base, ...extra.filter((_, i) => i % 2 === 1)]);
       const r = runReconciliation(a, b);
       t.is(r.aOnly.length + r.bOnly.length, d);
-      t.deepEqual([...r.aOnly, ...r.bOnly].map(idHex).sort(), extra.map((it) => idHex(it.id)).sort());
+      t.deepEqual([...r.aOnly, ...r.bOnly].map(idKey).sort(), extra.map((it) => idKey(it.id)).sort());
       const diffBytes = d * RECORD_BYTES;
       t.log(`${r.bytes} B in ${r.messages} messages; diff records ${diffBytes} B; full set ${n * RECORD_BYTES} B`);
       t.true(r.bytes <= 2 * diffBytes + 1024, `${r.bytes} > ${2 * diffBytes + 1024}`);

@@ -47,8 +47,24 @@ export function below(item: Item, bound: Bound): boolean {
   return false; // equal on the prefix: item ≥ prefix‖0…
 }
 
-export function idHex(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+/**
+ * A map key for a 16-byte id: its bytes as a one-byte-per-char string. Four
+ * times cheaper than hex, and ids are looked up on every record, WANT and
+ * id list; not for display.
+ */
+export function idKey(id: Uint8Array): string {
+  if (id.length !== ID_BYTES) return String.fromCharCode(...id);
+  return String.fromCharCode(id[0]!, id[1]!, id[2]!, id[3]!, id[4]!, id[5]!, id[6]!, id[7]!, id[8]!, id[9]!, id[10]!, id[11]!, id[12]!, id[13]!, id[14]!, id[15]!);
+}
+
+/** The ids as little-endian 32-bit words, 4 per item (what fingerprints sum). */
+function wordsOf(items: readonly Item[]): Uint32Array {
+  const words = new Uint32Array(items.length * 4);
+  for (let i = 0; i < items.length; i++) {
+    const id = items[i]!.id;
+    for (let w = 0; w < 4; w++) words[i * 4 + w] = (id[w * 4]! | (id[w * 4 + 1]! << 8) | (id[w * 4 + 2]! << 16) | (id[w * 4 + 3]! << 24)) >>> 0;
+  }
+  return words;
 }
 
 /** An immutable sorted snapshot of items with O(log n) range lookup. */
@@ -66,11 +82,16 @@ export class ItemSet {
     for (const it of list) if (it.id.length !== ID_BYTES) throw new RangeError(`item id must be ${ID_BYTES} bytes`);
     list.sort(compareItems);
     this.items = list.filter((it, i) => i === 0 || compareItems(list[i - 1]!, it) !== 0);
-    this.words = new Uint32Array(this.items.length * 4);
-    this.items.forEach((it, i) => {
-      const dv = new DataView(it.id.buffer, it.id.byteOffset, ID_BYTES);
-      for (let w = 0; w < 4; w++) this.words[i * 4 + w] = dv.getUint32(w * 4, true);
-    });
+    this.words = wordsOf(this.items);
+  }
+
+  /** A set of items already sorted by `compareItems` and distinct (a record store's entries), without sorting again. */
+  static ofSorted(items: Item[]): ItemSet {
+    for (let i = 0; i < items.length; i++) {
+      if (items[i]!.id.length !== ID_BYTES) throw new RangeError(`item id must be ${ID_BYTES} bytes`);
+      if (i > 0 && compareItems(items[i - 1]!, items[i]!) >= 0) throw new RangeError('items must be sorted and distinct');
+    }
+    return new ItemSet([], { items, words: wordsOf(items) });
   }
 
   get size(): number {

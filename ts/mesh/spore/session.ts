@@ -22,7 +22,7 @@
  */
 import { LagoonError } from '../../core/errors.js';
 import { MAX_MESSAGE_BYTES } from './constants.js';
-import { idHex, INFINITY_BOUND, ItemSet, type Bound } from './items.js';
+import { idKey, INFINITY_BOUND, ItemSet, type Bound } from './items.js';
 import { decodeMessage, encodeMessage, rangeBytes, type Range } from './messages.js';
 
 export interface SporeOptions {
@@ -133,10 +133,10 @@ export class SporeSession {
   }
 
   private diff(begin: number, end: number, theirIds: readonly Uint8Array[], have: Uint8Array[], need: Uint8Array[]): void {
-    const theirs = new Map(theirIds.map((id) => [idHex(id), id] as const));
+    const theirs = new Map(theirIds.map((id) => [idKey(id), id] as const));
     for (let i = begin; i < end; i++) {
       const id = this.set.items[i]!.id;
-      if (!theirs.delete(idHex(id))) have.push(id);
+      if (!theirs.delete(idKey(id))) have.push(id);
     }
     need.push(...theirs.values());
   }
