@@ -2,6 +2,7 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { ItemSet, idKey, type Item } from '../../../ts/mesh/spore/items.js';
 import { runReconciliation } from '../../../ts/mesh/spore/run.js';
+import { MESH_SPORE_OPTIONS } from '../../../ts/mesh/node/sync.js';
 import { SporeSession } from '../../../ts/mesh/spore/session.js';
 import { decodeMessage, encodeMessage } from '../../../ts/mesh/spore/messages.js';
 import { RecordStore, encodeRecord, decodeRecord, signedBytes, type SporeRecord } from '../../../ts/mesh/spore/store.js';
@@ -50,6 +51,22 @@ for (const n of [10_000, 100_000]) {
     });
   }
 }
+
+test("the mesh's SPORE shape (8-way splits, id lists up to 16) reconciles with the library's default shape and stays within the byte goal", (t) => {
+  for (const n of [1_000, 10_000]) {
+    const base = baseOf(n === 10_000 ? n : 10_000).slice(0, n);
+    for (const d of [1, 10, 100]) {
+      const extra = syntheticItems(d, `mixed${n}`);
+      const a = new ItemSet([...base, ...extra.filter((_, i) => i % 2 === 0)]);
+      const b = new ItemSet([...base, ...extra.filter((_, i) => i % 2 === 1)]);
+      for (const [oa, ob] of [[MESH_SPORE_OPTIONS, {}], [{}, MESH_SPORE_OPTIONS], [MESH_SPORE_OPTIONS, MESH_SPORE_OPTIONS]] as const) {
+        const r = runReconciliation(a, b, oa, 64, ob);
+        t.deepEqual([...r.aOnly, ...r.bOnly].map(idKey).sort(), extra.map((it) => idKey(it.id)).sort(), `n=${n} d=${d}`);
+        t.true(r.bytes <= 2 * d * RECORD_BYTES + 1024, `n=${n} d=${d}: ${r.bytes} B`);
+      }
+    }
+  }
+});
 
 test('identical sets cost the same bytes whatever their size', (t) => {
   const sizes = [0, 1, 100, 50_000].map((n) => {

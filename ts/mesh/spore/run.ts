@@ -15,9 +15,10 @@ export interface RunResult {
   rounds: number;
 }
 
-export function runReconciliation(a: ItemSet, b: ItemSet, options: SporeOptions = {}, maxRounds = 64): RunResult {
+/** `optionsB` is B's shape when it differs from A's: each side's options are its own choice, not part of the protocol. */
+export function runReconciliation(a: ItemSet, b: ItemSet, options: SporeOptions = {}, maxRounds = 64, optionsB: SporeOptions = options): RunResult {
   const sa = new SporeSession(a, options);
-  const sb = new SporeSession(b, options);
+  const sb = new SporeSession(b, optionsB);
   const aOnly: Uint8Array[] = [];
   const bOnly: Uint8Array[] = [];
   let msg: Uint8Array | undefined = sa.initiate();
