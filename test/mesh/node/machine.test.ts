@@ -119,6 +119,25 @@ test('garbage frames, forged records and forged tombstones are counted and dropp
   t.is(a.counters.records.buried, 1);
 });
 
+test('a stale record is answered with our newer one only when the newer one moved its node', (t) => {
+  const a = node();
+  a.start(0, WALL, true);
+  const p = mk();
+  const q = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
+  const rec = (seq: number, slot: number) => makeRecord(q, WALL + seq, { publicKey: q.publicKey, slot, addrs: [], name: 'q', attestations: [] }).record;
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(5, 1)] }), 2, WALL + 2);
+  t.is(a.record(q.peerId)?.seq, WALL + 5);
+  // Same slot: sync brings the sender the newer record; a reply to every stale copy only doubled the frames.
+  const sameSlot = sends(a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(4, 1)] }), 3, WALL + 3), p.peerId);
+  t.deepEqual(sameSlot.filter((f) => f.t === 'records'), []);
+  t.is(a.counters.records.stale, 1);
+  // The sender still places q at slot 2: our newer record moves it, and the sender may never sync it otherwise.
+  const moved = sends(a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(3, 2)] }), 4, WALL + 4), p.peerId).filter((f) => f.t === 'records');
+  t.is(moved.length, 1);
+  t.is((moved[0] as { records: { seq: number }[] }).records[0]!.seq, WALL + 5);
+});
+
 test('a node refutes a tombstone about itself with a newer record', (t) => {
   const c = mk();
   const a = node(c);

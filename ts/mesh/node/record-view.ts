@@ -89,7 +89,13 @@ export class RecordView {
     if (r.origin === this.#self && ctx.ownSeq !== undefined && r.seq <= ctx.ownSeq) return { outcome: 'stale' };
     const held = this.#parsed.get(r.origin);
     const newer = held?.record ?? this.#movedAway.get(r.origin);
-    if (newer !== undefined && r.seq < newer.seq) return { outcome: 'stale', newer };
+    if (newer !== undefined && r.seq < newer.seq) {
+      // The sender needs our newer record only when it moves the node: at the same slot, sync brings it (the
+      // record is in both our scopes). Replying to every stale copy doubled the record frames while records churn.
+      const old = this.#o.interner !== undefined ? this.#o.interner.parse(r) : peerRecordOf(r);
+      const now = held?.record === newer ? held : peerRecordOf(newer);
+      return old !== undefined && now !== undefined && old.info.slot === now.info.slot ? { outcome: 'stale' } : { outcome: 'stale', newer };
+    }
     // The same (origin, seq, signature) we verified already: a copy from another neighbour. Cheap to spot, common in sync.
     if (held !== undefined && r.seq === held.seq && Buffer.compare(r.signature, held.record.signature) === 0) return { outcome: 'replayed' };
     if (this.#o.tombs.buries(r.origin, r.seq, ctx.wall)) return { outcome: 'buried' };
