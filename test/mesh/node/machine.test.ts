@@ -4,6 +4,7 @@ import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js'
 import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
 import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
+import { DEFAULT_MESH_NODE_CONFIG } from '../../../ts/mesh/node/constants.js';
 import { latticeTopology, zigzagTopology } from '../../../ts/mesh/node/topology.js';
 import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
 import { Rng } from '../../../ts/sim/rng.js';
@@ -150,6 +151,40 @@ test('a node refutes a tombstone about itself with a newer record', (t) => {
   t.is(a.counters.tombstonesRefuted, 1);
   t.true(a.ownRecord()!.seq > before);
   t.is(a.slot, 0);
+});
+
+test("a tombstone cannot bury a node past its refutation: a seq far ahead of every clock is dropped, a refutation goes past a seq within the slack, and no tombstone outlasts ttl + slack", (t) => {
+  const { tombstoneTtlMs: ttl, tombstoneClockSlackMs: slack } = DEFAULT_MESH_NODE_CONFIG;
+  const a = node();
+  a.start(0, WALL, true);
+  const p = mk();
+  const q = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
+  const rec = (seq: number) => makeRecord(q, seq, { publicKey: q.publicKey, slot: 1, addrs: [], name: 'q', attestations: [] }).record;
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(WALL + 2)] }), 2, WALL + 2);
+  t.truthy(a.record(q.peerId));
+  // A hostile maker names a seq a year ahead: q could never publish past it, so it would stay buried.
+  const far = makeTombstone(p, q.peerId, WALL + 365 * 86_400_000, 1, WALL + 60_000);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'tomb', tomb: far.bytes }), 3, WALL + 3);
+  t.is(a.counters.tombstonesImplausible, 1);
+  t.is(a.tombstoneCount, 0);
+  t.truthy(a.record(q.peerId), 'the record stays');
+  // Within the slack it is applied, and its subject refutes it with a seq past the tombstone's, not just past its clock.
+  const c = mk();
+  const b = node(c);
+  b.start(0, WALL, true);
+  b.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
+  const ahead = WALL + slack - 1000;
+  b.frame(p.peerId, encodeMeshFrame({ t: 'tomb', tomb: makeTombstone(p, c.peerId, ahead, 0, WALL + 60_000).bytes }), 2, WALL + 2);
+  t.is(b.counters.tombstonesRefuted, 1);
+  t.true(b.ownRecord()!.seq > ahead, `refuted with seq ${b.ownRecord()!.seq}, tombstone covers ${ahead}`);
+  // A tombstone that claims to last ten years lapses after ttl + slack of our clock.
+  const forever = makeTombstone(p, q.peerId, WALL + 2, 1, WALL + 10 * 365 * 86_400_000);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'tomb', tomb: forever.bytes }), 4, WALL + 4);
+  t.is(a.tombstoneCount, 1);
+  t.is(a.record(q.peerId), undefined);
+  fireTimers(a, 4, ttl + slack + 2000);
+  t.is(a.tombstoneCount, 0);
 });
 
 test('a node does not move down into a reported hole while joiners placed above it are on their way', (t) => {

@@ -25,6 +25,8 @@ export interface MeshNodeCounters {
   records: Record<RecordOutcome, number>;
   tombstonesForged: number;
   tombstonesRefuted: number;
+  /** Tombstones naming a record seq further ahead of our clock than tombstoneClockSlackMs: dropped. */
+  tombstonesImplausible: number;
   attestationsRejected: number;
   joinsServed: number;
   /** Joins this node could not place from its scope and passed uphill. */
@@ -44,7 +46,7 @@ export function newCounters(): MeshNodeCounters {
   return {
     framesMalformed: 0,
     records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
-    tombstonesForged: 0, tombstonesRefuted: 0, attestationsRejected: 0, joinsServed: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
+    tombstonesForged: 0, tombstonesRefuted: 0, tombstonesImplausible: 0, attestationsRejected: 0, joinsServed: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
     syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, holeMovesDeferred: 0, pruned: 0,
   };
 }

@@ -28,6 +28,12 @@ export interface MeshNodeConfig {
   readonly recordTtlMs: number;
   /** A pruned ghost stays buried this long, ms. */
   readonly tombstoneTtlMs: number;
+  /**
+   * How far a tombstone may run ahead of our clock, ms: its record seq (seqs are their origins' clocks) and its
+   * end (its maker's clock + tombstoneTtlMs). A seq further ahead is no record its subject ever signed, and would
+   * bury it past any refutation; an end further ahead is cut to now + tombstoneTtlMs + this.
+   */
+  readonly tombstoneClockSlackMs: number;
   /** Signed attestations of verified neighbour work are sent this often, ms. */
   readonly attestIntervalMs: number;
   /** A hole must stay free this long before the frontier node moves into it, ms. */
@@ -61,6 +67,7 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   recordRefreshMs: 120_000,
   recordTtlMs: 600_000,
   tombstoneTtlMs: 900_000,
+  tombstoneClockSlackMs: 300_000,
   attestIntervalMs: 15_000,
   holeStableMs: 30_000,
   entryProbeMs: 60_000,

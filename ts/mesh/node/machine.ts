@@ -547,10 +547,11 @@ export class MeshNode {
 
   // ------------------------------------------------------------ records
 
-  #publish(out: MeshNodeAction[]): void {
+  /** Sign and send a new record of ours, with a seq of at least `minSeq`. */
+  #publish(out: MeshNodeAction[], minSeq = 0): void {
     if (this.#slot === null) return;
     const moved = this.#own !== undefined && this.#own.info.slot !== this.#slot;
-    this.#seq = Math.max(this.#seq + 1, Math.floor(this.#wall));
+    this.#seq = Math.max(this.#seq + 1, Math.floor(this.#wall), minSeq);
     const attestations = this.#attest.best();
     this.#own = makeRecord(this.#o.crypto, this.#seq, {
       publicKey: this.#o.crypto.publicKey, slot: this.#slot, addrs: this.#o.addrs, name: this.#o.name, attestations,
@@ -677,12 +678,18 @@ export class MeshNode {
   }
 
   #onTomb(from: string, bytes: Uint8Array, out: MeshNodeAction[]): void {
-    const t = openTombstone(this.#o.crypto, bytes);
-    if (t === undefined) { this.counters.tombstonesForged++; return; }
+    const opened = openTombstone(this.#o.crypto, bytes);
+    if (opened === undefined) { this.counters.tombstonesForged++; return; }
+    // Anyone can sign a tombstone. One naming a seq far ahead of every clock would bury its subject past any
+    // record it can publish, and one lasting for years would outlive every refutation: bound both.
+    const slack = this.config.tombstoneClockSlackMs;
+    if (opened.subjectSeq > this.#wall + slack) { this.counters.tombstonesImplausible++; return; }
+    const t = { ...opened, untilMs: Math.min(opened.untilMs, Math.floor(this.#wall + this.config.tombstoneTtlMs + slack)) };
     if (t.subject === this.peerId) {
-      // Someone thinks we are dead: refute with a newer record (tombstones never cover a higher seq).
+      // Someone thinks we are dead: refute with a newer record (tombstones never cover a higher seq), past the
+      // tombstone's seq even when it is ahead of our clock (a maker whose clock runs ahead, within the slack).
       this.counters.tombstonesRefuted++;
-      if (this.#own !== undefined && t.subjectSeq >= this.#own.seq) this.#publish(out);
+      if (this.#own !== undefined && t.subjectSeq >= this.#own.seq) this.#publish(out, t.subjectSeq + 1);
       return;
     }
     // We watch this node's VDF proofs ourselves and they are good: the tombstone is wrong (or stale), and
