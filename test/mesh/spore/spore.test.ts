@@ -5,7 +5,7 @@ import { runReconciliation } from '../../../ts/mesh/spore/run.js';
 import { MESH_SPORE_OPTIONS } from '../../../ts/mesh/node/sync.js';
 import { SporeSession } from '../../../ts/mesh/spore/session.js';
 import { decodeMessage, encodeMessage } from '../../../ts/mesh/spore/messages.js';
-import { RecordStore, encodeRecord, decodeRecord, signedBytes, type SporeRecord } from '../../../ts/mesh/spore/store.js';
+import { RecordStore, encodeRecord, decodeRecord, recordId, signedBytes, type SporeRecord } from '../../../ts/mesh/spore/store.js';
 import { MAX_MESSAGE_BYTES } from '../../../ts/mesh/spore/constants.js';
 import { isLagoonError } from '../../../ts/core/errors.js';
 
@@ -125,6 +125,22 @@ test('store: verify before store; stale, replayed, forged, equivocation counted;
   t.is(s.put({ ...record(9), seq: -1 }), 'malformed');
   t.is(decodeRecord(new Uint8Array([1, 200])), undefined);
   t.is(decodeRecord(encodeRecord(record(1)).subarray(0, 50)), undefined);
+});
+
+test('a decoded record copied with one field changed is encoded, identified and checked as the copy, not as the original', (t) => {
+  const original = decodeRecord(encodeRecord({ origin: 'b3b3/x', seq: 3, payload: new Uint8Array([1, 2, 3]), signature: new Uint8Array(64).fill(7) }))!;
+  const id = recordId(original);
+  const copy = { ...original, signature: new Uint8Array(16).fill(9) };
+  t.is(encodeRecord(copy).length, encodeRecord(original).length - 48);
+  t.deepEqual(Buffer.from(encodeRecord(copy).subarray(-16)), Buffer.alloc(16, 9));
+  t.notDeepEqual(Buffer.from(recordId(copy)), Buffer.from(id));
+  t.deepEqual(Buffer.from(signedBytes(copy)), Buffer.from(signedBytes(original)));
+  // payload and signature are views of one private copy: the frame they came in can be reused freely
+  const frame = Buffer.from(encodeRecord(original));
+  const again = decodeRecord(frame)!;
+  frame.fill(0);
+  t.deepEqual(Buffer.from(again.signature), Buffer.alloc(64, 7));
+  t.deepEqual(Buffer.from(again.payload), Buffer.from([1, 2, 3]));
 });
 
 test('malformed messages are rejected with ERR_PROTOCOL, never thrown, never over-allocated', (t) => {

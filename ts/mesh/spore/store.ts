@@ -55,7 +55,14 @@ export interface RecordStoreOptions {
  * bytes are slices of what arrived instead of fresh copies (every record is
  * hashed and checked once per node that receives it).
  */
-const encodedOf = new WeakMap<object, Uint8Array>();
+const ENCODED = Symbol('encoded');
+/** What decodeRecord and recordKey remember on a record object (a symbol-keyed property: a WeakMap entry per record made the garbage collector walk ephemerons for every record a simulated mesh decoded). */
+interface Remembered { [ENCODED]?: Uint8Array; [KEY]?: { item: Item; key: string } }
+/** Not enumerable, so `{ ...record, signature }` makes a record without the original's encoding or id; a frozen record is simply not remembered. */
+const remember = (r: object, k: symbol, value: unknown): void => {
+  if (Object.isExtensible(r)) Object.defineProperty(r, k, { value, writable: true, enumerable: false, configurable: true });
+};
+const encodedOf = { get: (r: object) => (r as Remembered)[ENCODED], set: (r: object, enc: Uint8Array) => remember(r, ENCODED, enc) };
 
 /** The bytes the origin signs: everything but the signature. */
 export function signedBytes(r: Omit<SporeRecord, 'signature'>): Uint8Array {
@@ -76,22 +83,25 @@ export function decodeRecord(buf: Uint8Array): SporeRecord | undefined {
   if (buf.length < 2 || buf[0] !== RECORD_VERSION) return undefined;
   const olen = buf[1]!;
   if (olen > MAX_ORIGIN_BYTES || 2 + olen > buf.length) return undefined;
-  const origin = Buffer.from(buf.subarray(2, 2 + olen)).toString('utf8');
+  const origin = Buffer.from(buf.buffer, buf.byteOffset + 2, olen).toString('utf8');
   const s = decodeVarint(buf, 2 + olen);
   if (s === undefined) return undefined;
   const p = decodeVarint(buf, s[1]);
   if (p === undefined || p[0] > MAX_PAYLOAD_BYTES || p[1] + p[0] + 1 > buf.length) return undefined;
-  const payload = buf.slice(p[1], p[1] + p[0]);
   const sigOff = p[1] + p[0];
   const slen = buf[sigOff]!;
   if (slen > MAX_SIGNATURE_BYTES || sigOff + 1 + slen !== buf.length) return undefined;
-  const record: SporeRecord = { origin, seq: s[0], payload, signature: buf.slice(sigOff + 1) };
-  encodedOf.set(record, Uint8Array.from(buf)); // a copy: never pin the whole frame it came in
+  // One copy (never pin the whole frame it came in); payload and signature are views of it. Every node decodes
+  // every record it is sent, so three copies each were a good part of a simulated mesh's garbage.
+  const enc = new Uint8Array(buf);
+  const record: SporeRecord = { origin, seq: s[0], payload: enc.subarray(p[1], sigOff), signature: enc.subarray(sigOff + 1) };
+  encodedOf.set(record, enc);
   return record;
 }
 
 /** A record's SPORE item and its id as a map key, computed once per record object (records are immutable). */
-const keyOf = new WeakMap<SporeRecord, { item: Item; key: string }>();
+const KEY = Symbol('key');
+const keyOf = { get: (r: SporeRecord) => (r as Remembered)[KEY], set: (r: SporeRecord, k: { item: Item; key: string }) => remember(r, KEY, k) };
 
 function recordKey(r: SporeRecord): { item: Item; key: string } {
   let k = keyOf.get(r);
