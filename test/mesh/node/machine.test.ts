@@ -230,6 +230,16 @@ const frontierWithJoiners = () => {
   p.frame(a.peerId, encodeMeshFrame({ t: 'records', records: [rec(a, 75), rec(b, 76)] }), 21, WALL + 21);
   return { boot, p, a, b, offered };
 };
+/** Forwarded joins from `boot` until `p` places none (no room left in its turn); the slots it placed and the time reached. */
+const placeUntilFull = (p: MeshNode, boot: MeshNode, at: number) => {
+  const placed: number[] = [];
+  for (let i = 0; i < 40; i++, at++) {
+    const offer = sends(p.frame(boot.peerId, fwdJoin(`full:${at}`), at, WALL + at), boot.peerId).find((f) => f.t === 'fwdoffer');
+    if (offer?.t !== 'fwdoffer') break;
+    placed.push(offer.slot);
+  }
+  return { placed, at };
+};
 
 test('one frontier at a time: a joiner placed at the top waits for its placer, which hands its turn only to its highest joiner', (t) => {
   const { boot, x: p } = latticeFrontier();
@@ -243,22 +253,48 @@ test('one frontier at a time: a joiner placed at the top waits for its placer, w
   // A join the placer passes on is the handover: now this node places 75, then 76 (both next to it).
   const after = frontierWithJoiners();
   t.deepEqual(after.offered.map((f) => (f?.t === 'fwdoffer' ? f.slot : undefined)), [75, 76]);
-  // Both joiners arrived; the one at 75 linked first and relayed the record of the one at 76.
-  // Our turn is over, and it goes to the joiner at 76 only: the join waits until that one links.
-  const { p: q, a, b } = after;
-  const waiting = q.frame(after.boot.peerId, fwdJoin('b:22'), 22, WALL + 22);
+  // Both joiners arrived; the one at 75 linked first and relayed the record of the one at 76. Our own joiners do not
+  // end our turn: we go on placing while we have room (ending it at the first that linked made every turn one
+  // placement long: about 9 a second past the scope at N = 2,400).
+  const { p: q, a, b, boot: qb } = after;
+  // Each round its joiners arrive (their records come through the one at 75), which may make room above them.
+  const placed: number[] = [];
+  const joiners = new Map<number, ReturnType<typeof mk>>();
+  let at = 22;
+  for (let round = 0; round < 10; round++) {
+    const r = placeUntilFull(q, qb, at);
+    at = r.at + 1;
+    if (r.placed.length === 0) break;
+    placed.push(...r.placed);
+    const recs = r.placed.map((slot) => {
+      const c = mk();
+      joiners.set(slot, c);
+      return makeRecord(c, WALL + at, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'j', attestations: [] }).record;
+    });
+    q.frame(a.peerId, encodeMeshFrame({ t: 'records', records: recs }), at, WALL + at);
+  }
+  t.true(placed.length >= 1, 'places on after its joiners arrived');
+  t.deepEqual(placed, placed.map((_, i) => 77 + i), 'the next slots, each once');
+  // Out of room (its scope ends), the turn goes to our highest joiner only: the join waits until that one links.
+  const top = placed.at(-1)!;
+  const c = joiners.get(top)!;
+  const waiting = q.frame(qb.peerId, fwdJoin('b:wait'), at + 1, WALL + at + 1);
   t.deepEqual(sends(waiting).filter((f) => f.t === 'fwd' || f.t === 'fwdoffer'), []);
-  q.linkUp(b.peerId, b.publicKey, false, 23, WALL + 23);
-  const passed = q.handleTimeout(q.nextTimeout() ?? 24, WALL + 24);
-  t.is(sends(passed, b.peerId).find((f) => f.t === 'fwd')?.t, 'fwd');
+  q.linkUp(b.peerId, b.publicKey, false, at + 2, WALL + at + 2);
+  q.linkUp(c.peerId, c.publicKey, false, at + 2, WALL + at + 2);
+  const tick = q.nextTimeout() ?? at + 3;
+  const passed = q.handleTimeout(tick, WALL + tick);
+  t.is(sends(passed, c.peerId).find((f) => f.t === 'fwd')?.t, 'fwd');
   t.deepEqual(sends(passed, a.peerId).filter((f) => f.t === 'fwd'), []);
+  t.deepEqual(sends(passed, b.peerId).filter((f) => f.t === 'fwd'), []);
 });
 
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {
   const { boot, p } = frontierWithJoiners();
+  placeUntilFull(p, boot, 22);
   const busy = (acts: MeshNodeAction[]) => sends(acts, boot.peerId).some((f) => f.t === 'fwdoffer' && f.slot === 2 ** 48 - 1);
-  // Held elsewhere for 1.5 s already: parked here (the joiner at 76 has not linked), then answered BUSY once the
-  // sum reaches 2 s, though this node held it for only 0.5 s.
+  // Held elsewhere for 1.5 s already: parked here (no room left, and our highest joiner has not linked), then
+  // answered BUSY once the sum reaches 2 s, though this node held it for only 0.5 s.
   t.false(busy(p.frame(boot.peerId, fwdJoin('b:30', 1500), 30, WALL + 30)));
   t.false(busy(p.handleTimeout(500, WALL + 500)), 'retried at the tick: 1,970 ms in all, parked again');
   t.true(busy(p.handleTimeout(1000, WALL + 1000)));

@@ -240,6 +240,15 @@ export class Concierge {
     return top;
   }
 
+  /**
+   * We passed a join on to our highest joiner: our turn as the frontier is over while our reservations last.
+   * Until then our own joiners do not end it, arrived or not (see MeshNode.#placement); after it, a slot that
+   * came within our reach again must not be handed out beside the new frontier's.
+   */
+  passTurn(now: number): void { this.#turnPassedUntil = now + this.config.reservationMs; }
+  turnPassed(now: number): boolean { return this.#turnPassedUntil > now; }
+  #turnPassedUntil = -Infinity;
+
   /** The highest of our own reservations whose joiner has not shown up in `occupied` yet, or -1. */
   pendingTo(occupants: ReadonlyMap<number, unknown>): number {
     let top = -1;
