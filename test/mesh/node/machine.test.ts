@@ -4,7 +4,7 @@ import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js'
 import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
 import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
-import { DEFAULT_MESH_NODE_CONFIG } from '../../../ts/mesh/node/constants.js';
+import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from '../../../ts/mesh/node/constants.js';
 import { latticeTopology, zigzagTopology } from '../../../ts/mesh/node/topology.js';
 import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
 import { Rng } from '../../../ts/sim/rng.js';
@@ -215,14 +215,14 @@ test('a node does not move down into a reported hole while joiners placed above 
  * Plain lattice adjacency with a scope of 2: from slot 74 (shell 2) nothing above the bootstrap's slot 0 is known
  * to be complete, so only the frontier may hand out slots. `p` took 74 from the bootstrap.
  */
-const latticeFrontier = () => {
-  const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1 } }); };
+const latticeFrontier = (config: Partial<MeshNodeConfig> = {}) => {
+  const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1, ...config } }); };
   return placedByOffer(small, 74, 74);
 };
 const fwdJoin = (id: string, waited = 0): Uint8Array => encodeMeshFrame({ t: 'fwd', id, kind: 'join', hops: 1, slot: 0, waited, records: [] });
 /** `p` (at 74) was handed the turn and placed 75 and 76; the joiner at 75 has linked, the one at 76 (`b`) not yet. */
-const frontierWithJoiners = () => {
-  const { boot, x: p } = latticeFrontier();
+const frontierWithJoiners = (config: Partial<MeshNodeConfig> = {}) => {
+  const { boot, x: p } = latticeFrontier(config);
   const offered = [14, 15].map((at) => sends(p.frame(boot.peerId, fwdJoin(`b:${at}`), at, WALL + at), boot.peerId)[0]);
   const [a, b] = [mk(), mk()];
   const rec = (c: typeof a, slot: number) => makeRecord(c, WALL + 20, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'j', attestations: [] }).record;
@@ -251,7 +251,7 @@ test('one frontier at a time: a joiner placed at the top waits for its placer, w
   t.deepEqual(sends(early, other.peerId), []);
   t.is(sends(early, boot.peerId)[0]?.t, 'fwd');
   // A join the placer passes on is the handover: now this node places 75, then 76 (both next to it).
-  const after = frontierWithJoiners();
+  const after = frontierWithJoiners({ holeStableMs: 1000 });
   t.deepEqual(after.offered.map((f) => (f?.t === 'fwdoffer' ? f.slot : undefined)), [75, 76]);
   // Both joiners arrived; the one at 75 linked first and relayed the record of the one at 76. Our own joiners do not
   // end our turn: we go on placing while we have room (ending it at the first that linked made every turn one
@@ -287,6 +287,15 @@ test('one frontier at a time: a joiner placed at the top waits for its placer, w
   t.is(sends(passed, c.peerId).find((f) => f.t === 'fwd')?.t, 'fwd');
   t.deepEqual(sends(passed, a.peerId).filter((f) => f.t === 'fwd'), []);
   t.deepEqual(sends(passed, b.peerId).filter((f) => f.t === 'fwd'), []);
+  // Having passed the turn it places nobody, though holes in its view become stable while its reservations last
+  // (without the rule it handed one out): the new frontier may be handing out the same slots.
+  const d = mk();
+  q.frame(a.peerId, encodeMeshFrame({ t: 'records', records: [makeRecord(d, WALL + tick, { publicKey: d.publicKey, slot: 73, addrs: [], name: 'd', attestations: [] }).record] }), tick + 1, WALL + tick + 1);
+  q.frame(a.peerId, encodeMeshFrame({ t: 'tomb', tomb: makeTombstone(mk(), d.peerId, WALL + tick, 73, WALL + 600_000).bytes }), tick + 2, WALL + tick + 2);
+  t.is(q.record(d.peerId), undefined);
+  const later = fireTimers(q, tick + 2, tick + 1600);
+  const join = q.frame(qb.peerId, fwdJoin('b:later'), later + 1, WALL + later + 1);
+  t.deepEqual(sends(join, qb.peerId).filter((f) => f.t === 'fwdoffer' && f.slot !== 2 ** 48 - 1).map((f) => (f as { slot: number }).slot), []);
 });
 
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {
