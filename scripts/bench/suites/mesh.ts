@@ -83,7 +83,7 @@ const suite: BenchSuite = async (ctx) => {
     suite: 'mesh', rows,
     notes: [
       'simulator with stand-in signatures and liveness; 5 ms links; a node keeps the records within its scope (the SPIRAL view radius 6)',
-      'N = 10,000 is not in the default sizes: under the earlier SPIRAL rule N = 2,600 took 577 s of CPU and 2.9 GB here (records shared between simulated nodes), the exact-degree rule costs about 6× the CPU of the earlier rule at N = 1,000, and CPU per virtual second grows with N, so 10,000 takes hours (docs/bench.md: two partial runs; at 60 joins/s one frontier places about 50/s); "lattice" runs (LAGOON_BENCH_MESH_LATTICE_SIZES) use plain lattice adjacency with a scope of 3',
+      'N = 10,000 is not in the default sizes: under the earlier SPIRAL rule N = 2,600 took 577 s of CPU and 2.9 GB here (records shared between simulated nodes), the exact-degree rule costs about 5× the CPU of the earlier rule at N = 1,000, and CPU per virtual second grows with N, so 10,000 takes hours (docs/bench.md: three partial runs; past the scope one frontier places about 23 joiners a second under the exact rule, 45–50 under the earlier one); "lattice" runs (LAGOON_BENCH_MESH_LATTICE_SIZES) use plain lattice adjacency with a scope of 3',
       'LAGOON_BENCH_MESH_SIZES / LAGOON_BENCH_MESH_LATTICE_SIZES pick the sizes (comma-separated, empty for none)',
     ],
   };
