@@ -92,15 +92,15 @@ export class RecordView {
     if (newer !== undefined && r.seq < newer.seq) {
       // The sender needs our newer record only when it moves the node: at the same slot, sync brings it (the
       // record is in both our scopes). Replying to every stale copy doubled the record frames while records churn.
-      const old = this.#o.interner !== undefined ? this.#o.interner.parse(r) : peerRecordOf(r);
-      const now = held?.record === newer ? held : peerRecordOf(newer);
-      return old !== undefined && now !== undefined && old.info.slot === now.info.slot ? { outcome: 'stale' } : { outcome: 'stale', newer };
+      const old = this.#parse(r);
+      const current = held?.record === newer ? held : this.#parse(newer);
+      return old !== undefined && current !== undefined && old.info.slot === current.info.slot ? { outcome: 'stale' } : { outcome: 'stale', newer };
     }
     // The same (origin, seq, signature) we verified already: a copy from another neighbour. Cheap to spot, common in sync.
     if (held !== undefined && r.seq === held.seq && Buffer.compare(r.signature, held.record.signature) === 0) return { outcome: 'replayed' };
     if (this.#o.tombs.buries(r.origin, r.seq, ctx.wall)) return { outcome: 'buried' };
     if (r.seq < ctx.wall - this.#o.config.recordTtlMs) return { outcome: 'expired' };
-    const p = this.#o.interner !== undefined ? this.#o.interner.parse(r) : peerRecordOf(r);
+    const p = this.#parse(r);
     if (p === undefined) return { outcome: 'unparsable' };
     if (ctx.slot !== null && this.#o.topology.distance(p.info.slot, ctx.slot) > this.#o.scope) {
       // A newer, genuine record placing a node we hold outside our scope: it moved away, so its old claim goes
@@ -120,6 +120,11 @@ export class RecordView {
     this.#parsed.set(r.origin, p);
     this.#movedAway.delete(r.origin);
     return { outcome, accepted: p };
+  }
+
+  /** A record's payload, parsed (once per process with the simulator's shared interner); undefined if it does not parse. */
+  #parse(r: SporeRecord): PeerRecord | undefined {
+    return this.#o.interner !== undefined ? this.#o.interner.parse(r) : peerRecordOf(r);
   }
 
   /** Drop the record of `origin`; true if the store held it (our set changed). */
