@@ -100,7 +100,7 @@ export class MeshNode {
   #seq = 0;
   #dirtyAt = -Infinity;
   /** What we publish under the exact-degree rule (topology.spliceState); empty otherwise. */
-  #splices: { claims: SpliceClaimInfo[]; grants: GrantInfo[] } = { claims: [], grants: [] };
+  #splices: { splices: SpliceClaimInfo[]; grants: GrantInfo[] } = { splices: [], grants: [] };
   #dirty = false;
   /** A record naming our slot in its splice claims or grants arrived: recompute at the next tick, not after settleMs. */
   #urgent = false;
@@ -560,7 +560,7 @@ export class MeshNode {
     const attestations = this.#attest.best();
     this.#own = makeRecord(this.#o.crypto, this.#seq, {
       publicKey: this.#o.crypto.publicKey, slot: this.#slot, addrs: this.#o.addrs, name: this.#o.name, attestations,
-      splices: this.#splices.claims, grants: this.#splices.grants,
+      splices: this.#splices.splices, grants: this.#splices.grants,
     });
     this.#records.putOwn(this.#own);
     this.#changed();
@@ -792,10 +792,10 @@ export class MeshNode {
     if (topo.spliceState === undefined || this.#slot === null) return;
     const state = topo.spliceState(this.#slot, this.#slots.occupied, source);
     const next = {
-      claims: state.claims.map((c) => ({ v: c.v, axis: c.axis, x: c.x, y: c.y })).sort((a, b) => a.axis - b.axis),
+      splices: state.claims.map((c) => ({ v: c.v, axis: c.axis, x: c.x, y: c.y })).sort((a, b) => a.axis - b.axis),
       grants: [...state.grants].map(([other, key]) => ({ other, key })).sort((a, b) => a.other - b.other),
     };
-    if (sameSplices({ splices: next.claims, grants: next.grants }, { splices: this.#splices.claims, grants: this.#splices.grants })) return;
+    if (sameSplices(next, this.#splices)) return;
     this.#splices = next;
     this.#publish(out);
   }
