@@ -56,24 +56,25 @@ export interface RecordStoreOptions {
  * hashed and checked once per node that receives it).
  */
 const ENCODED = Symbol('encoded');
+/** A record's SPORE item and its id as a map key, computed once per record object (records are immutable). */
+const KEY = Symbol('key');
 /** What decodeRecord and recordKey remember on a record object (a symbol-keyed property: a WeakMap entry per record made the garbage collector walk ephemerons for every record a simulated mesh decoded). */
 interface Remembered { [ENCODED]?: Uint8Array; [KEY]?: { item: Item; key: string } }
 /** Not enumerable, so `{ ...record, signature }` makes a record without the original's encoding or id; a frozen record is simply not remembered. */
-const remember = (r: object, k: symbol, value: unknown): void => {
+const remember = (r: object, k: typeof ENCODED | typeof KEY, value: unknown): void => {
   if (Object.isExtensible(r)) Object.defineProperty(r, k, { value, writable: true, enumerable: false, configurable: true });
 };
-const encodedOf = { get: (r: object) => (r as Remembered)[ENCODED], set: (r: object, enc: Uint8Array) => remember(r, ENCODED, enc) };
 
 /** The bytes the origin signs: everything but the signature. */
 export function signedBytes(r: Omit<SporeRecord, 'signature'>): Uint8Array {
-  const enc = encodedOf.get(r);
+  const enc = (r as Remembered)[ENCODED];
   if (enc !== undefined) return enc.subarray(0, enc.length - 1 - (r as SporeRecord).signature.length);
   const origin = Buffer.from(r.origin, 'utf8');
   return Buffer.concat([Uint8Array.of(RECORD_VERSION, origin.length), origin, encodeVarint(r.seq), encodeVarint(r.payload.length), r.payload]);
 }
 
 export function encodeRecord(r: SporeRecord): Uint8Array {
-  const enc = encodedOf.get(r);
+  const enc = (r as Remembered)[ENCODED];
   if (enc !== undefined) return enc;
   return Buffer.concat([signedBytes(r), Uint8Array.of(r.signature.length), r.signature]);
 }
@@ -95,20 +96,16 @@ export function decodeRecord(buf: Uint8Array): SporeRecord | undefined {
   // every record it is sent, so three copies each were a good part of a simulated mesh's garbage.
   const enc = new Uint8Array(buf);
   const record: SporeRecord = { origin, seq: s[0], payload: enc.subarray(p[1], sigOff), signature: enc.subarray(sigOff + 1) };
-  encodedOf.set(record, enc);
+  remember(record, ENCODED, enc);
   return record;
 }
 
-/** A record's SPORE item and its id as a map key, computed once per record object (records are immutable). */
-const KEY = Symbol('key');
-const keyOf = { get: (r: SporeRecord) => (r as Remembered)[KEY], set: (r: SporeRecord, k: { item: Item; key: string }) => remember(r, KEY, k) };
-
 function recordKey(r: SporeRecord): { item: Item; key: string } {
-  let k = keyOf.get(r);
+  let k = (r as Remembered)[KEY];
   if (k === undefined) {
     const id = new Uint8Array(createHash('sha256').update(encodeRecord(r)).digest().subarray(0, ID_BYTES));
     k = { item: { ts: r.seq, id }, key: idKey(id) };
-    keyOf.set(r, k);
+    remember(r, KEY, k);
   }
   return k;
 }
