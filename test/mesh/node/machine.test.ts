@@ -377,35 +377,78 @@ test('a record that arrives in the same millisecond as a recomputation, just aft
   t.true(now - arrived <= a.config.settleMs + a.config.tickMs, `applied ${now - arrived} ms after it arrived`);
 });
 
-test('a node that keeps refuting tombstones is kept out of the occupancy by nodes that only heard of them', (t) => {
-  // Only its neighbours judge a node, and a live node that never proves refutes each of their tombstones with a
-  // newer record: nodes farther away took it back every time, so their occupancy never agreed with its neighbours'
-  // (the simulated adversaries kept honest nodes' links asymmetric for 400 s). Each tombstoned seq is a strike.
+/**
+ * Node `a`, linked to `p`, holding x's record at slot 1 and the records of two mesh members (slots 2 and 3);
+ * `deliver` hands `a` a frame from `p` and lets it settle.
+ */
+const tombstoneBench = () => {
   const a = node();
   a.start(0, WALL, true);
   const p = mk();
   a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
   const x = mk();
-  let now = 10;
-  const settle = () => { now = fireTimers(a, now, now + a.config.settleMs + a.config.tickMs * 2); };
+  const [m1, m2] = [mk(), mk()];
+  const outsider = mk();
+  const bench = { a, p, x, m1, m2, outsider, now: 10 };
+  const deliver = (f: MeshFrame) => {
+    a.frame(p.peerId, encodeMeshFrame(f), bench.now, WALL + bench.now);
+    bench.now = fireTimers(a, bench.now, bench.now + a.config.settleMs + a.config.tickMs * 2);
+  };
   const recordAt = (seq: number) => makeRecord(x, seq, { publicKey: x.publicKey, slot: 1, addrs: [`sim:${x.peerId}`], name: 'x', attestations: [] }).record;
-  const deliver = (f: MeshFrame) => { a.frame(p.peerId, encodeMeshFrame(f), now, WALL + now); settle(); };
-  deliver({ t: 'records', records: [recordAt(WALL + 1)] });
+  const member = (c: typeof m1, slot: number) => makeRecord(c, WALL, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'm', attestations: [] }).record;
+  const tomb = (by: typeof m1, seq: number) => deliver({ t: 'tomb', tomb: makeTombstone(by, x.peerId, WALL + seq, 1, WALL + 600_000).bytes });
+  deliver({ t: 'records', records: [member(m1, 2), member(m2, 3), recordAt(WALL + 1)] });
+  return { ...bench, bench, deliver, recordAt, tomb };
+};
+
+test('a node that keeps refuting tombstones is kept out of the occupancy by nodes that only heard of them', (t) => {
+  // Only its neighbours judge a node, and a live node that never proves refutes each of their tombstones with a
+  // newer record: nodes farther away took it back every time, so their occupancy never agreed with its neighbours'
+  // (the simulated adversaries kept honest nodes' links asymmetric for 400 s). Each tombstoned seq is a strike.
+  const { a, x, m1, m2, bench, deliver, recordAt, tomb } = tombstoneBench();
   t.is(a.occupantOf(1), x.peerId);
-  deliver({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 1, 1, WALL + 600_000).bytes });
+  tomb(m1, 1);
   t.is(a.occupantOf(1), undefined, 'the tombstone buries the record');
   deliver({ t: 'records', records: [recordAt(WALL + 2)] });
   t.is(a.occupantOf(1), x.peerId, 'one refutation is taken back: the first strike costs nothing');
-  deliver({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 2, 1, WALL + 600_000).bytes });
+  tomb(m2, 2);
   deliver({ t: 'records', records: [recordAt(WALL + 3)] });
   t.truthy(a.record(x.peerId), 'the record is held');
-  t.is(a.occupantOf(1), undefined, 'but the twice-tombstoned node stays out of the occupancy');
+  t.is(a.occupantOf(1), undefined, 'but the node tombstoned twice, by two members, stays out of the occupancy');
   // The same tombstone again is no new strike, and the block lapses after penaltyBaseMs.
-  deliver({ t: 'tomb', tomb: makeTombstone(p, x.peerId, WALL + 2, 1, WALL + 600_000).bytes });
-  const blockedAt = now;
-  now = fireTimers(a, now, blockedAt + a.config.penaltyBaseMs);
-  deliver({ t: 'records', records: [recordAt(WALL + now)] });
+  tomb(m2, 2);
+  const blockedAt = bench.now;
+  bench.now = fireTimers(a, bench.now, blockedAt + a.config.penaltyBaseMs);
+  deliver({ t: 'records', records: [recordAt(WALL + bench.now)] });
   t.is(a.occupantOf(1), x.peerId, 'back after the penalty lapsed');
+});
+
+test('one maker alone, or makers that are not mesh members, never keep an honest node out', (t) => {
+  // Anyone can sign a tombstone: two false ones from one member, or from keys made up for the purpose, kept an
+  // honest node out of every far node's view for penaltyBaseMs.
+  const { a, x, m1, outsider, deliver, recordAt, tomb } = tombstoneBench();
+  const strangers = [outsider, mk(), mk()];
+  for (const [i, by] of [m1, m1, m1, ...strangers].entries()) {
+    tomb(by, i + 1);
+    t.is(a.occupantOf(1), undefined, `tombstone ${i + 1} buries the record it covers`);
+    deliver({ t: 'records', records: [recordAt(WALL + i + 2)] });
+    t.is(a.occupantOf(1), x.peerId, `refutation ${i + 1} is taken back`);
+  }
+});
+
+test('the second maker of one tombstoned seq makes the strikes count', (t) => {
+  // Several neighbours prune one ghost, each signing its own tombstone of the same seq; the first to arrive is
+  // the strike, the others are witnesses.
+  const { a, x, m1, m2, deliver, recordAt, tomb } = tombstoneBench();
+  tomb(m1, 1);
+  deliver({ t: 'records', records: [recordAt(WALL + 2)] });
+  tomb(m1, 2);
+  deliver({ t: 'records', records: [recordAt(WALL + 3)] });
+  t.is(a.occupantOf(1), x.peerId, 'two strikes by one maker: still in');
+  tomb(m2, 2);
+  deliver({ t: 'records', records: [recordAt(WALL + 4)] });
+  t.truthy(a.record(x.peerId));
+  t.is(a.occupantOf(1), undefined, 'a second member confirmed a struck seq: out');
 });
 
 test('a tombstone refused while its subject was a watched neighbour is applied once it stops being one', (t) => {

@@ -124,7 +124,7 @@ export class MeshNode {
     this.#scope = topology.viewRadius + c.scopeMargin;
     this.#tombs = new TombstoneSet(c.maxTombstones);
     this.#records = new RecordView({ crypto, topology, scope: this.#scope, tombs: this.#tombs, config: c, ...(opts.interner !== undefined ? { interner: opts.interner } : {}) });
-    this.#penalty = new PenaltyBox(c.penaltyBaseMs, c.penaltyMaxMs, c.maxTombstones);
+    this.#penalty = new PenaltyBox(this.peerId, c.penaltyBaseMs, c.penaltyMaxMs, c.maxTombstones);
     this.#slots = new SlotView({ crypto, topology, scope: this.#scope, maxRecords: c.maxRecords, records: this.#records, penalty: this.#penalty });
     this.#links = new LinkTable(c.lingerMs, c.dialRetryMs);
     this.#sync = new SporeSync(this.#records, c);
@@ -668,7 +668,7 @@ export class MeshNode {
   // ------------------------------------------------------------ liveness, ghosts, attestations
 
   #prune(peerId: string, out: MeshNodeAction[]): void {
-    this.#penalty.strike(peerId, this.#now);
+    this.#penalty.strike(peerId, this.#now, this.peerId);
     const r = this.#records.get(peerId);
     if (r !== undefined && peerId !== this.peerId) {
       const t = makeTombstone(this.#o.crypto, peerId, r.seq, r.info.slot, Math.floor(this.#wall + this.config.tombstoneTtlMs));
@@ -705,11 +705,18 @@ export class MeshNode {
       this.#heldTombs.set(t.subject, { from, bytes });
       return;
     }
-    if (!this.#tombs.add(t, this.#wall)) return;
+    // Hearsay counts toward a penalty only from a mesh member (we hold its record: it keeps a slot with VDF work);
+    // a key made up for the purpose costs nothing, and two of them would keep an honest node out (penalty.ts).
+    const member = this.#records.get(t.by) !== undefined;
+    if (!this.#tombs.add(t, this.#wall)) {
+      // Several neighbours prune one ghost, each signing its own tombstone of the same seq: one more maker.
+      if (member && this.#tombs.get(t.subject)?.subjectSeq === t.subjectSeq) this.#penalty.witness(t.subject, this.#now, t.by);
+      return;
+    }
     // A strike on hearsay, once per tombstoned seq: a node that never proves refutes every tombstone with a newer
     // record, and nodes that are not its neighbours (so never judge it) took it back each time, so their view of
     // the occupancy never agreed with its neighbours'. From the second tombstone on it stays out for a while.
-    this.#penalty.strike(t.subject, this.#now);
+    if (member) this.#penalty.strike(t.subject, this.#now, t.by);
     const held = this.#records.get(t.subject);
     if (held !== undefined && held.seq <= t.subjectSeq) this.#forget(t.subject);
     this.#passTomb(out, t.bytes, from);

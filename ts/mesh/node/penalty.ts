@@ -1,21 +1,55 @@
 /**
- * The penalty box: peers this node pruned for missing VDF proofs, and until
- * when they stay out of its view. The first strike costs nothing beyond the
- * prune (a node stalled once under load comes straight back); from the second
- * on the time doubles, so a node that never proves cannot bounce back in by
- * refuting every tombstone. Bounded: the oldest entry goes first.
+ * The penalty box: peers tombstoned more than once, and until when they stay
+ * out of this node's view. The first strike costs nothing beyond the prune (a
+ * node stalled once under load comes straight back); from the second on the
+ * time doubles, so a node that never proves cannot bounce back in by refuting
+ * every tombstone.
+ *
+ * Anyone can sign a tombstone, so the box counts only evidence it can tie to
+ * someone: our own prunes, and tombstones signed by mesh members (peers whose
+ * records we hold, each keeping a slot with VDF work). And one maker alone
+ * never blocks: it takes two distinct makers, so a single member spreading
+ * false tombstones cannot keep an honest node out. Bounded: the oldest entry
+ * goes first.
  */
+interface Held {
+  strikes: number;
+  /** The first maker, and whether the strikes count: a second maker tombstoned the subject too, or we pruned it. */
+  readonly maker: string;
+  distinct: boolean;
+  until: number;
+}
+
 export class PenaltyBox {
-  readonly #peers = new Map<string, { strikes: number; until: number }>();
+  readonly #peers = new Map<string, Held>();
 
-  constructor(readonly baseMs: number, readonly maxMs: number, readonly max: number) {}
+  /** `self`: our own peer id; our own prunes are our own verdict, not hearsay, and count alone. */
+  constructor(readonly self: string, readonly baseMs: number, readonly maxMs: number, readonly max: number) {}
 
-  strike(peerId: string, now: number): void {
+  /** A new tombstoned seq of `peerId`, made by `maker` (`self` when we pruned it). */
+  strike(peerId: string, now: number, maker: string): void {
+    let held = this.#peers.get(peerId);
+    if (held === undefined) {
+      if (this.#peers.size >= this.max) this.#peers.delete(this.#peers.keys().next().value as string);
+      held = { strikes: 0, maker, distinct: false, until: -Infinity };
+      this.#peers.set(peerId, held);
+    }
+    held.strikes++;
+    if (maker !== held.maker || maker === this.self) held.distinct = true;
+    this.#block(held, now);
+  }
+
+  /** `maker` tombstoned a seq already struck (several neighbours prune one ghost): no strike, but one more maker. */
+  witness(peerId: string, now: number, maker: string): void {
     const held = this.#peers.get(peerId);
-    const strikes = (held?.strikes ?? 0) + 1;
-    if (held === undefined && this.#peers.size >= this.max) this.#peers.delete(this.#peers.keys().next().value as string);
-    const ms = strikes < 2 ? 0 : Math.min(this.maxMs, this.baseMs * 2 ** (strikes - 2));
-    this.#peers.set(peerId, { strikes, until: now + ms });
+    if (held === undefined || held.distinct || (maker === held.maker && maker !== this.self)) return;
+    held.distinct = true;
+    this.#block(held, now);
+  }
+
+  /** Each strike restarts the time, and so does the second maker: from then on the strikes count. */
+  #block(held: Held, now: number): void {
+    if (held.strikes >= 2 && held.distinct) held.until = now + Math.min(this.maxMs, this.baseMs * 2 ** (held.strikes - 2));
   }
 
   blocks(peerId: string, now: number): boolean {
