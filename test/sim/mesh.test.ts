@@ -112,6 +112,24 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   // the frontier waited for that joiner until the reservation lapsed (p99 34 s then; 3–5 s since).
   const p99 = meshed[Math.floor(meshed.length * 0.99)]!;
   t.true(p99 <= 15_000, `seed=${seed}: join→meshed p99 ${p99} ms`);
+  // A hole report cannot be checked by the node it reaches (the hole lies outside its view; anyone linked can send
+  // one), so a false one must cost no more than a conflict: the frontier moves into an occupied slot, the work
+  // decides, the loser takes a slot again, and the slots are 0..N'−1 once more (docs/mesh-node.md, "Holes").
+  const top = survivors.reduce((a, b) => (b.machine.slot! > a.machine.slot! ? b : a));
+  const victim = survivors.find((node) => node.machine.slot! < top.machine.slot! && top.machine.occupantOf(node.machine.slot!) === undefined)!;
+  const liar = survivors.find((node) => node.links.has(top.id))!;
+  const lie = encodeMeshFrame({ t: 'fwd', id: 'liar:1', kind: 'hole', hops: 1, slot: victim.machine.slot!, waited: 0, records: [] });
+  const lostBefore = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0);
+  const liedAt = w.sim.nowMs + 1;
+  w.sim.command(liedAt, liar.id, () => [{ send: { to: top.id, msg: { k: 'frame', bytes: lie }, bytes: lie.length } }]);
+  w.sim.run({ maxTimeMs: liedAt + 100, maxEvents: 50_000_000 });
+  t.is(top.machine.slot, victim.machine.slot, `seed=${seed}: the frontier believed the report (the attack this bounds)`);
+  const afterLie = runUntilConverged(w, liedAt + 5000, liedAt + 200_000, 5000, 50_000_000, () => prefix(survivors));
+  t.deepEqual(afterLie.report.violations, [], explain(seed, afterLie.report.violations));
+  t.true(prefix(survivors), `seed=${seed}: slots are not a prefix after a false hole report`);
+  const lostToLie = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0) - lostBefore;
+  t.true(lostToLie >= 1 && lostToLie <= 2, `seed=${seed}: a false hole report cost ${lostToLie} slot conflicts`);
+  t.log(`a false hole report: ${lostToLie} conflict(s), slots 0..${survivors.length - 1} again ${((afterLie.atMs - liedAt) / 1000).toFixed(0)} s after it`);
   t.log(`joins forwarded by the bootstrap ${boot.joinsForwarded}; slot conflicts during the joins ${lostInJoins}; records/node ≤ ${report.maxRecords} (bound ${bound}); ${w.crashed.size} crashed, ${reported} holes reported, ${filled} filled, converged ${((before.atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join and ${((atMs - crashAtMs) / 1000).toFixed(0)} s after the crash; join→meshed p50 ${meshed[Math.floor(meshed.length / 2)]} ms, p99 ${p99} ms`);
 });
 
