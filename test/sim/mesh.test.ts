@@ -7,7 +7,7 @@
 import test from 'ava';
 import { resolveSeed } from '../../ts/sim/testing.js';
 import { buildMeshWorld, checkMeshInvariants, runUntilConverged, type MeshScenario, type MeshWorld } from '../../ts/sim/mesh/scenario.js';
-import { encodeMeshFrame } from '../../ts/mesh/node/messages.js';
+import { decodeMeshFrame, encodeMeshFrame } from '../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../ts/mesh/node/records.js';
 import { standinCrypto } from '../../ts/sim/mesh/standin-crypto.js';
 import type { SimMeshNode } from '../../ts/sim/mesh/world.js';
@@ -131,6 +131,45 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   t.true(lostToLie >= 1 && lostToLie <= 2, `seed=${seed}: a false hole report cost ${lostToLie} slot conflicts`);
   t.log(`a false hole report: ${lostToLie} conflict(s), slots 0..${survivors.length - 1} again ${((afterLie.atMs - liedAt) / 1000).toFixed(0)} s after it`);
   t.log(`joins forwarded by the bootstrap ${boot.joinsForwarded}; slot conflicts during the joins ${lostInJoins}; records/node ≤ ${report.maxRecords} (bound ${bound}); ${w.crashed.size} crashed, ${reported} holes reported, ${filled} filled, converged ${((before.atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join and ${((atMs - crashAtMs) / 1000).toFixed(0)} s after the crash; join→meshed p50 ${meshed[Math.floor(meshed.length / 2)]} ms, p99 ${p99} ms`);
+});
+
+test("a phantom successor: the frontier's highest joiner dies as its offer arrives; slots are granted again after arrivalMs, not reservationMs", (t) => {
+  // The scoped scenario's joins (200 nodes, lattice rule, scope 2): past the bootstrap's scope every slot comes from
+  // the one frontier node, whose turn passes to its highest joiner. A first run finds a node that got the turn that
+  // way while waves were still coming; a second run, the same until then, kills it the moment its OFFER arrives.
+  const s = { n: 200, wave: 50, waveGapMs: 3000, topology: latticeTopology(), config: { scopeMargin: 1, holeStableMs: 10_000 } };
+  const dry = scenario('mesh-phantom', s).w;
+  dry.sim.run({ maxTimeMs: 30_000, maxEvents: 50_000_000 });
+  const grantedAt = (w: MeshWorld, id: string) => w.events.find((e) => e.node === id && e.e.e === 'slot')?.atMs ?? Infinity;
+  const victim = dry.honest.slice(1).filter((n) => n.machine.counters.joinsServed > 0 && grantedAt(dry, n.id) >= 8000).sort((a, b) => grantedAt(dry, a.id) - grantedAt(dry, b.id))[0];
+  if (victim === undefined) return t.fail('no node was handed the turn after 8 s');
+  const { w, seed } = scenario('mesh-phantom', s);
+  const node = w.all.get(victim.id)!;
+  let diedAt = -1;
+  const handle = node.handle.bind(node);
+  node.handle = (from, msg, now) => {
+    if (diedAt < 0 && msg.k === 'frame' && decodeMeshFrame(msg.bytes)?.t === 'offer') {
+      diedAt = now;
+      w.sim.network.setUp(node.id, false);
+      node.handleTimeout = () => [];
+    }
+    return diedAt < 0 ? handle(from, msg, now) : [];
+  };
+  w.sim.run({ maxTimeMs: 30_000, maxEvents: 50_000_000 });
+  const grants = w.events.filter((e) => e.e.e === 'slot' && e.e.why === 'offer' && e.atMs > diedAt).map((e) => e.atMs);
+  const waiting = w.honest.filter((n) => n !== node && n.startedAtMs! <= diedAt && grantedAt(w, n.id) > diedAt).length;
+  const stall = Math.min(...grants) - diedAt;
+  const conflicts = w.honest.reduce((a, n) => a + n.machine.counters.conflictsLost, 0);
+  t.log(`victim at slot ${victim.machine.slot} died at ${diedAt} ms with ${waiting} joiners waiting; next slot granted ${stall} ms later; the last at ${Math.max(...grants)} ms (${Math.max(...dry.events.filter((e) => e.e.e === 'slot').map((e) => e.atMs))} ms without the crash); slot conflicts ${conflicts}`);
+  t.true(diedAt > 0 && waiting > 0, `seed=${seed}: the victim died at ${diedAt} ms with ${waiting} joiners waiting`);
+  // The frontier waits arrivalMs (3 s) for it, then offers its slot again (10,999 ms here while it waited for the
+  // reservation to lapse).
+  t.true(stall <= 3000 + 1000, `seed=${seed}: no slot granted for ${stall} ms after the victim died`);
+  // One frontier at a time still: no slot handed out twice, every other joiner placed.
+  t.is(conflicts, 0, `seed=${seed}`);
+  const slots = w.honest.filter((n) => n !== node).map((n) => n.machine.slot);
+  t.true(slots.every((x) => x !== null), `seed=${seed}: ${slots.filter((x) => x === null).length} joiners without a slot`);
+  t.is(new Set(slots).size, slots.length, `seed=${seed}: a slot is held twice`);
 });
 
 test('a partition and its heal: both sides prune the other, then merge into one mesh with unique slots', (t) => {

@@ -11,7 +11,7 @@ import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.
 import { Rng } from '../../../ts/sim/rng.js';
 
 const topology = latticeTopology();
-const config = { reservationMs: 10_000, holeStableMs: 10_000, offerRecords: 20 };
+const config = { reservationMs: 10_000, holeStableMs: 10_000, offerRecords: 20, arrivalMs: 3000 };
 const prefix = (n: number) => Array.from({ length: n }, (_, i) => i);
 const concierge = () => new Concierge('sim/00112233445566778899', topology, 2, config);
 const top = (occupied: readonly number[], extra: Partial<PlacementView> = {}): PlacementView =>
@@ -142,6 +142,34 @@ test("the frontier's successor is its highest live reservation", (t) => {
   t.is(c.successor(2), 31);
   t.is(c.successor(10_000), 31, 'the later reservation lasts longer');
   t.is(c.successor(10_001), undefined);
+});
+
+test('a successor that does not arrive within arrivalMs is given up: its slot is offered again, and it is the successor again if it comes', (t) => {
+  const c = concierge();
+  t.is(c.place(top(prefix(30)), 0), 30);
+  t.is(c.place(top(prefix(30)), 1000), 31);
+  const none = new Map<number, unknown>();
+  // 31 was reserved at 1000: not given up before 4000.
+  t.deepEqual(c.giveUpNoShows(3999, none), []);
+  t.is(c.successor(3999), 31);
+  // Then 31 is given up, and 30 too (reserved at 0, not arrived): the frontier keeps its turn and offers them again.
+  t.deepEqual(c.giveUpNoShows(4000, none), [31, 30]);
+  t.is(c.successor(4000), undefined);
+  t.is(c.reservedTo(4000), -1, 'no joiner is on its way to them any more');
+  // The relays of their answers still report 31 as reserved on the path: it is ours, so this node is still the
+  // frontier, and it offers 30 and 31 again, not 32.
+  t.is(c.place(top(prefix(30), { reservedBelow: 31 }), 4001), 30);
+  t.is(c.place(top(prefix(30), { reservedBelow: 31 }), 4002), 31);
+  t.is(c.successor(4003), 31);
+  // One that arrives after all, before its slot went to anyone else, is the successor again.
+  const d = concierge();
+  t.is(d.place(top(prefix(30)), 0), 30);
+  t.is(d.place(top(prefix(30)), 1), 31);
+  t.deepEqual(d.giveUpNoShows(3001, new Map([[30, {}]])), [31]);
+  t.is(d.successor(3001), 30);
+  d.expireReservations(3002, new Map([[30, {}], [31, {}]]), prefix(32));
+  t.is(d.successor(3002), 31);
+  t.deepEqual(d.giveUpNoShows(3003, new Map([[30, {}], [31, {}]])), []);
 });
 
 test('an offer relayed near its slot carries the placer first, then the nearest records the placer or the relay knows', (t) => {

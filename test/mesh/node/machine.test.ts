@@ -1,5 +1,5 @@
 /** The mesh node machine driven by hand (explicit time, no sockets): codec bounds, hostile input, APE, tombstones. */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js';
 import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
@@ -296,6 +296,74 @@ test('one frontier at a time: a joiner placed at the top waits for its placer, w
   const later = fireTimers(q, tick + 2, tick + 1600);
   const join = q.frame(qb.peerId, fwdJoin('b:later'), later + 1, WALL + later + 1);
   t.deepEqual(sends(join, qb.peerId).filter((f) => f.t === 'fwdoffer' && f.slot !== 2 ** 48 - 1).map((f) => (f as { slot: number }).slot), []);
+});
+
+/**
+ * `p` has placed every slot its turn has room for; the joiners arrived and linked to it, all but the highest, which
+ * crashed right after its answer was sent (or the answer was lost): a phantom. A forwarded join arrives (carrying
+ * `carried` as the highest slot reserved on its path) and is asked again whenever it is answered BUSY. Returns when
+ * the phantom was offered its slot, and the first answer that was no BUSY: an offer, or the join passed on.
+ */
+const phantomSuccessor = (t: ExecutionContext, carried: (phantom: number) => number, config: Partial<MeshNodeConfig> = {}) => {
+  // Placements depend on slots only: a first run, in which every joiner arrives, finds the last slot of the turn.
+  const turn = (phantom: number) => {
+    const { p, boot, a, b } = frontierWithJoiners(config);
+    p.linkUp(b.peerId, b.publicKey, false, 21, WALL + 21);
+    const slots: number[] = [];
+    let at = 22;
+    for (let round = 0; round < 10; round++) {
+      const r = placeUntilFull(p, boot, at);
+      at = r.at + 1;
+      if (r.placed.length === 0) break;
+      slots.push(...r.placed);
+      // Each joiner links to its placer and sends its record, but the phantom.
+      const arrive = r.placed.filter((slot) => slot !== phantom).map((slot) => ({ slot, c: mk() }));
+      for (const { c } of arrive) p.linkUp(c.peerId, c.publicKey, false, at, WALL + at);
+      p.frame(a.peerId, encodeMeshFrame({ t: 'records', records: arrive.map(({ slot, c }) => makeRecord(c, WALL + at, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'j', attestations: [] }).record) }), at, WALL + at);
+    }
+    return { p, boot, slots, at };
+  };
+  const { p, boot, slots, at } = turn(turn(-1).slots.at(-1)!);
+  const phantom = slots.at(-1)!;
+  t.true(phantom > 76 && p.occupantOf(phantom) === undefined, `phantom at ${phantom}`);
+  // When the phantom was offered its slot: the last placement of the last round.
+  const offeredAt = at - 2;
+  const outcome = (acts: MeshNodeAction[]) => acts.filter((x) => x.type === 'send').map((x) => ({ to: x.peerId, f: decodeMeshFrame(x.frame)! }))
+    .find(({ f }) => (f.t === 'fwdoffer' && f.slot !== BUSY_SLOT) || f.t === 'fwd');
+  let n = 0;
+  const ask = (now: number) => p.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: `b:retry:${++n}`, kind: 'join', hops: 1, slot: carried(phantom), waited: 0, records: [] }), now, WALL + now);
+  let now = at;
+  let got = outcome(ask(now));
+  while (got === undefined && now < offeredAt + 30_000) {
+    now = p.nextTimeout()!;
+    const acts = p.handleTimeout(now, WALL + now);
+    got = outcome(acts);
+    // The joiner asks again at once when answered BUSY (it waits 2 s for real: this only makes the stall shorter).
+    if (got === undefined && sends(acts, boot.peerId).some((f) => f.t === 'fwdoffer' && f.slot === BUSY_SLOT)) got = outcome(ask(now));
+  }
+  return { p, phantom, slots, stallMs: now - offeredAt, got };
+};
+const BUSY_SLOT = 2 ** 48 - 1;
+
+test('a phantom successor (crashed after its offer, or its answer lost) holds the frontier up for arrivalMs, not until its reservation lapses', (t) => {
+  // Before the frontier gave its highest joiner up, the first answer came 10,474 ms after the phantom's offer, when its
+  // reservation lapsed (the turn then went to the joiner below it, which had arrived long before).
+  for (const [how, carried] of [['carrying no reservation', () => 0], ["carrying the phantom's slot (its answer's relays report it)", (s: number) => s]] as const) {
+    const { p, phantom, slots, stallMs, got } = phantomSuccessor(t, carried);
+    t.log(`${how}: phantom at ${phantom} (the turn placed ${slots.join(", ")}); first answer after ${stallMs} ms`);
+    t.true(stallMs >= 3000 && stallMs <= 3000 + DEFAULT_MESH_NODE_CONFIG.tickMs, `${how}: first answer after ${stallMs} ms`);
+    // The frontier keeps its turn (one frontier at a time): it offers the phantom's slot again, and passes nothing on.
+    t.like(got, { f: { t: 'fwdoffer', slot: phantom } });
+    t.is(new Set(slots).size, slots.length, 'every other slot offered once');
+    t.is(p.counters.noShowsGivenUp, 1);
+    t.is(p.counters.conflictsLost, 0);
+  }
+  // The bound is arrivalMs: a longer one waits longer.
+  const slow = phantomSuccessor(t, () => 0, { arrivalMs: 6000 });
+  t.true(slow.stallMs >= 6000 && slow.stallMs <= 6000 + DEFAULT_MESH_NODE_CONFIG.tickMs, `arrivalMs 6000: first answer after ${slow.stallMs} ms`);
+  t.like(slow.got, { f: { t: 'fwdoffer', slot: slow.phantom } });
+  // Not at or past reservationMs (it could never act), nor zero.
+  for (const arrivalMs of [0, 10_000, 1.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { arrivalMs } }), { message: /arrivalMs/ });
 });
 
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {

@@ -39,6 +39,8 @@ export interface MeshNodeCounters {
   holesFilled: number;
   /** Holes not moved into because joiners we (or a frontier we relayed) placed above us were on their way (each hole once). */
   holeMovesDeferred: number;
+  /** Our highest joiners given up for not arriving within arrivalMs (their slots offered again). */
+  noShowsGivenUp: number;
   pruned: number;
 }
 
@@ -47,6 +49,6 @@ export function newCounters(): MeshNodeCounters {
     framesMalformed: 0,
     records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
     tombstonesForged: 0, tombstonesRefuted: 0, tombstonesImplausible: 0, attestationsRejected: 0, joinsServed: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
-    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, holeMovesDeferred: 0, pruned: 0,
+    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, holeMovesDeferred: 0, noShowsGivenUp: 0, pruned: 0,
   };
 }

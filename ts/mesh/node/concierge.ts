@@ -52,10 +52,16 @@ export interface PlacementView {
   readonly reservedBelow?: number;
 }
 
-export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStableMs' | 'offerRecords'>;
+export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStableMs' | 'offerRecords' | 'arrivalMs'>;
 
 export class Concierge {
   readonly #reserved = new Map<number, number>();
+  /**
+   * Reservations whose joiner showed no sign of life within arrivalMs (Concierge.giveUpNoShows): still ours until
+   * they lapse (a forwarded join may carry them as reserved on its path, and a lapse below the slots taken makes a
+   * hole only we know of), but free to offer again, and no successor.
+   */
+  readonly #noShows = new Set<number>();
   /**
    * The concierge that placed us, until `until`: it had reserved slots up to
    * `to` (joiners on their way above us), and `by` (its id, '' once it handed
@@ -145,10 +151,13 @@ export class Concierge {
 
   /** End lapsed reservations; returns the slots that became holes. */
   expireReservations(now: number, occupants: ReadonlyMap<number, unknown>, occupied: readonly number[]): number[] {
+    // A joiner we gave up arrived after all: it is our successor again.
+    for (const s of this.#noShows) if (occupants.has(s)) this.#noShows.delete(s);
     const holes: number[] = [];
     for (const [s, until] of this.#reserved) {
       if (until > now) continue;
       this.#reserved.delete(s);
+      this.#noShows.delete(s);
       // A reserved slot nobody took, below slots that were taken: a hole only we can know of.
       if (!occupants.has(s) && s < (occupied.at(-1) ?? 0)) holes.push(s);
     }
@@ -170,7 +179,8 @@ export class Concierge {
    */
   place(v: PlacementView, now: number): number | undefined {
     const { me, occupied } = v;
-    const taken = new Set([...occupied, ...this.#reserved.keys()]);
+    const taken = new Set(occupied);
+    for (const s of this.#reserved.keys()) if (!this.#noShows.has(s)) taken.add(s);
     const topo = this.topology;
     let slot: number | undefined = lowestFreeSlot(taken);
     if (topo.distance(0, slot) + topo.distance(0, me) > this.scope) {
@@ -189,7 +199,9 @@ export class Concierge {
       // Only a hole that has stayed free for holeStableMs: a slot just reserved elsewhere looks free for a moment.
       for (const [h, since] of v.holes) if (now - since >= this.config.holeStableMs && !taken.has(h) && (slot === undefined || h < slot)) slot = h;
       if (slot === undefined) {
-        let top = Math.max(me, v.reservedBelow ?? 0);
+        // Past the pending check, reservedBelow is at most our own highest reservation: the path reports ours. Those
+        // still live are in `taken`; a no-show's slot (reported by the relays of its answer) is free again.
+        let top = me;
         for (const s of taken) if (s > top) top = s;
         slot = top + 1;
         // The joiner must have a neighbour that already exists (not only reserved), or nobody would ever learn of it.
@@ -199,6 +211,7 @@ export class Concierge {
       }
     }
     this.#reserved.set(slot, now + this.config.reservationMs);
+    this.#noShows.delete(slot);
     return slot;
   }
 
@@ -210,7 +223,7 @@ export class Concierge {
   reservedTo(now: number): number {
     let top = this.#relayed.until > now ? this.#relayed.to : -1;
     // Lapsed reservations leave the map only when we next place someone: a node nobody asks must not hold them.
-    for (const [s, until] of this.#reserved) if (until > now && s > top) top = s;
+    for (const [s, until] of this.#reserved) if (until > now && s > top && !this.#noShows.has(s)) top = s;
     return top;
   }
 
@@ -236,8 +249,27 @@ export class Concierge {
    */
   successor(now: number): number | undefined {
     let top: number | undefined;
-    for (const [s, until] of this.#reserved) if (until > now && (top === undefined || s > top)) top = s;
+    for (const [s, until] of this.#reserved) if (until > now && !this.#noShows.has(s) && (top === undefined || s > top)) top = s;
     return top;
+  }
+
+  /**
+   * We can place no one and our successor has not arrived (not in `occupants`) arrivalMs after we reserved its
+   * slot: it crashed after its answer was sent, or the answer was lost. Waiting for it stalled every forwarded join
+   * until its reservation lapsed (10 s); handing the turn to a lower joiner that had arrived made two frontiers.
+   * So we keep the turn and its slot is free to offer again (the same for the next highest, and so on). Only the
+   * successor: a lower no-show holds up nobody, and lapses into a hole as before. A joiner that arrives after all
+   * is our successor again (expireReservations). Returns the slots given up now.
+   */
+  giveUpNoShows(now: number, occupants: ReadonlyMap<number, unknown>): number[] {
+    const given: number[] = [];
+    for (let s = this.successor(now); s !== undefined; s = this.successor(now)) {
+      const since = this.#reserved.get(s)! - this.config.reservationMs;
+      if (occupants.has(s) || now - since < this.config.arrivalMs) break;
+      this.#noShows.add(s);
+      given.push(s);
+    }
+    return given;
   }
 
   /**

@@ -16,6 +16,13 @@ export interface MeshNodeConfig {
   readonly joinRetryMs: number;
   /** A slot the concierge offered is not offered again for this long, ms. */
   readonly reservationMs: number;
+  /**
+   * The frontier's highest joiner, not seen this long after its slot was reserved, is given up: the frontier keeps
+   * its turn and may offer that slot again, ms. Longer than an answer's way back plus the joiner's dial to its
+   * placer (a live joiner given up comes back as a slot conflict); shorter than reservationMs, which the frontier
+   * otherwise waited (docs/mesh-node.md, "A joiner that never comes").
+   */
+  readonly arrivalMs: number;
   /** Records the concierge sends a joiner: the occupants nearest its new slot. Bounds bytes per join. */
   readonly offerRecords: number;
   /** A link that is not (or no longer) a SPIRAL neighbour's is closed after this, ms (the bootstrap link included). */
@@ -61,6 +68,7 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   maxStaleMs: 10_000,
   joinRetryMs: 5000,
   reservationMs: 10_000,
+  arrivalMs: 3000,
   offerRecords: 20,
   lingerMs: 10_000,
   dialRetryMs: 5000,

@@ -120,6 +120,10 @@ export class MeshNode {
     this.#o = opts;
     this.peerId = opts.crypto.peerId;
     const c = (this.config = { ...DEFAULT_MESH_NODE_CONFIG, ...opts.config });
+    // A bound at or past reservationMs would never give a no-show up before its reservation lapses anyway.
+    if (!Number.isSafeInteger(c.arrivalMs) || c.arrivalMs <= 0 || c.arrivalMs >= c.reservationMs) {
+      throw LagoonError.config(`mesh arrivalMs must be an integer in 1..${c.reservationMs - 1} (below reservationMs), got ${c.arrivalMs}`);
+    }
     const { crypto, topology } = opts;
     this.#scope = topology.viewRadius + c.scopeMargin;
     this.#tombs = new TombstoneSet(c.maxTombstones);
@@ -312,14 +316,22 @@ export class MeshNode {
     this.#recomputeOccupancy();
     const view = this.#slots;
     for (const h of this.#concierge.expireReservations(this.#now, view.occupants, view.occupied)) view.markFree(h, this.#now);
-    // Joiners we placed above us do not end our turn as the frontier, arrived or not: we are the one node that knows
-    // which slots are promised, and the turn passes to the highest of them once we have no room left (Concierge.place
-    // answers undefined). Ending it as soon as one had arrived and linked to us made every turn one placement long, and
-    // past the scope one frontier placed about 9 joiners a second (a 2,400-node run, waves of 200 every 5 s).
-    const ours = this.#concierge.turnPassed(this.#now) ? this.#concierge.pendingTo(view.occupants) : (this.#concierge.successor(this.#now) ?? -1);
-    const above = Math.max(me, ours);
-    const higherLinked = this.#slots.highestAbove(above, this.#links.links.keys()) !== undefined;
-    return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked, asFrontier, reservedBelow }, this.#now);
+    const place = (): number | undefined => {
+      // Joiners we placed above us do not end our turn as the frontier, arrived or not: we are the one node that knows
+      // which slots are promised, and the turn passes to the highest of them once we have no room left (Concierge.place
+      // answers undefined). Ending it as soon as one had arrived and linked to us made every turn one placement long, and
+      // past the scope one frontier placed about 9 joiners a second (a 2,400-node run, waves of 200 every 5 s).
+      const ours = this.#concierge.turnPassed(this.#now) ? this.#concierge.pendingTo(view.occupants) : (this.#concierge.successor(this.#now) ?? -1);
+      const above = Math.max(me, ours);
+      const higherLinked = this.#slots.highestAbove(above, this.#links.links.keys()) !== undefined;
+      return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked, asFrontier, reservedBelow }, this.#now);
+    };
+    const slot = place();
+    if (slot !== undefined || !asFrontier) return slot;
+    // No room, and the turn would go to our highest joiner: unless it never came (Concierge.giveUpNoShows).
+    const given = this.#concierge.giveUpNoShows(this.#now, view.occupants).length;
+    this.counters.noShowsGivenUp += given;
+    return given > 0 ? place() : undefined;
   }
 
   /**
