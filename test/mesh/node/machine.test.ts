@@ -89,6 +89,37 @@ test('a concierge answers JOIN with a free slot and at most 20 records; the join
   t.like(offer2, { t: 'offer', slot: 2 });
 });
 
+test('a joiner syncs its scope with its first neighbour at once, not at its next sync round', (t) => {
+  // Its links follow from the records of its whole scope, and the offer brings only the nearest few: computed from
+  // those alone, older neighbours it had missed came in one by one later, each wanting a first VDF proof.
+  const lattice = (c = mk()) => new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { syncIntervalMs: 60_000 } });
+  const rec = (c: ReturnType<typeof mk>, slot: number) => makeRecord(c, WALL, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'r', attestations: [] }).record;
+  const syncs = (acts: MeshNodeAction[], to: string) => sends(acts, to).filter((f) => f.t === 'sync');
+  // The concierge (slot 1) is not a lattice neighbour of slot 21; slots 20 and 22 are.
+  const [c, n20, n22] = [mk(), mk(), mk()];
+  const x = lattice();
+  x.start(0, WALL, false);
+  x.linkUp(c.peerId, c.publicKey, true, 10, WALL + 10);
+  const offered = x.frame(c.peerId, encodeMeshFrame({ t: 'offer', slot: 21, reservedTo: 21, records: [rec(c, 1), rec(n20, 20), rec(n22, 22)] }), 11, WALL + 11);
+  t.is(x.slot, 21);
+  t.deepEqual([...x.neighbours].sort(), [n20.peerId, n22.peerId].sort());
+  t.deepEqual(syncs(offered, c.peerId), [], 'no exchange with a concierge that is not a neighbour');
+  const first = syncs(x.linkUp(n20.peerId, n20.publicKey, false, 20, WALL + 20), n20.peerId);
+  t.is(first.length, 1, 'the first neighbour link starts an exchange at once');
+  t.like(first[0], { t: 'sync', phase: 0 });
+  t.deepEqual(syncs(x.linkUp(n22.peerId, n22.publicKey, false, 21, WALL + 21), n22.peerId), [], 'only the first: the rest wait for the rounds');
+
+  // A concierge that is a neighbour is the first: the exchange starts with the offer.
+  const boot = node();
+  boot.start(0, WALL, true);
+  const y = node();
+  y.start(0, WALL, false);
+  y.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
+  const acts = y.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 1, reservedTo: 1, records: [boot.ownRecord()!.record] }), 11, WALL + 11);
+  t.true(y.neighbours.has(boot.peerId));
+  t.is(syncs(acts, boot.peerId).length, 1);
+});
+
 test('garbage frames, forged records and forged tombstones are counted and dropped, never thrown', (t) => {
   const a = node();
   a.start(0, WALL, true);

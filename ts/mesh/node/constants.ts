@@ -12,6 +12,13 @@ export interface MeshNodeConfig {
   readonly settleMs: number;
   /** …or at the latest this long after the previous recomputation while changes keep coming, ms. */
   readonly maxStaleMs: number;
+  /**
+   * A record that names our slot in its splice claims or grants is acted on this long after our last
+   * recomputation instead of after a quiet settleMs, ms. Each splice round between neighbours costs this plus a
+   * link's latency, and a joiner's links settle only after a few rounds, each new neighbour wanting a first VDF
+   * proof; too short and two nodes' claims and grants flip each other at link latency (docs/mesh-node.md).
+   */
+  readonly spliceRoundMs: number;
   /** A joiner that got no offer asks again after this, ms. */
   readonly joinRetryMs: number;
   /** A slot the concierge offered is not offered again for this long, ms. */
@@ -66,6 +73,7 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   antiEntropyMs: 30_000,
   settleMs: 1500,
   maxStaleMs: 10_000,
+  spliceRoundMs: 200,
   joinRetryMs: 5000,
   reservationMs: 10_000,
   arrivalMs: 3000,

@@ -104,6 +104,10 @@ export class MeshNode {
   #dirty = false;
   /** A record naming our slot in its splice claims or grants arrived: recompute at the next tick, not after settleMs. */
   #urgent = false;
+  /** When the urgent recomputation is due (spliceRoundMs after the last one), or Infinity. */
+  #urgentAt = Infinity;
+  /** We took a slot from an offer and have not synced with a neighbour since (#fill). */
+  #filling = false;
   /** Tombstones of neighbours we vouched for when they came, by subject (see #onTomb). */
   readonly #heldTombs = new Map<string, { from: string; bytes: Uint8Array }>();
   #topologyAt = -Infinity;
@@ -121,6 +125,9 @@ export class MeshNode {
     this.peerId = opts.crypto.peerId;
     const c = (this.config = { ...DEFAULT_MESH_NODE_CONFIG, ...opts.config });
     // A bound at or past reservationMs would never give a no-show up before its reservation lapses anyway.
+    if (!Number.isSafeInteger(c.spliceRoundMs) || c.spliceRoundMs <= 0 || c.spliceRoundMs > 60_000) {
+      throw LagoonError.config(`mesh spliceRoundMs must be an integer in 1..60000, got ${c.spliceRoundMs}`);
+    }
     if (!Number.isSafeInteger(c.arrivalMs) || c.arrivalMs <= 0 || c.arrivalMs >= c.reservationMs) {
       throw LagoonError.config(`mesh arrivalMs must be an integer in 1..${c.reservationMs - 1} (below reservationMs), got ${c.arrivalMs}`);
     }
@@ -150,7 +157,7 @@ export class MeshNode {
   occupied(): readonly number[] { return this.#slots.occupied; }
 
   nextTimeout(): number | undefined {
-    const t = Math.min(this.#next.tick, this.#next.sync, this.#next.refresh, this.#next.attest);
+    const t = Math.min(this.#next.tick, this.#next.sync, this.#next.refresh, this.#next.attest, this.#urgentAt);
     return Number.isFinite(t) ? t : undefined;
   }
 
@@ -180,6 +187,7 @@ export class MeshNode {
       return out;
     }
     this.#sendOwn(out, peerId);
+    if (this.#filling && this.#links.neighbours.has(peerId)) this.#fill(peerId, out);
     if (this.#links.neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [{ peerId, publicKey }], removed: [] } });
     // Only links this machine made or uses are its to close; others (federation, discovery) are left alone.
     else if (entry || dialled) this.#links.linger(peerId, now);
@@ -244,6 +252,7 @@ export class MeshNode {
 
   handleTimeout(now: number, wallMs: number): MeshNodeAction[] {
     this.#tick(now, wallMs);
+    if (now >= this.#urgentAt) this.#urgentAt = Infinity; // the recomputation it was for runs below
     const out: MeshNodeAction[] = [];
     if (now >= this.#next.tick) {
       this.#next.tick = now + this.config.tickMs;
@@ -541,6 +550,8 @@ export class MeshNode {
     this.#concierge.placedBelow(reservedTo, this.#now, placer ?? peerId);
     this.#putAround(slot, records, peerId);
     this.#setSlot(slot, 'offer', out);
+    this.#filling = true;
+    if (this.#links.neighbours.has(peerId)) this.#fill(peerId, out);
     // The concierge learns at once that its reservation was taken (it may not be a neighbour, and sync could take
     // longer than the reservation lasts: a lapsed reservation it never saw taken looks like a hole).
     if (!this.#links.neighbours.has(peerId)) this.#sendOwn(out, peerId);
@@ -551,6 +562,18 @@ export class MeshNode {
     }
     // The concierge link lingers only if the concierge is not a neighbour.
     this.#links.linger(peerId, this.#now);
+  }
+
+  /**
+   * A joiner holds only its offer's records (offerRecords of them), and its links follow from the records of its
+   * whole scope (the rule reads up to its view radius): it syncs with its first neighbour at once instead of at its
+   * next round (syncIntervalMs). Waiting, it computed its links from the offer alone, and older neighbours it had
+   * missed came in one by one over the next seconds, each wanting a first VDF proof (join → meshed p99 4,010 ms at
+   * N = 400 in the simulator, 3,010 ms with this; docs/mesh-node.md, "APE").
+   */
+  #fill(peerId: string, out: MeshNodeAction[]): void {
+    this.#filling = false;
+    this.#sendFrame(out, peerId, { t: 'sync', phase: 0, spore: this.#sync.start(peerId, this.#slot, this.#now) });
   }
 
   #setSlot(slot: number, why: SlotReason, out: MeshNodeAction[]): void {
@@ -608,7 +631,7 @@ export class MeshNode {
    * origin but seldom linked to it: epidemic sync took several seconds per hop
    * to bring it there (syncFanout peers a round). So a neighbour that got it
    * from its origin passes it on to the named nodes it is linked to, and a
-   * named node recomputes at the next tick instead of waiting for a quiet view.
+   * named node recomputes spliceRoundMs after its last recomputation instead of waiting for a quiet view.
    */
   #onSpliceChange(r: SporeRecord, p: PeerRecord, from: string, out: MeshNodeAction[]): void {
     const named = new Set<number>();
@@ -619,7 +642,10 @@ export class MeshNode {
       const claim = this.#slots.occupants.get(u)?.info.splices?.find((c) => c.axis === axis);
       if (claim !== undefined) named.add(claim.v);
     }
-    if (this.#slot !== null && named.has(this.#slot)) this.#urgent = true;
+    if (this.#slot !== null && named.has(this.#slot)) {
+      this.#urgent = true;
+      this.#urgentAt = Math.max(this.#now, this.#topologyAt + this.config.spliceRoundMs);
+    }
     if (from !== r.origin) return;
     for (const s of named) {
       const to = this.#slots.occupants.get(s)?.origin;
@@ -772,13 +798,16 @@ export class MeshNode {
   #maybeTopology(out: MeshNodeAction[], force: boolean): void {
     if (this.#slot === null) return;
     if (!this.#dirty && !force) return;
-    // Urgent splice rounds still wait a tick since the last recomputation: recomputing on every frame let two
-    // nodes' claims and grants flip each other at link latency.
-    const urgent = this.#urgent && this.#now - this.#topologyAt >= this.config.tickMs;
+    // Urgent splice rounds still wait spliceRoundMs since the last recomputation: recomputing on every frame let two
+    // nodes' claims and grants flip each other at link latency. Waiting for the next tick (500 ms) instead made the
+    // few rounds a joiner's links take outlast its first VDF window (join → meshed p99 3,010 ms at N = 400 in the
+    // simulator with the joiner's first sync, 2,010 ms with 200 ms rounds).
+    const urgent = this.#urgent && this.#now - this.#topologyAt >= this.config.spliceRoundMs;
     if (!force && !urgent && this.#now - this.#dirtyAt < this.config.settleMs && this.#now - this.#topologyAt < this.config.maxStaleMs) return;
     this.#topologyAt = this.#now;
     this.#dirty = false;
     this.#urgent = false;
+    this.#urgentAt = Infinity;
     const lost = this.#recomputeOccupancy();
     if (lost !== undefined) {
       if (this.#concierge.rejoining) return; // already asked the frontier where to go

@@ -102,13 +102,16 @@ export class SporeSync {
       candidates.push({ p, at: last ?? -Infinity });
     }
     candidates.sort((a, b) => a.at - b.at || (a.p < b.p ? -1 : 1));
-    return candidates.slice(0, this.config.syncFanout).map(({ p }) => {
-      this.#behind.delete(p);
-      const s = new SporeSession(this.#items(p, mySlot), MESH_SPORE_OPTIONS);
-      this.#initiated.set(p, s);
-      this.#lastSync.set(p, now);
-      return { peerId: p, spore: s.initiate() };
-    });
+    return candidates.slice(0, this.config.syncFanout).map(({ p }) => ({ peerId: p, spore: this.start(p, mySlot, now) }));
+  }
+
+  /** Start an exchange with `peerId` now, whatever the round says; returns its first SYNC message. */
+  start(peerId: string, mySlot: number | null, now: number): Uint8Array {
+    this.#behind.delete(peerId);
+    const s = new SporeSession(this.#items(peerId, mySlot), MESH_SPORE_OPTIONS);
+    this.#initiated.set(peerId, s);
+    this.#lastSync.set(peerId, now);
+    return s.initiate();
   }
 
   /** A SYNC message of `phase` from `peerId`; undefined for an exchange we no longer hold. */
