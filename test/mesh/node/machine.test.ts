@@ -397,6 +397,29 @@ test('a phantom successor (crashed after its offer, or its answer lost) holds th
   for (const arrivalMs of [0, 10_000, 1.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { arrivalMs } }), { message: /arrivalMs/ });
 });
 
+test('a record naming our slot in its splice claims is acted on spliceRoundMs after our last recomputation, not at the next tick', (t) => {
+  // A joiner's links take a few claim/grant rounds with the nodes around it; rounds at the 500 ms tick outlasted its
+  // first VDF window, and every older neighbour it found after that window cost it one more.
+  const a = node();
+  a.start(0, WALL, true); // takes slot 0 and recomputes at 0
+  const p = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 10, WALL + 10);
+  const x = mk();
+  const named = makeRecord(x, WALL, { publicKey: x.publicKey, slot: 1, addrs: [`sim:${x.peerId}`], name: 'x', attestations: [], splices: [{ v: 0, axis: 0, x: 2, y: 3 }] }).record;
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [named] }), 50, WALL + 50);
+  t.is(a.occupantOf(1), undefined, 'not yet: the last recomputation was 50 ms ago');
+  t.is(a.nextTimeout(), a.config.spliceRoundMs, 'due spliceRoundMs after the last recomputation');
+  t.true(a.config.spliceRoundMs < a.config.tickMs);
+  a.handleTimeout(a.config.spliceRoundMs, WALL + a.config.spliceRoundMs);
+  t.is(a.occupantOf(1), x.peerId, 'recomputed then');
+  // An ordinary record waits for a quiet view (settleMs), as before.
+  const y = mk();
+  const now = a.config.spliceRoundMs + 10;
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [makeRecord(y, WALL, { publicKey: y.publicKey, slot: 2, addrs: [`sim:${y.peerId}`], name: 'y', attestations: [] }).record] }), now, WALL + now);
+  t.true(a.nextTimeout()! >= a.config.tickMs);
+  for (const spliceRoundMs of [0, 60_001, 2.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { spliceRoundMs } }), { message: /spliceRoundMs/ });
+});
+
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {
   const { boot, p } = frontierWithJoiners();
   placeUntilFull(p, boot, 22);
