@@ -167,11 +167,26 @@ export function latticeTopology(): Topology {
 export function zigzagTopology(memoSize = 8): Topology {
   const indexOf = occupancyMemo(memoSize, (occupied) => new SlotIndex(occupied));
   const coord = coordCache();
+  /**
+   * The claims of the slots within `radius` (at most VIEW_RADIUS) of `self`. A node's recomputation asks for the
+   * same view twice, spliceState (radius 6) then neighbours (radius 4), with one splice source: one scan of the
+   * occupied slots serves both.
+   */
+  let near: { self: number; index: SlotIndex; splices: SpliceSource; claims: { claim: Claim; d: number }[] } | undefined;
   const claimsNear = (self: number, index: SlotIndex, occupiedSorted: readonly number[], splices: SpliceSource, radius: number): Claim[] => {
-    const c = index.coordOf(self);
-    if (c === undefined) return [];
+    if (near === undefined || near.self !== self || near.index !== index || near.splices !== splices) {
+      const c = index.coordOf(self);
+      const claims: { claim: Claim; d: number }[] = [];
+      if (c !== undefined) {
+        for (const s of occupiedSorted) {
+          const d = distance(c, index.coordOf(s)!);
+          if (d <= VIEW_RADIUS) for (const claim of splices.claimsOf(s)) claims.push({ claim, d });
+        }
+      }
+      near = { self, index, splices, claims };
+    }
     const out: Claim[] = [];
-    for (const s of occupiedSorted) if (distance(c, index.coordOf(s)!) <= radius) out.push(...splices.claimsOf(s));
+    for (const x of near.claims) if (x.d <= radius) out.push(x.claim);
     return out;
   };
   return {
