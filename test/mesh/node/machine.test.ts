@@ -545,6 +545,30 @@ test('a node that keeps refuting tombstones is kept out of the occupancy by node
   t.is(a.occupantOf(1), x.peerId, 'back after the penalty lapsed');
 });
 
+test('a node kept out for its tombstones is back in the occupancy as soon as it proves to us', (t) => {
+  // After a partition heals, a node pruned on each side of the heal was kept out of its pruner's view for
+  // penaltyBaseMs while it linked and proved to everyone else: the pruner's occupancy, and so its links, disagreed
+  // with the rule for a minute (partition seed 1 merged 120 s after the heal instead of 55 s).
+  const { a, x, m1, m2, deliver, recordAt, tomb, bench } = tombstoneBench();
+  tomb(m1, 1);
+  deliver({ t: 'records', records: [recordAt(WALL + 2)] });
+  tomb(m2, 2);
+  deliver({ t: 'records', records: [recordAt(WALL + 3)] });
+  t.is(a.occupantOf(1), undefined, 'kept out');
+  a.verdict(x.peerId, true, { steps: 1000, fromHeight: 0, toHeight: 1000, end: new Uint8Array(32) }, bench.now, WALL + bench.now);
+  bench.now = fireTimers(a, bench.now, bench.now + a.config.settleMs + a.config.tickMs * 2);
+  t.is(a.occupantOf(1), x.peerId, 'back once it proved to us, long before penaltyBaseMs');
+  t.true(bench.now < a.config.penaltyBaseMs);
+  // A verdict that it is dead does not: only its own neighbours judge it, and it is not ours.
+  tomb(m1, 3);
+  deliver({ t: 'records', records: [recordAt(WALL + 4)] });
+  tomb(m2, 4);
+  deliver({ t: 'records', records: [recordAt(WALL + 5)] });
+  a.verdict(x.peerId, false, undefined, bench.now, WALL + bench.now);
+  bench.now = fireTimers(a, bench.now, bench.now + a.config.settleMs + a.config.tickMs * 2);
+  t.is(a.occupantOf(1), undefined);
+});
+
 test('one maker alone, or makers that are not mesh members, never keep an honest node out', (t) => {
   // Anyone can sign a tombstone: two false ones from one member, or from keys made up for the purpose, kept an
   // honest node out of every far node's view for penaltyBaseMs.

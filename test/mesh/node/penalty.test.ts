@@ -32,3 +32,15 @@ test('the box is bounded: the oldest entry goes first', (t) => {
   t.false(box.blocks('a', 1), 'a was evicted when c came');
   t.true(box.blocks('b', 1) && box.blocks('c', 1));
 });
+
+test('a proof we verify ourselves lifts the penalty and drops the strikes', (t) => {
+  const box = new PenaltyBox('me', 1000, 3000, 10);
+  box.strike('x', 0, 'me');
+  box.strike('x', 0, 'me');
+  t.true(box.blocks('x', 1));
+  t.true(box.forgive('x', 1), 'it was kept out');
+  t.false(box.blocks('x', 2));
+  box.strike('x', 3, 'me');
+  t.false(box.blocks('x', 4), 'strikes start again from nothing: one costs nothing');
+  t.false(box.forgive('y', 5), 'nobody to forgive');
+});

@@ -211,6 +211,9 @@ export class MeshNode {
     const out: MeshNodeAction[] = [];
     if (alive) {
       if (work !== undefined) this.#attest.verified(peerId, work);
+      // A node we kept out for its tombstones proves to us (a linked peer that counts us as its neighbour is
+      // checked too): back into the occupancy.
+      if (this.#penalty.forgive(peerId, this.#now)) this.#markDirty();
       return out;
     }
     // Only a node's own SPIRAL neighbours judge it; a link we keep for other reasons is not ours to prune.

@@ -52,6 +52,17 @@ export class PenaltyBox {
     if (held.strikes >= 2 && held.distinct) held.until = now + Math.min(this.maxMs, this.baseMs * 2 ** (held.strikes - 2));
   }
 
+  /**
+   * We verified `peerId`'s VDF proof ourselves: it is alive, whatever was said of it. Its strikes are dropped;
+   * true if it was being kept out. (A partition's two prunes, one on each side of the heal, kept an honest node
+   * out of its pruner's view for penaltyBaseMs while it linked and proved to everyone else.)
+   */
+  forgive(peerId: string, now: number): boolean {
+    const blocked = this.blocks(peerId, now);
+    this.#peers.delete(peerId);
+    return blocked;
+  }
+
   blocks(peerId: string, now: number): boolean {
     const p = this.#peers.get(peerId);
     return p !== undefined && p.until > now;

@@ -148,7 +148,11 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
         this.#apply(this.machine.frame(from, msg.bytes, now, wall), now, out);
         break;
       default:
-        if (this.links.has(from)) this.#liveness(this.liveness.handle(from, msg), now, out);
+        if (!this.links.has(from)) break;
+        // As in the real runtime: a linked peer that counts us as its neighbour before we count it as ours is
+        // checked too (proofs we verify ourselves are what lifts a penalty, MeshNode.verdict).
+        if (msg.k === 'challenge') this.liveness.add(from);
+        this.#liveness(this.liveness.handle(from, msg), now, out);
     }
     return out;
   }
