@@ -545,28 +545,43 @@ test('a node that keeps refuting tombstones is kept out of the occupancy by node
   t.is(a.occupantOf(1), x.peerId, 'back after the penalty lapsed');
 });
 
-test('a node kept out for its tombstones is back in the occupancy as soon as it proves to us', (t) => {
+test('a node kept out for its tombstones is back in the occupancy once it has proved to us for penaltyForgiveMs', (t) => {
   // After a partition heals, a node pruned on each side of the heal was kept out of its pruner's view for
   // penaltyBaseMs while it linked and proved to everyone else: the pruner's occupancy, and so its links, disagreed
   // with the rule for a minute (partition seed 1 merged 120 s after the heal instead of 55 s).
   const { a, x, m1, m2, deliver, recordAt, tomb, bench } = tombstoneBench();
-  tomb(m1, 1);
-  deliver({ t: 'records', records: [recordAt(WALL + 2)] });
-  tomb(m2, 2);
-  deliver({ t: 'records', records: [recordAt(WALL + 3)] });
+  const work = { steps: 1000, fromHeight: 0, toHeight: 1000, end: new Uint8Array(32) };
+  const verdict = (alive: boolean) => a.verdict(x.peerId, alive, alive ? work : undefined, bench.now, WALL + bench.now);
+  const settle = (ms = 0) => { bench.now = fireTimers(a, bench.now, bench.now + ms + a.config.settleMs + a.config.tickMs * 2); };
+  const penalise = (seq: number) => {
+    tomb(m1, seq);
+    deliver({ t: 'records', records: [recordAt(WALL + seq + 1)] });
+    tomb(m2, seq + 1);
+    deliver({ t: 'records', records: [recordAt(WALL + seq + 2)] });
+  };
+  penalise(1);
   t.is(a.occupantOf(1), undefined, 'kept out');
-  a.verdict(x.peerId, true, { steps: 1000, fromHeight: 0, toHeight: 1000, end: new Uint8Array(32) }, bench.now, WALL + bench.now);
-  bench.now = fireTimers(a, bench.now, bench.now + a.config.settleMs + a.config.tickMs * 2);
-  t.is(a.occupantOf(1), x.peerId, 'back once it proved to us, long before penaltyBaseMs');
+  verdict(true);
+  settle();
+  t.is(a.occupantOf(1), undefined, 'one proof is not enough: a node that proves once per link and stops would bounce back');
+  settle(a.config.penaltyForgiveMs);
+  verdict(true);
+  settle();
+  t.is(a.occupantOf(1), x.peerId, 'back once it has proved for penaltyForgiveMs, long before penaltyBaseMs');
   t.true(bench.now < a.config.penaltyBaseMs);
-  // A verdict that it is dead does not: only its own neighbours judge it, and it is not ours.
-  tomb(m1, 3);
-  deliver({ t: 'records', records: [recordAt(WALL + 4)] });
-  tomb(m2, 4);
-  deliver({ t: 'records', records: [recordAt(WALL + 5)] });
-  a.verdict(x.peerId, false, undefined, bench.now, WALL + bench.now);
-  bench.now = fireTimers(a, bench.now, bench.now + a.config.settleMs + a.config.tickMs * 2);
-  t.is(a.occupantOf(1), undefined);
+  // Kept out again; a dead verdict (no prune: it is out of our occupancy, so not our neighbour to judge) starts the
+  // count again, where the proofs since the first one would have let it straight back.
+  penalise(10);
+  t.is(a.occupantOf(1), undefined, 'kept out again');
+  verdict(false);
+  t.truthy(a.record(x.peerId), 'not pruned by us');
+  verdict(true);
+  settle();
+  t.is(a.occupantOf(1), undefined, 'proofs since the dead verdict are too recent');
+  settle(a.config.penaltyForgiveMs);
+  verdict(true);
+  settle();
+  t.is(a.occupantOf(1), x.peerId);
 });
 
 test('one maker alone, or makers that are not mesh members, never keep an honest node out', (t) => {

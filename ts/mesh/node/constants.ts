@@ -60,6 +60,8 @@ export interface MeshNodeConfig {
   readonly penaltyBaseMs: number;
   /** …up to this, ms. */
   readonly penaltyMaxMs: number;
+  /** A node in the penalty box that has proved to us this long (VDF verdicts, no dead one between) is let back in, ms. */
+  readonly penaltyForgiveMs: number;
   /** Extra lattice distance beyond the topology's view radius kept in scope. */
   readonly scopeMargin: number;
   readonly maxRecords: number;
@@ -90,6 +92,7 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   requestTimeoutMs: 3000,
   penaltyBaseMs: 60_000,
   penaltyMaxMs: 3_600_000,
+  penaltyForgiveMs: 5000,
   scopeMargin: 0,
   maxRecords: 100_000,
   maxTombstones: 10_000,

@@ -91,6 +91,8 @@ export class MeshNode {
   readonly #slots: SlotView;
   /** Peers we pruned, kept out of our view for a while if they keep failing. */
   readonly #penalty: PenaltyBox;
+  /** Linked peers that have proved to us without a dead verdict since, and since when (PenaltyBox.forgive). */
+  readonly #provenSince = new Map<string, number>();
   readonly #links: LinkTable;
   readonly #sync: SporeSync;
   readonly #concierge: Concierge;
@@ -199,6 +201,7 @@ export class MeshNode {
     const out: MeshNodeAction[] = [];
     if (!this.#links.down(peerId)) return out;
     this.#sync.unlinked(peerId);
+    this.#provenSince.delete(peerId);
     if (this.#join?.via === peerId) this.#join = undefined;
     // A neighbour whose link dropped is still our neighbour: it is redialled, and its liveness keeps being
     // judged, so one that does not come back with VDF proofs is pruned like a silent one.
@@ -211,11 +214,15 @@ export class MeshNode {
     const out: MeshNodeAction[] = [];
     if (alive) {
       if (work !== undefined) this.#attest.verified(peerId, work);
-      // A node we kept out for its tombstones proves to us (a linked peer that counts us as its neighbour is
-      // checked too): back into the occupancy.
-      if (this.#penalty.forgive(peerId, this.#now)) this.#markDirty();
+      // A node we kept out for its tombstones has proved to us for penaltyForgiveMs (a linked peer that counts us as
+      // its neighbour is checked too): back into the occupancy. Not on one proof: a node that proves once per
+      // link and then stops would be taken back after every prune, which is what the penalty is for.
+      const since = this.#provenSince.get(peerId) ?? this.#now;
+      this.#provenSince.set(peerId, since);
+      if (this.#now - since >= this.config.penaltyForgiveMs && this.#penalty.forgive(peerId, this.#now)) this.#markDirty();
       return out;
     }
+    this.#provenSince.delete(peerId);
     // Only a node's own SPIRAL neighbours judge it; a link we keep for other reasons is not ours to prune.
     if (this.#links.neighbours.has(peerId)) this.#prune(peerId, out);
     return out;
