@@ -126,10 +126,10 @@ export class MeshNode {
     this.#o = opts;
     this.peerId = opts.crypto.peerId;
     const c = (this.config = { ...DEFAULT_MESH_NODE_CONFIG, ...opts.config });
-    // A bound at or past reservationMs would never give a no-show up before its reservation lapses anyway.
     if (!Number.isSafeInteger(c.spliceRoundMs) || c.spliceRoundMs <= 0 || c.spliceRoundMs > 60_000) {
       throw LagoonError.config(`mesh spliceRoundMs must be an integer in 1..60000, got ${c.spliceRoundMs}`);
     }
+    // A bound at or past reservationMs would never give a no-show up before its reservation lapses anyway.
     if (!Number.isSafeInteger(c.arrivalMs) || c.arrivalMs <= 0 || c.arrivalMs >= c.reservationMs) {
       throw LagoonError.config(`mesh arrivalMs must be an integer in 1..${c.reservationMs - 1} (below reservationMs), got ${c.arrivalMs}`);
     }
