@@ -151,7 +151,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
     // mesh record (seed 004's IP-sharing rule); a silent one dials its neighbours itself.
     runtime = new MeshRuntime({
       identity, service: mesh, name: config.nodeName, first: config.peers.length === 0, logger,
-      config: { holeStableMs: config.meshHoleStableMs },
+      config: { holeStableMs: config.meshHoleStableMs, arrivalMs: config.meshArrivalMs },
       addrs: config.broadcast ? advertisedAddresses(config.bind, mesh.port).map((a) => (a.includes('://') ? a : `tcp://${a}`)) : [],
       vdf: vdfConfig({ windowMs: config.vdfWindowMs, duty: config.vdfDutyPercent / 100, graceMs: Math.min(500, config.vdfWindowMs) }),
     });

@@ -94,3 +94,12 @@ test('every field is in the documentation table with its env, flag and default',
   }
   t.is(new Set(CONFIG_FIELDS.map((f) => f.env)).size, CONFIG_FIELDS.length, 'env names unique');
 });
+
+test('LAGOON_MESH_ARRIVAL_MS is read and must stay below the 10 s a reservation lasts', (t) => {
+  t.is(loadConfig({ env: {} }).meshArrivalMs, 3000);
+  t.is(loadConfig({ env: { LAGOON_MESH_ARRIVAL_MS: '6000' } }).meshArrivalMs, 6000);
+  for (const bad of ['10000', '50', 'soon']) {
+    const e = t.throws(() => loadConfig({ env: { LAGOON_MESH_ARRIVAL_MS: bad } }));
+    t.true(isLagoonError(e) && e.message.includes('LAGOON_MESH_ARRIVAL_MS'), `${bad}: ${e?.message}`);
+  }
+});

@@ -53,6 +53,7 @@ export interface LagoonConfig {
   readonly vdfWindowMs: number;
   readonly vdfDutyPercent: number;
   readonly meshHoleStableMs: number;
+  readonly meshArrivalMs: number;
   readonly mdnsInterface: string | null;
   readonly rendezvousOnly: boolean;
   readonly rendezvousUrl: string | null;
