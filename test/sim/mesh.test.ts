@@ -26,7 +26,10 @@ function explain(seed: number, violations: readonly string[]): string {
 }
 
 test(`${JOIN_N} nodes join through one address: unique slots, symmetric bounded links equal to the SPIRAL rule, all reachable, bytes per join bounded`, (t) => {
-  const { w, seed } = scenario('mesh-join', { n: JOIN_N, wave: 200, waveGapMs: 5000, config: { syncIntervalMs: 3000, settleMs: 3000, attestIntervalMs: 600_000 } });
+  // Slower rounds than a real node's (sync and settle 3 s, splice rounds at 500 ms instead of 200) to fit the suite's
+  // CPU budget: the invariants must hold for any of them; the bench measures join times with the defaults. 200 ms
+  // splice rounds cost this scenario 13 % more CPU (2,561,463 events and 250 s against 2,470,385 and 218 s).
+  const { w, seed } = scenario('mesh-join', { n: JOIN_N, wave: 200, waveGapMs: 5000, config: { syncIntervalMs: 3000, settleMs: 3000, spliceRoundMs: 500, attestIntervalMs: 600_000 } });
   const { report, atMs } = runUntilConverged(w, w.lastStartMs, w.lastStartMs + 180_000);
   t.deepEqual(report.violations, [], explain(seed, report.violations));
   t.is(report.live, JOIN_N);
