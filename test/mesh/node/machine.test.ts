@@ -4,6 +4,7 @@ import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js'
 import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
 import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
+import { BUSY } from '../../../ts/mesh/node/concierge.js';
 import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from '../../../ts/mesh/node/constants.js';
 import { latticeTopology, zigzagTopology } from '../../../ts/mesh/node/topology.js';
 import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
@@ -360,7 +361,7 @@ const phantomSuccessor = (t: ExecutionContext, carried: (phantom: number) => num
   // When the phantom was offered its slot: the last placement of the last round.
   const offeredAt = at - 2;
   const outcome = (acts: MeshNodeAction[]) => acts.filter((x) => x.type === 'send').map((x) => ({ to: x.peerId, f: decodeMeshFrame(x.frame)! }))
-    .find(({ f }) => (f.t === 'fwdoffer' && f.slot !== BUSY_SLOT) || f.t === 'fwd');
+    .find(({ f }) => (f.t === 'fwdoffer' && f.slot !== BUSY) || f.t === 'fwd');
   let n = 0;
   const ask = (now: number) => p.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: `b:retry:${++n}`, kind: 'join', hops: 1, slot: carried(phantom), waited: 0, records: [] }), now, WALL + now);
   let now = at;
@@ -370,11 +371,10 @@ const phantomSuccessor = (t: ExecutionContext, carried: (phantom: number) => num
     const acts = p.handleTimeout(now, WALL + now);
     got = outcome(acts);
     // The joiner asks again at once when answered BUSY (it waits 2 s for real: this only makes the stall shorter).
-    if (got === undefined && sends(acts, boot.peerId).some((f) => f.t === 'fwdoffer' && f.slot === BUSY_SLOT)) got = outcome(ask(now));
+    if (got === undefined && sends(acts, boot.peerId).some((f) => f.t === 'fwdoffer' && f.slot === BUSY)) got = outcome(ask(now));
   }
   return { p, phantom, slots, stallMs: now - offeredAt, got };
 };
-const BUSY_SLOT = 2 ** 48 - 1;
 
 test('a phantom successor (crashed after its offer, or its answer lost) holds the frontier up for arrivalMs, not until its reservation lapses', (t) => {
   // Before the frontier gave its highest joiner up, the first answer came 10,474 ms after the phantom's offer, when its

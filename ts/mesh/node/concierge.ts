@@ -221,10 +221,8 @@ export class Concierge {
    * and a forwarded join tells the frontier), or -1.
    */
   reservedTo(now: number): number {
-    let top = this.#relayed.until > now ? this.#relayed.to : -1;
-    // Lapsed reservations leave the map only when we next place someone: a node nobody asks must not hold them.
-    for (const [s, until] of this.#reserved) if (until > now && s > top && !this.#noShows.has(s)) top = s;
-    return top;
+    const relayed = this.#relayed.until > now ? this.#relayed.to : -1;
+    return Math.max(relayed, this.successor(now) ?? -1);
   }
 
   /**
@@ -248,6 +246,7 @@ export class Concierge {
    * made a lower one the frontier too (Concierge.deferringTo).
    */
   successor(now: number): number | undefined {
+    // Lapsed reservations leave the map only when we next place someone: a node nobody asks must not hold them.
     let top: number | undefined;
     for (const [s, until] of this.#reserved) if (until > now && !this.#noShows.has(s) && (top === undefined || s > top)) top = s;
     return top;

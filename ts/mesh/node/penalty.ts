@@ -35,16 +35,21 @@ export class PenaltyBox {
       this.#peers.set(peerId, held);
     }
     held.strikes++;
-    if (maker !== held.maker || maker === this.self) held.distinct = true;
+    if (this.#counts(held, maker)) held.distinct = true;
     this.#block(held, now);
   }
 
   /** `maker` tombstoned a seq already struck (several neighbours prune one ghost): no strike, but one more maker. */
   witness(peerId: string, now: number, maker: string): void {
     const held = this.#peers.get(peerId);
-    if (held === undefined || held.distinct || (maker === held.maker && maker !== this.self)) return;
+    if (held === undefined || held.distinct || !this.#counts(held, maker)) return;
     held.distinct = true;
     this.#block(held, now);
+  }
+
+  /** Does `maker` make the strikes count: a second maker, or ourselves (our own verdict, not hearsay)? */
+  #counts(held: Held, maker: string): boolean {
+    return maker !== held.maker || maker === this.self;
   }
 
   /** Each strike restarts the time, and so does the second maker: from then on the strikes count. */
