@@ -83,6 +83,52 @@ test('one side empty: the other learns everything in bounded messages', (t) => {
   t.is(r.aOnly.length, 0);
 });
 
+test('a reply marked final asks nothing back: the peer answers it with nothing, so both sides may drop the exchange', (t) => {
+  let finals = 0;
+  let open = 0;
+  for (const d of [0, 1, 5, 40, 300]) {
+    for (const options of [{}, MESH_SPORE_OPTIONS]) {
+      const base = baseOf(2000);
+      const extra = syntheticItems(d, 'final');
+      const a = new SporeSession(new ItemSet([...base, ...extra.filter((_, i) => i % 3 !== 0)]), options);
+      const b = new SporeSession(new ItemSet([...base, ...extra.filter((_, i) => i % 3 !== 1)]), options);
+      let msg: Uint8Array | undefined = a.initiate();
+      let side = b;
+      let found = 0;
+      for (let round = 0; msg !== undefined; round++) {
+        t.true(round < 64);
+        const res = side.reconcile(msg);
+        t.is(res.error, undefined);
+        found += res.have.length + res.need.length;
+        if (res.final === true) {
+          finals++;
+          const answer = (side === a ? b : a).reconcile(res.reply!);
+          t.is(answer.reply, undefined, `d=${d}: a final reply was answered`);
+          found += answer.have.length + answer.need.length;
+          msg = undefined;
+        } else {
+          if (res.reply !== undefined) open++;
+          msg = res.reply;
+          side = side === a ? b : a;
+        }
+      }
+      t.is(found, extra.filter((_, i) => i % 3 !== 2).length, `d=${d}: every difference found`);
+    }
+  }
+  t.true(finals > 0 && open > 0, `${finals} final replies, ${open} others`);
+});
+
+test('a record store snapshot equals the same items sorted from scratch (ids, order, fingerprints)', (t) => {
+  const store = new RecordStore({ maxRecords: 1000, verify });
+  for (let i = 0; i < 300; i++) store.put(record(i, 1 + (i % 7)));
+  for (let i = 0; i < 300; i += 11) store.put(record(i, 50, 'newer'));
+  const snap = store.items();
+  const fresh = new ItemSet(snap.items.map((it) => ({ ts: it.ts, id: it.id.slice() })).reverse());
+  t.deepEqual(snap.items.map((it) => idKey(it.id)), fresh.items.map((it) => idKey(it.id)));
+  for (const [b, e] of [[0, 300], [0, 1], [17, 230], [299, 300]] as const) t.deepEqual(snap.fingerprint(b, e), fresh.fingerprint(b, e));
+  t.throws(() => ItemSet.trusted(snap.items.slice(), new Uint32Array(4)), { instanceOf: RangeError });
+});
+
 test('store-backed sync: both stores end with the union (records move for have/need)', (t) => {
   const sa = new RecordStore({ maxRecords: 20_000, verify });
   const sb = new RecordStore({ maxRecords: 20_000, verify });

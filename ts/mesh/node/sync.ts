@@ -124,19 +124,28 @@ export class SporeSync {
     }
     if (s === undefined) return undefined;
     const res = s.reconcile(spore);
-    if (res.error !== undefined || res.reply === undefined) sessions.delete(peerId);
+    // A final reply ends the exchange here too: a session kept for an answer that never comes held its item set
+    // (with the prefix sums its fingerprints built) until the peer's next exchange, one per linked peer.
+    if (res.error !== undefined || res.reply === undefined || res.final === true) sessions.delete(peerId);
     return res;
   }
 
   /** Of the ids a peer announced, those to ask it for: not held, not asked of anyone within requestTimeoutMs. */
   toRequest(ids: readonly Uint8Array[], now: number): Uint8Array[] {
+    // Oldest first (each id is re-inserted when asked again): what has timed out leaves from the front. Kept until
+    // the map was full, they were the largest table a simulated node held.
+    for (const [key, at] of this.#requested) {
+      if (now - at < this.config.requestTimeoutMs) break;
+      this.#requested.delete(key);
+    }
     const want: Uint8Array[] = [];
     for (const id of ids) {
       if (this.records.getById(id) !== undefined) continue;
       const key = idKey(id);
       const asked = this.#requested.get(key);
       if (asked !== undefined && now - asked < this.config.requestTimeoutMs) continue;
-      if (this.#requested.size >= MAX_WANT_IDS * 8) this.#requested.clear();
+      if (this.#requested.size >= MAX_WANT_IDS * 8) this.#requested.delete(this.#requested.keys().next().value as string);
+      this.#requested.delete(key);
       this.#requested.set(key, now);
       want.push(id);
     }

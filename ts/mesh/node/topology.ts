@@ -65,6 +65,8 @@ export interface Topology {
   spliceState?(self: number, occupiedSorted: readonly number[], splices: SpliceSource): SpliceState;
   /** Lattice distance between two slots. */
   distance(a: number, b: number): number;
+  /** The lattice cell of `slot` (cached: asked for every record in scope on each sync). */
+  coord(slot: number): Coord;
   /** The slots of the 20 lattice cells around `slot`. */
   adjacent(slot: number): number[];
 }
@@ -130,6 +132,7 @@ export function spiralTopology(memoSize = 8): Topology {
       return evaluatorOf(occupiedSorted).linksOf(self);
     },
     distance: (a, b) => distance(coord(a), coord(b)),
+    coord,
     adjacent: adjacentSlots,
   };
 }
@@ -141,6 +144,7 @@ export function spiralTopology(memoSize = 8): Topology {
  * run meshes much larger than a node's record scope at small N (view radius 1).
  */
 export function latticeTopology(): Topology {
+  const coord = coordCache();
   const sets = new WeakMap<readonly number[], Set<number>>();
   return {
     viewRadius: 1,
@@ -152,7 +156,8 @@ export function latticeTopology(): Topology {
       }
       return adjacentSlots(self).filter((s) => set.has(s)).sort((a, b) => a - b);
     },
-    distance: (a, b) => distance(slotToCoord(a), slotToCoord(b)),
+    distance: (a, b) => distance(coord(a), coord(b)),
+    coord,
     adjacent: adjacentSlots,
   };
 }
@@ -218,6 +223,7 @@ export function zigzagTopology(memoSize = 8): Topology {
       return { claims, grants: grantsOf(self, index, seen) };
     },
     distance: (a, b) => distance(coord(a), coord(b)),
+    coord,
     adjacent: adjacentSlots,
   };
 }

@@ -57,13 +57,17 @@ export function idKey(id: Uint8Array): string {
   return String.fromCharCode(id[0]!, id[1]!, id[2]!, id[3]!, id[4]!, id[5]!, id[6]!, id[7]!, id[8]!, id[9]!, id[10]!, id[11]!, id[12]!, id[13]!, id[14]!, id[15]!);
 }
 
-/** The ids as little-endian 32-bit words, 4 per item (what fingerprints sum). */
+/** An id as little-endian 32-bit words (what fingerprints sum). */
+export function idWords(id: Uint8Array): Uint32Array {
+  const words = new Uint32Array(4);
+  for (let w = 0; w < 4; w++) words[w] = (id[w * 4]! | (id[w * 4 + 1]! << 8) | (id[w * 4 + 2]! << 16) | (id[w * 4 + 3]! << 24)) >>> 0;
+  return words;
+}
+
+/** The ids as little-endian 32-bit words, 4 per item. */
 function wordsOf(items: readonly Item[]): Uint32Array {
   const words = new Uint32Array(items.length * 4);
-  for (let i = 0; i < items.length; i++) {
-    const id = items[i]!.id;
-    for (let w = 0; w < 4; w++) words[i * 4 + w] = (id[w * 4]! | (id[w * 4 + 1]! << 8) | (id[w * 4 + 2]! << 16) | (id[w * 4 + 3]! << 24)) >>> 0;
-  }
+  for (let i = 0; i < items.length; i++) words.set(idWords(items[i]!.id), i * 4);
   return words;
 }
 
@@ -85,13 +89,13 @@ export class ItemSet {
     this.words = wordsOf(this.items);
   }
 
-  /** A set of items already sorted by `compareItems` and distinct (a record store's entries), without sorting again. */
-  static ofSorted(items: Item[]): ItemSet {
-    for (let i = 0; i < items.length; i++) {
-      if (items[i]!.id.length !== ID_BYTES) throw new RangeError(`item id must be ${ID_BYTES} bytes`);
-      if (i > 0 && compareItems(items[i - 1]!, items[i]!) >= 0) throw new RangeError('items must be sorted and distinct');
-    }
-    return new ItemSet([], { items, words: wordsOf(items) });
+  /**
+   * Items sorted by `compareItems` and distinct, with their ids' words (`idWords`, 4 per item), taken as they are:
+   * for a record store, which keeps both by construction. Not for items from a peer.
+   */
+  static trusted(items: Item[], words: Uint32Array): ItemSet {
+    if (words.length !== items.length * 4) throw new RangeError('4 words per item');
+    return new ItemSet([], { items, words });
   }
 
   get size(): number {

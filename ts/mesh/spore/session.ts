@@ -36,6 +36,8 @@ export interface SporeOptions {
 
 export interface ReconcileResult {
   reply?: Uint8Array;
+  /** The reply asks nothing back (id lists and skips only): the peer will not answer it, and this side is done too. */
+  final?: boolean;
   have: Uint8Array[];
   need: Uint8Array[];
   /** Set when the peer's message was malformed; the session should be closed. */
@@ -112,8 +114,8 @@ export class SporeSession {
       lower = r.upper;
       begin = end;
     }
-    const reply = out.length > 0 ? this.out({ ranges: out }) : undefined;
-    return reply === undefined ? { have, need } : { reply, have, need };
+    if (out.length === 0) return { have, need };
+    return { reply: this.out({ ranges: out }), final: out.every((r) => r.mode !== 'fingerprint'), have, need };
   }
 
   private answerFingerprint(begin: number, end: number, upper: Bound, theirs: Uint8Array): Range[] {

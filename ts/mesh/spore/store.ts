@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { LagoonError } from '../../core/errors.js';
 import { ID_BYTES } from './constants.js';
-import { compareItems, idKey, ItemSet, type Item } from './items.js';
+import { compareItems, idKey, idWords, ItemSet, type Item } from './items.js';
 import { decodeVarint, encodeVarint } from './varint.js';
 
 export interface SporeRecord {
@@ -59,7 +59,7 @@ const ENCODED = Symbol('encoded');
 /** A record's SPORE item and its id as a map key, computed once per record object (records are immutable). */
 const KEY = Symbol('key');
 /** What decodeRecord and recordKey remember on a record object (a symbol-keyed property: a WeakMap entry per record made the garbage collector walk ephemerons for every record a simulated mesh decoded). */
-interface Remembered { [ENCODED]?: Uint8Array; [KEY]?: { item: Item; key: string } }
+interface Remembered { [ENCODED]?: Uint8Array; [KEY]?: RecordKey }
 /** Not enumerable, so `{ ...record, signature }` makes a record without the original's encoding or id; a frozen record is simply not remembered. */
 const remember = (r: object, k: typeof ENCODED | typeof KEY, value: unknown): void => {
   if (Object.isExtensible(r)) Object.defineProperty(r, k, { value, writable: true, enumerable: false, configurable: true });
@@ -100,11 +100,14 @@ export function decodeRecord(buf: Uint8Array): SporeRecord | undefined {
   return record;
 }
 
-function recordKey(r: SporeRecord): { item: Item; key: string } {
+/** A record's item, its id as a map key, and the id as the 4 words fingerprints sum (ItemSet). */
+interface RecordKey { item: Item; key: string; words: Uint32Array }
+
+function recordKey(r: SporeRecord): RecordKey {
   let k = (r as Remembered)[KEY];
   if (k === undefined) {
     const id = new Uint8Array(createHash('sha256').update(encodeRecord(r)).digest().subarray(0, ID_BYTES));
-    k = { item: { ts: r.seq, id }, key: idKey(id) };
+    k = { item: { ts: r.seq, id }, key: idKey(id), words: idWords(id) };
     remember(r, KEY, k);
   }
   return k;
@@ -119,6 +122,7 @@ interface Entry {
   record: SporeRecord;
   item: Item;
   key: string;
+  words: Uint32Array;
   bytes: number;
 }
 
@@ -153,7 +157,7 @@ export class RecordStore {
       this.remove(oldest);
       this.counters.evicted++;
     }
-    const entry: Entry = { record, item: key.item, key: key.key, bytes: encodeRecord(record).length };
+    const entry: Entry = { record, item: key.item, key: key.key, words: key.words, bytes: encodeRecord(record).length };
     this.byOrigin.set(record.origin, entry);
     this.byId.set(key.key, entry);
     this.snapshot = undefined;
@@ -187,7 +191,11 @@ export class RecordStore {
       // Entries have distinct items (the origin is part of every record's bytes), so the set keeps them all, in this order.
       // Update order is nearly item order (seqs are the origins' clocks), which the sort finds in about one pass.
       const entries = [...this.byOrigin.values()].sort((a, b) => compareItems(a.item, b.item));
-      this.snapshot = ItemSet.ofSorted(entries.map((e) => e.item));
+      // Sorted and distinct as built, and each record's words were read once when it was first keyed: every change
+      // makes a new snapshot, and while records churn a node makes one for nearly every exchange.
+      const words = new Uint32Array(entries.length * 4);
+      for (let i = 0; i < entries.length; i++) words.set(entries[i]!.words, i * 4);
+      this.snapshot = ItemSet.trusted(entries.map((e) => e.item), words);
       this.snapshotOrigins = entries.map((e) => e.record.origin);
     }
     return this.snapshot;
