@@ -13,9 +13,11 @@ import type { BenchRow, BenchSuite } from '../types.js';
 
 const LATENCY_MS = 5;
 /**
- * Sizes with the real SPIRAL rule. 10,000 is not among them: 10,000 nodes each
- * holding the rule's 1,651-record scope is ~16 M decoded records in one
- * process, beyond this machine's memory (2,000 nodes already take 4.6 GB).
+ * Sizes with the real SPIRAL rule. 10,000 is not among them: the simulated
+ * nodes share decoded records, but each still reconciles and recomputes over
+ * its 1,651-record scope for every join near it, so past the scope CPU per
+ * virtual second grows with N (a 2,600-node run: 714 s of CPU and 2.4 GB to
+ * 65 s virtual; docs/bench.md) and 10,000 takes hours.
  * Runs with plain lattice adjacency and a scope of 3 (LATTICE sizes, none by
  * default) exercise forwarding at larger N with small scopes; they are slow,
  * because the frontier node serves only the slots within its scope at a time.
@@ -83,7 +85,7 @@ const suite: BenchSuite = async (ctx) => {
     suite: 'mesh', rows,
     notes: [
       'simulator with stand-in signatures and liveness; 5 ms links; a node keeps the records within its scope (the SPIRAL view radius 6)',
-      'N = 10,000 is not in the default sizes: under the earlier SPIRAL rule N = 2,600 took 577 s of CPU and 2.9 GB here (records shared between simulated nodes), the exact-degree rule costs about 5× the CPU of the earlier rule at N = 1,000, and CPU per virtual second grows with N, so 10,000 takes hours (docs/bench.md: three partial runs; past the scope one frontier places about 23 joiners a second under the exact rule, 45–50 under the earlier one); "lattice" runs (LAGOON_BENCH_MESH_LATTICE_SIZES) use plain lattice adjacency with a scope of 3',
+      'N = 10,000 is not in the default sizes: under the exact-degree rule N = 2,600 took 714 s of CPU and 2.4 GB here to 65 s virtual (records shared between simulated nodes), and CPU per virtual second grows with N, so 10,000 takes hours (docs/bench.md: three partial runs; past the scope one frontier places about 23 joiners a second under the exact rule, 45–50 under the earlier one); "lattice" runs (LAGOON_BENCH_MESH_LATTICE_SIZES) use plain lattice adjacency with a scope of 3',
       'LAGOON_BENCH_MESH_SIZES / LAGOON_BENCH_MESH_LATTICE_SIZES pick the sizes (comma-separated, empty for none)',
     ],
   };
