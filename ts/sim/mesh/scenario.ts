@@ -27,6 +27,11 @@ export interface MeshScenario {
   readonly wave: number;
   /** …this far apart, ms. */
   readonly waveGapMs: number;
+  /**
+   * The last `count` of the `n` nodes join one at a time, `gapMs` apart, the first `afterMs` after the last wave's
+   * joiners have started: joins into a mesh with no other join in flight.
+   */
+  readonly trickle?: { count: number; afterMs: number; gapMs: number };
   readonly latencyMs?: number;
   readonly adversaries?: readonly { behaviour: ProverBehaviour; count: number }[];
   /** Fraction of honest non-bootstrap nodes that crash for good at `crashAtMs`. */
@@ -97,8 +102,13 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const all = new Map<string, SimMeshNode>();
   const boot = honestKeys[0]!.peerId;
   const interner = new RecordInterner();
-  const make = (k: (typeof honestKeys)[number], i: number, behaviour: ProverBehaviour): SimMeshNode => {
-    const startAtMs = i === 0 ? 0 : 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs + orderRng.int(Math.max(1, Math.min(s.waveGapMs, 1000)));
+  const trickled = s.trickle?.count ?? 0;
+  const waved = s.n - trickled;
+  const waveStart = (i: number) => 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs;
+  const make = (k: (typeof honestKeys)[number], i: number, behaviour: ProverBehaviour, honest = false): SimMeshNode => {
+    const startAtMs = i === 0 ? 0
+      : honest && s.trickle !== undefined && i >= waved ? waveStart(waved - 1) + 1000 + s.trickle.afterMs + (i - waved) * s.trickle.gapMs
+        : waveStart(i) + orderRng.int(Math.max(1, Math.min(s.waveGapMs, 1000)));
     const node = new SimMeshNode({
       crypto: real.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
       entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner, startedAtOf: (id) => all.get(id)?.startedAtMs,
@@ -109,7 +119,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
     sim.addNode(k.peerId, node);
     return node;
   };
-  const honest = honestKeys.map((k, i) => make(k, i, 'honest'));
+  const honest = honestKeys.map((k, i) => make(k, i, 'honest', true));
   const adversaries = advKeys.map((k, i) => make(k, 1 + orderRng.int(Math.max(1, s.n - 1)), advSpecs[i]!));
   const lastStartMs = Math.max(...[...all.values()].map((n) => n.nextTimeout() ?? 0));
   return { sim, honest, adversaries, crashed, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity };

@@ -1,0 +1,30 @@
+/**
+ * The mesh scenario's trickle (ts/sim/mesh/scenario.ts): the last nodes join
+ * one at a time after the waves, which the bench uses to measure a join into
+ * a mesh with no other join in flight.
+ */
+import test from 'ava';
+import { resolveSeed } from '../../ts/sim/testing.js';
+import { buildMeshWorld, checkMeshInvariants } from '../../ts/sim/mesh/scenario.js';
+
+test('trickled joiners start one at a time after the waves, which start as without them; each is meshed within one VDF window', (t) => {
+  const seed = resolveSeed('mesh-trickle');
+  const base = { seed, wave: 20, waveGapMs: 3000, config: { syncIntervalMs: 1000, settleMs: 1000 } };
+  // 60 nodes: past the small-mesh circulant (35 slots), so zigzag links and splices decide the joiners' neighbours.
+  const plain = buildMeshWorld({ ...base, n: 60 });
+  const w = buildMeshWorld({ ...base, n: 65, trickle: { count: 5, afterMs: 20_000, gapMs: 4000 } });
+  const starts = (nodes: typeof w.honest) => nodes.map((n) => n.nextTimeout());
+  t.deepEqual(starts(w.honest.slice(0, 60)), starts(plain.honest), `seed=${seed}: the waves do not move`);
+  const lastWave = 1000 + Math.floor(58 / 20) * 3000; // node 59's wave
+  t.deepEqual(starts(w.honest.slice(60)), [0, 1, 2, 3, 4].map((k) => lastWave + 1000 + 20_000 + k * 4000));
+  t.is(w.lastStartMs, lastWave + 1000 + 20_000 + 4 * 4000);
+  w.sim.run({ maxTimeMs: w.lastStartMs + 10_000, maxEvents: 50_000_000 });
+  const report = checkMeshInvariants(w);
+  t.deepEqual(report.violations, [], `seed=${seed} (replay: LAGOON_SEED=${seed})`);
+  t.is(report.live, 65);
+  for (const n of w.honest.slice(60)) {
+    const meshed = n.meshedAtMs! - n.startedAtMs!;
+    // 3 round trips (5 ms links) plus the joiner's first window (1 s): alone, nothing reshapes its neighbourhood.
+    t.true(meshed <= 1030, `seed=${seed}: slot ${n.machine.slot} meshed after ${meshed} ms`);
+  }
+});
