@@ -10,6 +10,7 @@ import type { MeshCrypto } from './crypto.js';
 import { peerRecordOf, verifyPeerRecord, type PeerRecord } from './records.js';
 import type { TombstoneSet } from './tombstones.js';
 import type { Topology } from './topology.js';
+import { distance, type Coord } from '../spiral/coords.js';
 import type { MeshNodeConfig } from './constants.js';
 import type { RecordOutcome } from './actions.js';
 import type { RecordInterner } from './record-interner.js';
@@ -46,8 +47,8 @@ export class RecordView {
   readonly #movedAway = new Map<string, SporeRecord>();
   #parsing: PeerRecord | undefined;
   #slotsOf: ItemSet | undefined;
-  /** Per item index of `#slotsOf`: 1 if its record is parsed, then its cell's q, r, z. */
-  #cells = new Int32Array(0);
+  /** Per item index of `#slotsOf`: the lattice cell of its record's slot (undefined if not parsed). */
+  #cells: (Coord | undefined)[] = [];
 
   constructor(o: RecordViewOptions) {
     this.#o = o;
@@ -72,29 +73,18 @@ export class RecordView {
     const all = this.#store.items();
     if (this.#slotsOf !== all) {
       // The lattice cell of each item's slot by index, once per snapshot: a sync round filters one snapshot for
-      // several peers, and comparing coordinates inline costs a fraction of a distance() call per item.
+      // several peers.
       this.#slotsOf = all;
-      const origins = this.#store.origins();
-      const cells = new Int32Array(origins.length * 4);
-      for (let i = 0; i < origins.length; i++) {
-        const s = this.#parsed.get(origins[i]!)?.info.slot;
-        if (s === undefined) continue;
-        const c = this.#o.topology.coord(s);
-        cells[i * 4] = 1;
-        cells[i * 4 + 1] = c.q;
-        cells[i * 4 + 2] = c.r;
-        cells[i * 4 + 3] = c.z;
-      }
-      this.#cells = cells;
+      this.#cells = this.#store.origins().map((o) => {
+        const s = this.#parsed.get(o)?.info.slot;
+        return s === undefined ? undefined : this.#o.topology.coord(s);
+      });
     }
     const cells = this.#cells;
-    const { q, r, z } = this.#o.topology.coord(slot);
-    const scope = this.#o.scope;
+    const center = this.#o.topology.coord(slot);
     return all.subset((_, i) => {
-      if (cells[i * 4] === 0) return false;
-      const dq = cells[i * 4 + 1]! - q, dr = cells[i * 4 + 2]! - r, dz = cells[i * 4 + 3]! - z;
-      // distance() of coords.ts: max(hex distance, |Δz|)
-      return (Math.abs(dq) + Math.abs(dr) + Math.abs(dq + dr)) / 2 <= scope && Math.abs(dz) <= scope;
+      const c = cells[i];
+      return c !== undefined && distance(c, center) <= this.#o.scope;
     });
   }
 

@@ -57,17 +57,22 @@ export function idKey(id: Uint8Array): string {
   return String.fromCharCode(id[0]!, id[1]!, id[2]!, id[3]!, id[4]!, id[5]!, id[6]!, id[7]!, id[8]!, id[9]!, id[10]!, id[11]!, id[12]!, id[13]!, id[14]!, id[15]!);
 }
 
+/** Write an id as 4 little-endian 32-bit words (what fingerprints sum) into `words` at `at`. */
+function putIdWords(id: Uint8Array, words: Uint32Array, at: number): void {
+  for (let w = 0; w < 4; w++) words[at + w] = (id[w * 4]! | (id[w * 4 + 1]! << 8) | (id[w * 4 + 2]! << 16) | (id[w * 4 + 3]! << 24)) >>> 0;
+}
+
 /** An id as little-endian 32-bit words (what fingerprints sum). */
 export function idWords(id: Uint8Array): Uint32Array {
   const words = new Uint32Array(4);
-  for (let w = 0; w < 4; w++) words[w] = (id[w * 4]! | (id[w * 4 + 1]! << 8) | (id[w * 4 + 2]! << 16) | (id[w * 4 + 3]! << 24)) >>> 0;
+  putIdWords(id, words, 0);
   return words;
 }
 
 /** The ids as little-endian 32-bit words, 4 per item. */
 function wordsOf(items: readonly Item[]): Uint32Array {
   const words = new Uint32Array(items.length * 4);
-  for (let i = 0; i < items.length; i++) words.set(idWords(items[i]!.id), i * 4);
+  for (let i = 0; i < items.length; i++) putIdWords(items[i]!.id, words, i * 4);
   return words;
 }
 
