@@ -695,7 +695,10 @@ export class MeshNode {
     // What the peer lacks is announced, not pushed: several neighbours find the same gap at once,
     // and the peer fetches each record from one of them (lazy push).
     for (let i = 0; i < res.have.length; i += MAX_WANT_IDS) this.#sendFrame(out, peerId, { t: 'have', ids: res.have.slice(i, i + MAX_WANT_IDS) });
-    for (let i = 0; i < res.need.length; i += MAX_WANT_IDS) this.#sendFrame(out, peerId, { t: 'want', ids: res.need.slice(i, i + MAX_WANT_IDS) });
+    // What we lack is asked for once: several exchanges in flight find the same gap, and asking each of them for it
+    // brought every such record two or three times (a 400-node join: 208,000 copies of records already held).
+    const need = this.#sync.toRequest(res.need, this.#now);
+    for (let i = 0; i < need.length; i += MAX_WANT_IDS) this.#sendFrame(out, peerId, { t: 'want', ids: need.slice(i, i + MAX_WANT_IDS) });
     if (res.reply !== undefined) this.#sendFrame(out, peerId, { t: 'sync', phase: phase === 1 ? 2 : 1, spore: res.reply });
   }
 

@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { LagoonError } from '../../core/errors.js';
 import { ID_BYTES } from './constants.js';
-import { compareItems, idKey, idWords, ItemSet, type Item } from './items.js';
+import { idKey, idWords, type Item, type ItemSet } from './items.js';
+import { SortedItems } from './sorted-items.js';
 import { decodeVarint, encodeVarint } from './varint.js';
 
 export interface SporeRecord {
@@ -122,17 +123,18 @@ interface Entry {
   record: SporeRecord;
   item: Item;
   key: string;
-  words: Uint32Array;
   bytes: number;
 }
 
-export class RecordStore {
+/**
+ * `T` is what the owner attaches to each record as it stores it (`put`'s
+ * `tag`), read back by item index beside a snapshot (`tags()`).
+ */
+export class RecordStore<T = undefined> {
   readonly counters: StoreCounters = { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, evicted: 0 };
   private readonly byOrigin = new Map<string, Entry>(); // insertion order = update order
   private readonly byId = new Map<string, Entry>();
-  private snapshot: ItemSet | undefined;
-  /** The origin of each item of `snapshot`, by index (built with it). */
-  private snapshotOrigins: string[] = [];
+  private readonly sorted = new SortedItems<T>();
 
   constructor(private readonly options: RecordStoreOptions) {
     if (!Number.isInteger(options.maxRecords) || options.maxRecords < 1) throw LagoonError.invalidArgument('maxRecords must be a positive integer');
@@ -142,7 +144,7 @@ export class RecordStore {
     return this.byOrigin.size;
   }
 
-  put(record: SporeRecord): PutOutcome {
+  put(record: SporeRecord, tag?: T): PutOutcome {
     if (!wellFormed(record)) return this.count('malformed');
     const held = this.byOrigin.get(record.origin);
     if (held !== undefined && record.seq < held.record.seq) return this.count('stale');
@@ -157,10 +159,10 @@ export class RecordStore {
       this.remove(oldest);
       this.counters.evicted++;
     }
-    const entry: Entry = { record, item: key.item, key: key.key, words: key.words, bytes: encodeRecord(record).length };
+    const entry: Entry = { record, item: key.item, key: key.key, bytes: encodeRecord(record).length };
     this.byOrigin.set(record.origin, entry);
     this.byId.set(key.key, entry);
-    this.snapshot = undefined;
+    this.sorted.insert(key.item, key.words, tag as T);
     return this.count(held === undefined ? 'accepted' : 'replaced');
   }
 
@@ -185,32 +187,20 @@ export class RecordStore {
     return this.byId.get(idKey(id))?.bytes ?? 0;
   }
 
-  /** The item set SPORE reconciles, rebuilt lazily after changes. */
+  /** The item set SPORE reconciles: an immutable snapshot, the same object until the store changes. */
   items(): ItemSet {
-    if (this.snapshot === undefined) {
-      // Entries have distinct items (the origin is part of every record's bytes), so the set keeps them all, in this order.
-      // Update order is nearly item order (seqs are the origins' clocks), which the sort finds in about one pass.
-      const entries = [...this.byOrigin.values()].sort((a, b) => compareItems(a.item, b.item));
-      // Sorted and distinct as built, and each record's words were read once when it was first keyed: every change
-      // makes a new snapshot, and while records churn a node makes one for nearly every exchange.
-      const words = new Uint32Array(entries.length * 4);
-      for (let i = 0; i < entries.length; i++) words.set(entries[i]!.words, i * 4);
-      this.snapshot = ItemSet.trusted(entries.map((e) => e.item), words);
-      this.snapshotOrigins = entries.map((e) => e.record.origin);
-    }
-    return this.snapshot;
+    return this.sorted.snapshot().set;
   }
 
-  /** The origins of `items()`, by item index. */
-  origins(): readonly string[] {
-    this.items();
-    return this.snapshotOrigins;
+  /** The tags given to `put` for the records of `items()`, by item index. */
+  tags(): readonly T[] {
+    return this.sorted.snapshot().tags;
   }
 
   private remove(e: Entry): void {
     this.byOrigin.delete(e.record.origin);
     this.byId.delete(e.key);
-    this.snapshot = undefined;
+    this.sorted.remove(e.item);
   }
 
   private count(outcome: PutOutcome): PutOutcome {
