@@ -6,6 +6,7 @@
 import test from 'ava';
 import { resolveSeed } from '../../ts/sim/testing.js';
 import { buildMeshWorld, checkMeshInvariants } from '../../ts/sim/mesh/scenario.js';
+import { explain } from './mesh-helpers.js';
 
 test('trickled joiners start one at a time after the waves, which start as without them; each is meshed within one VDF window', (t) => {
   const seed = resolveSeed('mesh-trickle');
@@ -20,7 +21,7 @@ test('trickled joiners start one at a time after the waves, which start as witho
   t.is(w.lastStartMs, lastWave + 1000 + 20_000 + 4 * 4000);
   w.sim.run({ maxTimeMs: w.lastStartMs + 10_000, maxEvents: 50_000_000 });
   const report = checkMeshInvariants(w);
-  t.deepEqual(report.violations, [], `seed=${seed} (replay: LAGOON_SEED=${seed})`);
+  t.deepEqual(report.violations, [], explain(seed, report.violations));
   t.is(report.live, 65);
   for (const n of w.honest.slice(60)) {
     const meshed = n.meshedAtMs! - n.startedAtMs!;

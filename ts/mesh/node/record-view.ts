@@ -163,18 +163,22 @@ interface CellBounds { readonly lo: readonly number[]; readonly hi: readonly num
 
 const along = (c: Coord): number[] => [c.q, c.r, c.q + c.r, c.z];
 
+/** One pass per snapshot over every record's cell, on the sync path: no array per cell. */
 function cellBounds(cells: readonly Coord[]): CellBounds | undefined {
   if (cells.length === 0) return undefined;
-  const lo = along(cells[0]!);
-  const hi = along(cells[0]!);
+  let q0 = Infinity, q1 = -Infinity, r0 = Infinity, r1 = -Infinity, s0 = Infinity, s1 = -Infinity, z0 = Infinity, z1 = -Infinity;
   for (const c of cells) {
-    const v = along(c);
-    for (let k = 0; k < 4; k++) {
-      lo[k] = Math.min(lo[k]!, v[k]!);
-      hi[k] = Math.max(hi[k]!, v[k]!);
-    }
+    const s = c.q + c.r;
+    if (c.q < q0) q0 = c.q;
+    if (c.q > q1) q1 = c.q;
+    if (c.r < r0) r0 = c.r;
+    if (c.r > r1) r1 = c.r;
+    if (s < s0) s0 = s;
+    if (s > s1) s1 = s;
+    if (c.z < z0) z0 = c.z;
+    if (c.z > z1) z1 = c.z;
   }
-  return { lo, hi };
+  return { lo: [q0, r0, s0, z0], hi: [q1, r1, s1, z1] };
 }
 
 /** Distance from `c` to the farthest cell within `b` (0 for no cells). */
