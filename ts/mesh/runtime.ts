@@ -135,8 +135,12 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
       case 'event': {
         const e = a.event;
         if (e.e === 'neighbours') {
-          for (const n of e.added) this.#vdf.neighbourAdded(n.peerId, n.publicKey);
+          for (const n of e.added) this.#vdf.neighbourAdded(n.peerId, n.publicKey, (p) => !this.machine.neighbours.has(p));
           for (const p of e.removed) this.#vdf.neighbourRemoved(p);
+        } else if (e.e === 'watch') {
+          this.#vdf.neighbourAdded(e.peerId, e.publicKey);
+        } else if (e.e === 'unwatch') {
+          if (!this.machine.neighbours.has(e.peerId)) this.#vdf.neighbourRemoved(e.peerId);
         } else if (e.e === 'slot') {
           this.#log.info({ slot: e.slot, why: e.why }, 'mesh slot');
           // Joined: the bootstrap link is no longer needed, and entry points are only probed from now on.

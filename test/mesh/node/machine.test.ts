@@ -584,6 +584,54 @@ test('a node kept out for its tombstones is back in the occupancy once it has pr
   t.is(a.occupantOf(1), x.peerId);
 });
 
+test('a node kept out for its tombstones is linked and checked while it is near us, so forgiveness can reach it', (t) => {
+  // Two nodes that kept each other out were never linked, so neither checked the other's proofs and neither forgave
+  // the other: after a partition both stayed short of 20 neighbours until the penalties lapsed (seed 1 with
+  // slot-ranked claims: 205 s to merge; 60 s with this).
+  const { a, x, m1, m2, deliver, recordAt, tomb, bench } = tombstoneBench();
+  const acts: MeshNodeAction[] = [];
+  const run = (until: number) => {
+    while (bench.now < until) {
+      bench.now = a.nextTimeout()!;
+      acts.push(...a.handleTimeout(bench.now, WALL + bench.now));
+    }
+  };
+  const watched = () => acts.some((e) => e.type === 'event' && e.event.e === 'watch' && e.event.peerId === x.peerId);
+  tomb(m1, 1);
+  deliver({ t: 'records', records: [recordAt(WALL + 2)] });
+  t.false(acts.some((e) => e.type === 'dial' && e.peerId === x.peerId), 'one strike blocks nothing: nothing to watch');
+  tomb(m2, 2);
+  deliver({ t: 'records', records: [recordAt(WALL + 3)] });
+  t.is(a.occupantOf(1), undefined, 'kept out');
+  run(bench.now + a.config.dialRetryMs + a.config.tickMs * 2);
+  t.true(acts.some((e) => e.type === 'dial' && e.peerId === x.peerId), 'dialled (again, dialRetryMs on), though not a neighbour');
+  acts.push(...a.linkUp(x.peerId, x.publicKey, false, bench.now, WALL + bench.now));
+  t.true(watched(), 'its proofs are checked once linked');
+  t.false(a.neighbours.has(x.peerId));
+  run(bench.now + a.config.lingerMs * 2);
+  t.false(acts.some((e) => e.type === 'close' && e.peerId === x.peerId), 'the link is kept past lingerMs');
+  const work = { steps: 1000, fromHeight: 0, toHeight: 1000, end: new Uint8Array(32) };
+  acts.push(...a.verdict(x.peerId, true, work, bench.now, WALL + bench.now));
+  run(bench.now + a.config.penaltyForgiveMs);
+  acts.push(...a.verdict(x.peerId, true, work, bench.now, WALL + bench.now));
+  run(bench.now + a.config.settleMs + a.config.tickMs * 2);
+  t.is(a.occupantOf(1), x.peerId, 'forgiven');
+  t.true(a.neighbours.has(x.peerId), 'and a neighbour again, on the link probation kept');
+  // A penalised node far from us is not dialled: its neighbours are the ones to check it.
+  const far = mk();
+  t.true(topology.distance(0, 400) > 3);
+  deliver({ t: 'records', records: [makeRecord(far, WALL + 5, { publicKey: far.publicKey, slot: 400, addrs: [`sim:${far.peerId}`], name: 'f', attestations: [] }).record] });
+  for (const [i, by] of [m1, m2].entries()) {
+    deliver({ t: 'tomb', tomb: makeTombstone(by, far.peerId, WALL + 5 + i, 400, WALL + 600_000).bytes });
+    deliver({ t: 'records', records: [makeRecord(far, WALL + 6 + i, { publicKey: far.publicKey, slot: 400, addrs: [`sim:${far.peerId}`], name: 'f', attestations: [] }).record] });
+  }
+  acts.length = 0;
+  run(bench.now + a.config.dialRetryMs + a.config.tickMs * 2);
+  t.truthy(a.record(far.peerId));
+  t.is(a.occupantOf(400), undefined, 'kept out too');
+  t.false(acts.some((e) => e.type === 'dial' && e.peerId === far.peerId));
+});
+
 test('one maker alone, or makers that are not mesh members, never keep an honest node out', (t) => {
   // Anyone can sign a tombstone: two false ones from one member, or from keys made up for the purpose, kept an
   // honest node out of every far node's view for penaltyBaseMs.

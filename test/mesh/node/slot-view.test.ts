@@ -11,7 +11,7 @@ const rng = new Rng(11);
 const topology = latticeTopology();
 
 /** A view holding one record per slot of `slots`, seen from the node at `me`; `at(s)` is the peer at slot s. */
-function view(slots: readonly number[], me: number) {
+function view(slots: readonly number[], me: number, blocked: (origin: string) => boolean = () => false) {
   const crypto = standinCrypto(keys, keys.create(rng));
   const bySlot = new Map<number, PeerRecord>();
   for (const slot of slots) {
@@ -19,9 +19,9 @@ function view(slots: readonly number[], me: number) {
     bySlot.set(slot, makeRecord(c, 1, { publicKey: c.publicKey, slot, addrs: [], name: 'p', attestations: [] }));
   }
   const byOrigin = new Map([...bySlot.values()].map((r) => [r.origin, r] as const));
-  const v = new SlotView({ crypto, topology, scope: 10, maxRecords: 1000, records: { get: (o) => byOrigin.get(o), values: () => byOrigin.values() }, penalty: { blocks: () => false } });
+  const v = new SlotView({ crypto, topology, scope: 10, maxRecords: 1000, records: { get: (o) => byOrigin.get(o), values: () => byOrigin.values() }, penalty: { blocks: (o) => blocked(o) } });
   v.recompute(crypto.peerId, me, 0);
-  return { v, at: (s: number) => bySlot.get(s)!.origin };
+  return { v, at: (s: number) => bySlot.get(s)!.origin, crypto };
 }
 
 const upTo = (n: number) => Array.from({ length: n + 1 }, (_, i) => i);
@@ -48,4 +48,25 @@ test('nearestAbove: of the links above a floor, the one nearest the target, the 
   t.is(v.nearestAbove(14, [at(19), at(20), at(21), at(13)], 25), at(21));
   t.is(v.nearestAbove(14, [at(19), at(13)], 25), at(19));
   t.is(v.nearestAbove(21, [at(19), at(20), at(21)], 25), undefined, 'nothing above the floor');
+});
+
+test('a slot whose holder we keep out under a penalty is withheld, not a hole', (t) => {
+  // The penalty is this node's own view of the holder (it decides whom we link to); everyone else may count the
+  // holder in. Seen as a hole, the slot drew this node into it when it was the highest in view, and the double
+  // claim stood until the penalty lapsed (partition seed 1 with slot-ranked claims: 124 s).
+  let penalised: string | undefined;
+  const { v, at, crypto } = view(upTo(12), 12, (o) => o === penalised);
+  t.is(topology.distance(11, 12), 1);
+  penalised = at(11);
+  v.recompute(crypto.peerId, 12, 1000);
+  t.false(v.occupied.includes(11), 'out of the occupancy: no link to it');
+  t.is(v.withheld.get(11)?.origin, at(11));
+  t.false(v.freeSince.has(11), 'but not free: not a hole to move into, though it is next to us and below us');
+  penalised = undefined;
+  v.recompute(crypto.peerId, 12, 2000);
+  t.true(v.occupied.includes(11));
+  t.is(v.withheld.size, 0);
+  // The same slot with its holder gone (no record at all) is a hole: the check above is not simply "never a hole".
+  const gone = view([...upTo(10), 12], 12);
+  t.true(gone.v.freeSince.has(11));
 });

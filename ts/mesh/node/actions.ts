@@ -8,7 +8,10 @@ export type MeshNodeEvent =
   | { e: 'neighbours'; added: { peerId: string; publicKey: Uint8Array }[]; removed: string[] }
   | { e: 'conflict'; slot: number; winner: string; loser: string }
   | { e: 'pruned'; peerId: string; slot: number }
-  | { e: 'offered'; to: string; slot: number; bytes: number };
+  | { e: 'offered'; to: string; slot: number; bytes: number }
+  /** Check (`watch`) or stop checking a linked peer's VDF proofs though it is not a neighbour: one we keep out under a penalty. */
+  | { e: 'watch'; peerId: string; publicKey: Uint8Array }
+  | { e: 'unwatch'; peerId: string };
 
 export type MeshNodeAction =
   | { type: 'send'; peerId: string; frame: Uint8Array }

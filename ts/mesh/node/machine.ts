@@ -79,6 +79,10 @@ const JOIN_WAIT_MS = 2000;
 /** Slots 0..20 (the origin and shell 1) probe the entry points. */
 const PROBING_SLOTS = 20;
 
+/** Penalised peers we link to and check (MeshNode.#probation): at most this many, within this lattice distance. */
+const MAX_PROBATION = 8;
+const PROBATION_DISTANCE = 3;
+
 export class MeshNode {
   readonly peerId: string;
   readonly config: MeshNodeConfig;
@@ -93,6 +97,13 @@ export class MeshNode {
   readonly #penalty: PenaltyBox;
   /** Linked peers that have proved to us without a dead verdict since, and since when (PenaltyBox.forgive). */
   readonly #provenSince = new Map<string, number>();
+  /**
+   * Peers we keep out under a penalty that would be our neighbours without it: linked and checked, so that
+   * forgiveness (verdict) can reach them. Without this, two nodes that kept each other out were never linked,
+   * never checked each other's proofs, and stayed out of each other's views (and short of the exact degree)
+   * until the penalties lapsed (docs/mesh-node.md, "Ghosts, tombstones, holes").
+   */
+  #probation = new Set<string>();
   readonly #links: LinkTable;
   readonly #sync: SporeSync;
   readonly #concierge: Concierge;
@@ -191,6 +202,7 @@ export class MeshNode {
     this.#sendOwn(out, peerId);
     if (this.#filling && this.#links.neighbours.has(peerId)) this.#fill(peerId, out);
     if (this.#links.neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [{ peerId, publicKey }], removed: [] } });
+    else if (this.#probation.has(peerId)) out.push({ type: 'event', event: { e: 'watch', peerId, publicKey } });
     // Only links this machine made or uses are its to close; others (federation, discovery) are left alone.
     else if (entry || dialled) this.#links.linger(peerId, now);
     return out;
@@ -879,6 +891,39 @@ export class MeshNode {
     for (const a of added) this.#sendOwn(out, a.peerId);
     this.#dialMissing(out);
     if (added.length > 0 || removed.length > 0) out.push({ type: 'event', event: { e: 'neighbours', added, removed } });
+    this.#updateProbation(out);
+  }
+
+  /** Penalised peers near us, of those our penalties keep out (this.#probation). */
+  #updateProbation(out: MeshNodeAction[]): void {
+    const next = new Set<string>();
+    const me = this.#slot;
+    if (this.#slots.withheld.size > 0 && me !== null) {
+      // Near: within the distance SPIRAL neighbours lie at (at most 3 on the lattice, mostly 1–2). Asking the rule
+      // itself with them put back does not work under the exact-degree rule: the splice grants that would link us
+      // are exactly what our penalty withholds, on both sides.
+      const near = [...this.#slots.withheld]
+        .map(([s, r]) => ({ origin: r.origin, d: this.#o.topology.distance(s, me) }))
+        .filter((x) => x.d <= PROBATION_DISTANCE && !this.#links.neighbours.has(x.origin))
+        .sort((a, b) => a.d - b.d);
+      for (const x of near.slice(0, MAX_PROBATION)) next.add(x.origin);
+    }
+    for (const p of this.#probation) {
+      if (next.has(p) || this.#links.neighbours.has(p) || !this.#links.has(p)) continue;
+      out.push({ type: 'event', event: { e: 'unwatch', peerId: p } });
+      this.#links.linger(p, this.#now);
+    }
+    for (const p of next) {
+      if (this.#probation.has(p)) continue;
+      const link = this.#links.get(p);
+      if (link !== undefined) out.push({ type: 'event', event: { e: 'watch', peerId: p, publicKey: link.publicKey } });
+    }
+    this.#probation = next;
+    this.#dialProbation(out);
+  }
+
+  #dialProbation(out: MeshNodeAction[]): void {
+    for (const p of this.#probation) if (!this.#links.has(p)) this.#dialOnce(out, p, this.#records.get(p)?.info.addrs ?? []);
   }
 
   /** Dial a peer that is not a neighbour (the link lingers when it comes up), at most once per dialRetryMs. */
@@ -900,7 +945,7 @@ export class MeshNode {
     if (this.#slot !== null) this.#retryParked(out);
     // A link a forwarded join went out or came in on stays until the answer has passed: closing it dropped the answer,
     // and the slot reserved for the joiner held up the frontier until the reservation lapsed (10 s stalls).
-    for (const p of this.#links.lingerExpired(this.#now, (peer) => this.#concierge.carries(peer))) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });
+    for (const p of this.#links.lingerExpired(this.#now, (peer) => this.#concierge.carries(peer) || this.#probation.has(peer))) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });
     if (this.#now >= this.#sweepAt) {
       this.#sweepAt = this.#now + this.config.recordTtlMs / 8;
       for (const origin of this.#records.expired(this.#wall)) {
@@ -913,6 +958,7 @@ export class MeshNode {
       // A hole becomes fillable only once it has been free for holeStableMs, with nothing else changing.
       if (this.#slots.freeSince.size > 0) this.#maybeTopology(out, true);
       this.#dialMissing(out);
+      this.#dialProbation(out);
       // Only the core (shells 0 and 1) probes: one clump's core meeting the entry point is enough to merge two
       // clumps, and the entry point is not asked to take a link from every node of a large mesh each period.
       if (this.#now >= this.#probeAt && this.#slot <= PROBING_SLOTS) {

@@ -13,6 +13,8 @@ export interface Occupancy {
   readonly occupied: number[];
   /** Set when `self` held a slot and lost it. */
   readonly lost: { slot: number; winner: string } | undefined;
+  /** Slots claimed only by records left out (`excluded`), with one such record each: not ours to link to, not free either. */
+  readonly withheld: Map<number, PeerRecord>;
 }
 
 export function decideOccupancy(
@@ -20,8 +22,9 @@ export function decideOccupancy(
 ): Occupancy {
   const occupants = new Map<number, PeerRecord>();
   let lost: Occupancy['lost'];
+  const withheld = new Map<number, PeerRecord>();
   for (const r of records) {
-    if (excluded(r.origin)) continue;
+    if (excluded(r.origin)) { withheld.set(r.info.slot, r); continue; }
     const held = occupants.get(r.info.slot);
     if (held === undefined) { occupants.set(r.info.slot, r); continue; }
     const { winner, loser } = resolveSlotConflict(
@@ -31,5 +34,6 @@ export function decideOccupancy(
     occupants.set(r.info.slot, winner.r);
     if (loser.peerId === self) lost = { slot: r.info.slot, winner: winner.peerId };
   }
-  return { occupants, occupied: [...occupants.keys()].sort((a, b) => a - b), lost };
+  for (const s of occupants.keys()) withheld.delete(s);
+  return { occupants, occupied: [...occupants.keys()].sort((a, b) => a - b), lost, withheld };
 }

@@ -25,6 +25,7 @@ export class SlotView {
   /** Winner per slot in our view (recomputed with the topology). */
   #occupants = new Map<number, PeerRecord>();
   #occupied: number[] = [];
+  #withheld = new Map<number, PeerRecord>();
   readonly #freeSince = new Map<number, number>();
   /** Verified work per record (origin/seq): checking its attestations is the costly part of a recomputation. */
   readonly #weights = new Map<string, bigint>();
@@ -34,6 +35,8 @@ export class SlotView {
   get occupants(): ReadonlyMap<number, PeerRecord> { return this.#occupants; }
   /** Occupied slots, ascending (winners only, our own included). */
   get occupied(): readonly number[] { return this.#occupied; }
+  /** Slots held only by peers we keep out under a penalty, with their records. */
+  get withheld(): ReadonlyMap<number, PeerRecord> { return this.#withheld; }
   /** Holes we know: free slots below the highest taken one, and since when. */
   get freeSince(): ReadonlyMap<number, number> { return this.#freeSince; }
   markFree(slot: number, now: number): void { this.#freeSince.set(slot, now); }
@@ -112,20 +115,25 @@ export class SlotView {
    * peerId), penalised peers left out; `me` is our slot. Returns our loss, if any.
    */
   recompute(self: string, me: number | null, now: number): { slot: number; winner: string } | undefined {
-    const { occupants, occupied, lost } = decideOccupancy(this.#o.records.values(), self, (r) => this.#weight(r), (o) => this.#o.penalty.blocks(o, now));
+    const { occupants, occupied, lost, withheld } = decideOccupancy(this.#o.records.values(), self, (r) => this.#weight(r), (o) => this.#o.penalty.blocks(o, now));
     const prev = this.#occupied;
     this.#occupants = occupants;
     this.#occupied = occupied;
+    this.#withheld = withheld;
     const max = occupied.at(-1) ?? 0;
     // A slot we stop seeing is a hole only if it lies within our scope: beyond it, records leave our view
     // because we moved, not because their nodes left.
     const inScope = (s: number) => me !== null && this.#o.topology.distance(s, me) <= this.#o.scope;
-    for (const s of prev) if (!occupants.has(s) && s < max && !this.#freeSince.has(s) && inScope(s)) this.#freeSince.set(s, now);
+    // A slot whose holder we keep out under a penalty is not free: the penalty is our own view of that node (it
+    // decides whom we link to), while everyone else may count it as the holder. Moving into it made a double
+    // claim that stood until the penalty lapsed (partition seed 1 with slot-ranked claims, docs/mesh-node.md).
+    const taken = (s: number) => occupants.has(s) || withheld.has(s);
+    for (const s of prev) if (!taken(s) && s < max && !this.#freeSince.has(s) && inScope(s)) this.#freeSince.set(s, now);
     // Free cells next to us and below a slot we know taken are holes too, whether or not we saw them
     // taken: a node that arrived after the departure must still know (it may be the one to report it), and the
     // order is continuous, so the nodes above a run of departed slots learn of the run from its top end.
-    if (me !== null) for (const s of this.#o.topology.adjacent(me)) if (s < max && !occupants.has(s) && !this.#freeSince.has(s)) this.#freeSince.set(s, now);
-    for (const s of this.#freeSince.keys()) if (occupants.has(s) || s > max || !inScope(s)) this.#freeSince.delete(s);
+    if (me !== null) for (const s of this.#o.topology.adjacent(me)) if (s < max && !taken(s) && !this.#freeSince.has(s)) this.#freeSince.set(s, now);
+    for (const s of this.#freeSince.keys()) if (taken(s) || s > max || !inScope(s)) this.#freeSince.delete(s);
     return lost;
   }
 }

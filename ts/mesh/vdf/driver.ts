@@ -41,8 +41,23 @@ export class VdfDriver {
     this.#log = log;
   }
 
-  neighbourAdded(peerId: string, publicKey: Uint8Array): void {
-    if (this.machine.neighbours().includes(peerId)) return;
+  /**
+   * Check `peerId`'s proofs. The handshake checks at most maxNeighbours peers (it throws past that): when full, a
+   * peer `evictable` says may go makes room (a SPIRAL neighbour displaces a peer checked for other reasons);
+   * otherwise this one is left unchecked, which is logged, not thrown (linked peers that send VDF frames are
+   * checked too, and how many link is up to them).
+   */
+  neighbourAdded(peerId: string, publicKey: Uint8Array, evictable?: (peerId: string) => boolean): void {
+    const watched = this.machine.neighbours();
+    if (watched.includes(peerId)) return;
+    if (watched.length >= this.machine.config.maxNeighbours) {
+      const victim = evictable === undefined ? undefined : watched.find(evictable);
+      if (victim === undefined) {
+        this.#log.warn({ peer: peerId, max: this.machine.config.maxNeighbours }, 'vdf: too many peers to check; not checking this one');
+        return;
+      }
+      this.neighbourRemoved(victim);
+    }
     this.#run(this.machine.neighbourAdded(peerId, publicKey, performance.now()));
   }
 

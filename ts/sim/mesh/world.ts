@@ -220,7 +220,8 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
           if (a.event.e === 'neighbours') {
             for (const n of a.event.added) this.liveness.add(n.peerId);
             for (const p of a.event.removed) this.liveness.remove(p);
-          }
+          } else if (a.event.e === 'watch') this.liveness.add(a.event.peerId);
+          else if (a.event.e === 'unwatch' && !this.machine.neighbours.has(a.event.peerId)) this.liveness.remove(a.event.peerId);
           this.#o.onEvent?.(this.id, a.event, now);
           break;
       }
