@@ -207,3 +207,21 @@ test('a proof lacking our nonce (our first challenge was dropped) gets the nonce
   t.is(m.counters.proofsStale, 2);
   t.is(m.peer('b')?.invalid, 0, 'stale is not invalid');
 });
+
+test('a peer we kept checking while its link was down hears our latest nonce again when the link is back', (t) => {
+  // It may have dropped us from its own handshake meanwhile, and a prover sends headers only to peers in its
+  // handshake: without a frame from us it stayed silent, and we declared it dead.
+  const m = new VdfHandshake(rng());
+  const [first] = of(m.neighbourAdded('b', PK, 0), 'send');
+  const firstNonce = (decodeFrame(first!.frame) as { nonce: Uint8Array }).nonce;
+  const [again] = of(m.relinked('b', 500), 'send');
+  const f = decodeFrame(again!.frame);
+  t.like(f, { type: 'challenge', window: null, show: null });
+  t.deepEqual((f as { nonce: Uint8Array }).nonce, firstNonce);
+  // After a verified window the nonce to send is the one drawn after it.
+  const acts = honestWindow(m, 'b', 1, 600);
+  const latest = (decodeFrame(of(acts, 'send')[0]!.frame) as { nonce: Uint8Array }).nonce;
+  t.notDeepEqual(latest, firstNonce);
+  t.deepEqual((decodeFrame(of(m.relinked('b', 700), 'send')[0]!.frame) as { nonce: Uint8Array }).nonce, latest);
+  t.deepEqual(m.relinked('stranger', 800), [], 'nothing to a peer we do not check');
+});

@@ -73,7 +73,10 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
 
   /** Attach to the service's events and start. */
   start(): void {
-    this.#svc.on('peer-up', (p) => this.#run(this.machine.linkUp(p.peerId, p.hello.publicKey, p.viaEntry, performance.now(), Date.now())));
+    this.#svc.on('peer-up', (p) => {
+      this.#vdf.relinked(p.peerId);
+      this.#run(this.machine.linkUp(p.peerId, p.hello.publicKey, p.viaEntry, performance.now(), Date.now()));
+    });
     this.#svc.on('peer-down', (p) => {
       // A SPIRAL neighbour whose link dropped stays watched: if it does not come back with proofs it is
       // declared dead like a silent one (a killed process closes its sockets; a lost host does not).
@@ -136,11 +139,11 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
         const e = a.event;
         if (e.e === 'neighbours') {
           for (const n of e.added) this.#vdf.neighbourAdded(n.peerId, n.publicKey, (p) => !this.machine.neighbours.has(p));
-          for (const p of e.removed) this.#vdf.neighbourRemoved(p);
+          // A former neighbour's link lingers, and it may still count us as its neighbour (views converge at
+          // slightly different times): we keep proving to it, and checking it, until the link goes (peer-down).
+          // Dropped at once, it heard from us no more and pruned us after deadAfterMissed windows.
         } else if (e.e === 'watch') {
           this.#vdf.neighbourAdded(e.peerId, e.publicKey);
-        } else if (e.e === 'unwatch') {
-          if (!this.machine.neighbours.has(e.peerId)) this.#vdf.neighbourRemoved(e.peerId);
         } else if (e.e === 'slot') {
           this.#log.info({ slot: e.slot, why: e.why }, 'mesh slot');
           // Joined: the bootstrap link is no longer needed, and entry points are only probed from now on.

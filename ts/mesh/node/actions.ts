@@ -9,9 +9,8 @@ export type MeshNodeEvent =
   | { e: 'conflict'; slot: number; winner: string; loser: string }
   | { e: 'pruned'; peerId: string; slot: number }
   | { e: 'offered'; to: string; slot: number; bytes: number }
-  /** Check (`watch`) or stop checking a linked peer's VDF proofs though it is not a neighbour: one we keep out under a penalty. */
-  | { e: 'watch'; peerId: string; publicKey: Uint8Array }
-  | { e: 'unwatch'; peerId: string };
+  /** Check a linked peer's VDF proofs though it is not a neighbour (one we keep out under a penalty), until its link goes. */
+  | { e: 'watch'; peerId: string; publicKey: Uint8Array };
 
 export type MeshNodeAction =
   | { type: 'send'; peerId: string; frame: Uint8Array }

@@ -910,7 +910,6 @@ export class MeshNode {
     }
     for (const p of this.#probation) {
       if (next.has(p) || this.#links.neighbours.has(p) || !this.#links.has(p)) continue;
-      out.push({ type: 'event', event: { e: 'unwatch', peerId: p } });
       this.#links.linger(p, this.#now);
     }
     for (const p of next) {

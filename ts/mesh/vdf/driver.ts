@@ -61,6 +61,11 @@ export class VdfDriver {
     this.#run(this.machine.neighbourAdded(peerId, publicKey, performance.now()));
   }
 
+  /** A link came up: if we were checking that peer already, it hears our nonce again (VdfHandshake.relinked). */
+  relinked(peerId: string): void {
+    this.#run(this.machine.relinked(peerId, performance.now()));
+  }
+
   neighbourRemoved(peerId: string): void {
     this.#run(this.machine.neighbourRemoved(peerId, performance.now()));
   }

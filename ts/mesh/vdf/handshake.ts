@@ -141,6 +141,19 @@ export class VdfHandshake {
     return out;
   }
 
+  /**
+   * The link to a peer we kept checking (a neighbour whose link dropped) is back: our latest nonce again. The
+   * peer may have dropped us from its own handshake while the link was down, and a prover sends its headers only
+   * to peers in its handshake, so without a frame from us it stayed silent and we declared it dead.
+   */
+  relinked(peerId: string, now: number): VdfAction[] {
+    this.#tick(now);
+    const peer = this.#peers.get(peerId);
+    const out: VdfAction[] = [];
+    if (peer !== undefined) this.#send(out, peerId, { type: 'challenge', window: null, nonce: peer.lastNonce, show: null });
+    return out;
+  }
+
   neighbourRemoved(peerId: string, now: number): VdfAction[] {
     this.#tick(now);
     this.#peers.delete(peerId);

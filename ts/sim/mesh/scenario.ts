@@ -113,7 +113,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
       crypto: real.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
       entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner, startedAtOf: (id) => all.get(id)?.startedAtMs,
       ...(s.config !== undefined ? { config: s.config } : {}),
-      onEvent: (node, e, atMs) => { if (e.e !== 'neighbours' && e.e !== 'watch' && e.e !== 'unwatch') events.push({ node, e, atMs }); },
+      onEvent: (node, e, atMs) => { if (e.e !== 'neighbours' && e.e !== 'watch') events.push({ node, e, atMs }); },
     });
     all.set(k.peerId, node);
     sim.addNode(k.peerId, node);

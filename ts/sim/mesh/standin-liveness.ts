@@ -1,20 +1,26 @@
 /**
  * A stand-in for the VDF handshake (ts/mesh/vdf/handshake.ts) for large
- * simulations: the same shape (a verifier challenges each direct neighbour
- * with a fresh nonce per window; the prover answers with a proof bound to its
- * key, the window and that nonce; a neighbour with no valid proof for
- * `deadAfterMissed` windows is dead) with a keyed tag instead of a chain. It
- * keeps the properties the mesh relies on, so adversaries that forge proofs,
- * replay old windows or answer with a precomputed chain (not containing the
- * fresh nonce) fail here exactly as they fail against the real handshake,
- * which test/vdf checks with real chains.
+ * simulations, with the same shape and timing: a verifier sends a new
+ * neighbour a fresh nonce at once, the prover answers with a proof bound to
+ * its key, its window and that nonce when its own window closes, and each
+ * valid proof is followed by the next nonce; a neighbour with no valid proof
+ * for `deadAfterMissed` of the verifier's windows is dead. A keyed tag stands
+ * in for the chain. It keeps the properties the mesh relies on, so
+ * adversaries that forge proofs, replay old windows or answer with a
+ * precomputed chain (not containing the fresh nonce) fail here exactly as
+ * they fail against the real handshake, which test/vdf checks with real
+ * chains. The timing matters to join → meshed: a neighbour gained between
+ * two windows is proved at the prover's next window, as on real nodes, not
+ * at the verifier's (an earlier version challenged only at the verifier's
+ * window, which shares its phase with the node's recomputations, so a
+ * neighbour gained at a recomputation waited a whole window).
  */
 import { createHash } from 'node:crypto';
 
 export type ProverBehaviour = 'honest' | 'forge' | 'replay' | 'precompute' | 'silent';
 
 export type LivenessMsg =
-  | { k: 'challenge'; window: number; nonce: number }
+  | { k: 'challenge'; nonce: number }
   | { k: 'proof'; window: number; nonce: number; tag: string };
 
 export interface LivenessOut {
@@ -24,13 +30,15 @@ export interface LivenessOut {
 
 export const STEPS_PER_WINDOW = 1000;
 
-interface Watched { window: number; nonce: number; proved: boolean; missed: number; work: number; dead: boolean }
+interface Watched { nonce: number; judged: boolean; proved: boolean; resent: boolean; missed: number; work: number; dead: boolean }
 
 export class StandinLiveness {
   readonly #watched = new Map<string, Watched>();
+  /** The latest nonce each verifier sent us (what our next proof to it carries). */
+  readonly #nonceFrom = new Map<string, number>();
   readonly #firstProof = new Map<string, LivenessMsg>();
   #window = 0;
-  counters = { invalid: 0, missed: 0 };
+  counters = { invalid: 0, stale: 0, missed: 0 };
 
   constructor(
     readonly peerId: string,
@@ -41,23 +49,49 @@ export class StandinLiveness {
     readonly deadAfterMissed = 3,
   ) {}
 
-  add(peer: string): void {
-    if (!this.#watched.has(peer)) this.#watched.set(peer, { window: -1, nonce: -1, proved: true, missed: 0, work: 0, dead: false });
+  /** Watch `peer`: its first nonce goes out at once. */
+  add(peer: string): LivenessOut {
+    const out: LivenessOut = { send: [], verdicts: [] };
+    if (this.#watched.has(peer)) return out;
+    const nonce = this.nextNonce();
+    this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false });
+    out.send.push({ to: peer, msg: { k: 'challenge', nonce } });
+    return out;
+  }
+
+  /**
+   * A link to a peer we kept watching came back: our nonce again (the peer may have dropped us while the link
+   * was down, and proves only to peers that sent it one). The real handshake's `relinked`.
+   */
+  relinked(peer: string): LivenessOut {
+    const out: LivenessOut = { send: [], verdicts: [] };
+    const w = this.#watched.get(peer);
+    if (w !== undefined) out.send.push({ to: peer, msg: { k: 'challenge', nonce: w.nonce } });
+    return out;
   }
 
   remove(peer: string): void {
     this.#watched.delete(peer);
+    this.#nonceFrom.delete(peer);
     this.#firstProof.delete(peer);
   }
 
   watching(): IterableIterator<string> { return this.#watched.keys(); }
 
-  /** A window closes: judge the last one, challenge every neighbour for the next. */
+  /**
+   * Our window closes: prove to every peer we are paired with (as the real prover sends its header to all its
+   * peers), with the latest nonce it sent us, and judge the window.
+   */
   window(): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
     this.#window++;
+    for (const verifier of this.#watched.keys()) {
+      const proof = this.#prove(verifier, this.#window, this.#nonceFrom.get(verifier) ?? -1);
+      if (proof !== undefined) out.send.push({ to: verifier, msg: proof });
+    }
     for (const [peer, w] of this.#watched) {
-      if (w.window >= 0 && !w.proved) {
+      // The first window after a nonce went out is not judged: the prover's window may close after ours.
+      if (w.judged && !w.proved) {
         w.missed++;
         this.counters.missed++;
         if (w.missed >= this.deadAfterMissed && !w.dead) {
@@ -65,10 +99,9 @@ export class StandinLiveness {
           out.verdicts.push({ peer, alive: false, steps: w.work });
         }
       }
-      w.window = this.#window;
-      w.nonce = this.nextNonce();
+      w.judged = true;
       w.proved = false;
-      out.send.push({ to: peer, msg: { k: 'challenge', window: w.window, nonce: w.nonce } });
+      w.resent = false;
     }
     return out;
   }
@@ -76,20 +109,30 @@ export class StandinLiveness {
   handle(from: string, msg: LivenessMsg): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
     if (msg.k === 'challenge') {
-      const proof = this.#prove(from, msg.window, msg.nonce);
-      if (proof !== undefined) out.send.push({ to: from, msg: proof });
+      this.#nonceFrom.set(from, msg.nonce);
       return out;
     }
     const w = this.#watched.get(from);
-    if (w === undefined) return out; // proofs only count from direct neighbours
+    if (w === undefined) return out; // proofs only count from peers we watch
     const secret = this.secretOf(from);
-    const valid = secret !== undefined && msg.window === w.window && msg.nonce === w.nonce && msg.tag === proofTag(secret, msg.window, msg.nonce);
-    if (!valid) { this.counters.invalid++; return out; }
-    if (w.proved) return out;
+    if (secret === undefined || msg.tag !== proofTag(secret, msg.window, msg.nonce)) { this.counters.invalid++; return out; }
+    if (msg.nonce !== w.nonce) {
+      // Signed by the prover but without our latest nonce (it never reached the prover, or the proof is old):
+      // proves nothing now. Our nonce goes again, once per window (the real handshake's proofsStale).
+      this.counters.stale++;
+      if (!w.resent) {
+        w.resent = true;
+        out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce } });
+      }
+      return out;
+    }
     w.proved = true;
     w.missed = 0;
     w.dead = false;
     w.work += STEPS_PER_WINDOW;
+    // The next window's proof must carry a nonce drawn after this one arrived (the real handshake's CHALLENGE).
+    w.nonce = this.nextNonce();
+    out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce } });
     out.verdicts.push({ peer: from, alive: true, steps: w.work });
     return out;
   }

@@ -76,6 +76,10 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   startedAtMs: number | undefined;
   meshedAtMs: number | undefined;
   fullyMeshedAtMs: number | undefined;
+  /** When a neighbour older than this node last became a linked neighbour (its first proof is due within a window). */
+  olderNeighbourAddedAtMs: number | undefined;
+  /** `olderNeighbourAddedAtMs` when the node was first meshed: the last neighbour it waited for. */
+  meshedLastAddedAtMs: number | undefined;
 
   constructor(opts: SimMeshNodeOptions) {
     this.#o = opts;
@@ -128,6 +132,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
         if (!this.links.has(from)) {
           this.links.set(from, { entry: false });
           this.#apply(this.machine.linkUp(from, msg.publicKey, false, now, wall), now, out);
+          this.#liveness(this.liveness.relinked(from), now, out);
         }
         break;
       case 'accept': {
@@ -136,6 +141,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
         if (entry === undefined || this.links.has(from)) break;
         this.links.set(from, { entry });
         this.#apply(this.machine.linkUp(from, msg.publicKey, entry, now, wall), now, out);
+        this.#liveness(this.liveness.relinked(from), now, out);
         break;
       }
       case 'close':
@@ -151,7 +157,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
         if (!this.links.has(from)) break;
         // As in the real runtime: a linked peer that counts us as its neighbour before we count it as ours is
         // checked too (proofs we verify ourselves are what lifts a penalty, MeshNode.verdict).
-        if (msg.k === 'challenge') this.liveness.add(from);
+        if (msg.k === 'challenge') this.#liveness(this.liveness.add(from), now, out);
         this.#liveness(this.liveness.handle(from, msg), now, out);
     }
     return out;
@@ -192,7 +198,10 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
       all = false;
       if ((this.#o.startedAtOf?.(p) ?? -Infinity) <= (this.startedAtMs ?? 0)) older = false;
     }
-    if (older) this.meshedAtMs ??= now;
+    if (older && this.meshedAtMs === undefined) {
+      this.meshedAtMs = now;
+      this.meshedLastAddedAtMs = this.olderNeighbourAddedAtMs;
+    }
     if (all) this.fullyMeshedAtMs = now;
   }
 
@@ -218,10 +227,12 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
           break;
         case 'event':
           if (a.event.e === 'neighbours') {
-            for (const n of a.event.added) this.liveness.add(n.peerId);
-            for (const p of a.event.removed) this.liveness.remove(p);
-          } else if (a.event.e === 'watch') this.liveness.add(a.event.peerId);
-          else if (a.event.e === 'unwatch' && !this.machine.neighbours.has(a.event.peerId)) this.liveness.remove(a.event.peerId);
+            // A former neighbour stays paired until its link goes (#down), as in the real runtime.
+            for (const n of a.event.added) {
+              if ((this.#o.startedAtOf?.(n.peerId) ?? -Infinity) <= (this.startedAtMs ?? 0)) this.olderNeighbourAddedAtMs = now;
+              this.#liveness(this.liveness.add(n.peerId), now, out);
+            }
+          } else if (a.event.e === 'watch') this.#liveness(this.liveness.add(a.event.peerId), now, out);
           this.#o.onEvent?.(this.id, a.event, now);
           break;
       }
