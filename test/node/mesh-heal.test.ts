@@ -12,7 +12,7 @@ import { spawnCli, testEnv, type Listening, type Spawned } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lagoon-heal-'));
 
-interface Spiral { slot: number | null; neighbours: string[]; records: number; tombstones: number; counters: { pruned: number } }
+interface Spiral { slot: number | null; neighbours: string[]; records: number; tombstones: number; counters: { pruned: number }; meshed: boolean; meshedAfterMs: number | null }
 interface MeshApi { peerId: string; links: Array<{ peerId: string }>; spiral: Spiral }
 
 async function mesh(p: Listening, signal: AbortSignal): Promise<MeshApi> {
@@ -67,6 +67,13 @@ test('ten processes join through one address; three are killed; the seven heal i
   const all = await until(ports, converged, signal);
   t.log(`10 nodes converged ${Date.now() - t0} ms after the last started`);
   t.is(all.find((m) => m.peerId === p0.peer)!.spiral.slot, 0);
+  // Join -> meshed on real nodes: from a node's mesh start to the first time it had a link to and a verified VDF
+  // proof from every neighbour (the test profile's 1 s window, docs/mesh-node.md).
+  const meshed = await until(ports, (ms) => ms.find((m) => !m.spiral.meshed)?.peerId ?? null, signal);
+  const times = meshed.filter((m) => m.peerId !== p0.peer).map((m) => m.spiral.meshedAfterMs);
+  t.true(times.every((x) => typeof x === 'number' && x > 0), JSON.stringify(times));
+  const sorted = (times as number[]).sort((a, b) => a - b);
+  t.log(`join -> meshed (real processes, 9 joiners): ${sorted.join(', ')} ms`);
 
   // Kill three that are not the bootstrap: no FIN, no goodbye; only missing VDF proofs tell.
   const victims = [3, 6, 8];

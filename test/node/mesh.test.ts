@@ -53,6 +53,7 @@ test('one address is enough: B joins A through LAGOON_PEERS, both see an authent
   t.regex(out, new RegExp(`peer_id +${pb.peer.replace('/', '\\/')}`));
   t.true(out.includes(`${pa.peer}  alpha (alpha.test)`), out);
   t.regex(out, /^slot +1$/m);
+  t.regex(out, /^meshed +(yes \(first \d+ ms after start\)|no)$/m);
 
   b.child.kill('SIGTERM');
   a.child.kill('SIGTERM');

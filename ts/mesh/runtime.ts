@@ -41,6 +41,10 @@ export interface MeshRuntimeStatus {
   readonly tombstones: number;
   readonly counters: MeshNode['counters'];
   readonly vdf: { readonly counters: unknown; readonly peers: unknown[] };
+  /** A slot, and a link to and a verified VDF proof from every SPIRAL neighbour, now. */
+  readonly meshed: boolean;
+  /** Ms from this runtime's start to the first time it was meshed (join → meshed on a real node), or null. */
+  readonly meshedAfterMs: number | null;
 }
 
 export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
@@ -51,6 +55,8 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
   readonly #first: boolean;
   readonly #timer = new DriverTimer();
   #closed = false;
+  #startedAt = 0;
+  #meshedAfterMs: number | null = null;
 
   constructor(opts: MeshRuntimeOptions) {
     super();
@@ -95,6 +101,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
         this.#vdf.message(peerId, frame);
       }
     });
+    this.#startedAt = performance.now();
     this.#run(this.machine.start(performance.now(), Date.now(), this.#first));
     for (const p of this.#svc.status().links) {
       const e = this.#svc.peer(p.peerId);
@@ -107,7 +114,14 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
       slot: this.machine.slot, neighbours: [...this.machine.neighbours], records: this.machine.recordCount, tombstones: this.machine.tombstoneCount,
       counters: structuredClone(this.machine.counters),
       vdf: { counters: { ...this.#vdf.machine.counters }, peers: this.#vdf.machine.neighbours().map((p) => { const v = this.#vdf.machine.peer(p); return v === undefined ? null : { peerId: p, verdict: v.verdict, height: v.height, work: v.work }; }) },
+      meshed: this.#meshed(), meshedAfterMs: this.#meshedAfterMs,
     };
+  }
+
+  #meshed(): boolean {
+    if (this.machine.slot === null || this.machine.neighbours.size === 0) return false;
+    for (const p of this.machine.neighbours) if (this.#svc.peer(p) === undefined || this.#vdf.machine.peer(p)?.verdict !== 'alive') return false;
+    return true;
   }
 
   close(): void {
@@ -120,6 +134,10 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
     if (this.#closed) return;
     for (const a of actions) this.#do(a);
     this.#arm();
+    if (this.#meshedAfterMs === null && this.#meshed()) {
+      this.#meshedAfterMs = Math.round(performance.now() - this.#startedAt);
+      this.#log.info({ ms: this.#meshedAfterMs, neighbours: this.machine.neighbours.size }, 'mesh: meshed (every neighbour linked and proved)');
+    }
   }
 
   #do(a: MeshNodeAction): void {

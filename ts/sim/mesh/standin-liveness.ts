@@ -9,11 +9,11 @@
  * adversaries that forge proofs, replay old windows or answer with a
  * precomputed chain (not containing the fresh nonce) fail here exactly as
  * they fail against the real handshake, which test/vdf checks with real
- * chains. The timing matters to join → meshed: a neighbour gained between
- * two windows is proved at the prover's next window, as on real nodes, not
- * at the verifier's (an earlier version challenged only at the verifier's
- * window, which shares its phase with the node's recomputations, so a
- * neighbour gained at a recomputation waited a whole window).
+ * chains. The timing matters to join → meshed: a new neighbour is proved at
+ * its prover's next window, as on real nodes. An earlier version challenged
+ * at the verifier's own window and was answered at once, so every neighbour
+ * a joiner found during its first window was proved at that window, which
+ * flattered single joins (1,010 ms, against 1.1–2.2 s with this timing).
  */
 import { createHash } from 'node:crypto';
 
