@@ -196,13 +196,18 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     for (const p of this.machine.neighbours) {
       if (this.links.has(p) && this.#proved.has(p)) continue;
       all = false;
-      if ((this.#o.startedAtOf?.(p) ?? -Infinity) <= (this.startedAtMs ?? 0)) older = false;
+      if (this.#olderThanUs(p)) older = false;
     }
     if (older && this.meshedAtMs === undefined) {
       this.meshedAtMs = now;
       this.meshedLastAddedAtMs = this.olderNeighbourAddedAtMs;
     }
     if (all) this.fullyMeshedAtMs = now;
+  }
+
+  /** Was `peer` in the mesh before us (not its own join, measured when it joins)? */
+  #olderThanUs(peer: string): boolean {
+    return (this.#o.startedAtOf?.(peer) ?? -Infinity) <= (this.startedAtMs ?? 0);
   }
 
   #applyActions(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
@@ -229,7 +234,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
           if (a.event.e === 'neighbours') {
             // A former neighbour stays paired until its link goes (#down), as in the real runtime.
             for (const n of a.event.added) {
-              if ((this.#o.startedAtOf?.(n.peerId) ?? -Infinity) <= (this.startedAtMs ?? 0)) this.olderNeighbourAddedAtMs = now;
+              if (this.#olderThanUs(n.peerId)) this.olderNeighbourAddedAtMs = now;
               this.#liveness(this.liveness.add(n.peerId), now, out);
             }
           } else if (a.event.e === 'watch') this.#liveness(this.liveness.add(a.event.peerId), now, out);
