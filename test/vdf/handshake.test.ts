@@ -146,13 +146,17 @@ test('time must not go backwards; neighbour table is bounded', (t) => {
   t.throws(() => m.neighbourAdded('b', PK, 11), { code: 'ERR_INVALID_ARGUMENT' } as never);
 });
 
-test('two machines with real provers and native verification reach alive and accumulate work', async (t) => {
-  const cfg = vdfConfig({ windowMs: 100, graceMs: 100 });
+/**
+ * Two handshake machines with real provers and native verification. Frames are delivered within the 10 ms tick
+ * they were sent in unless `cut` says the link is down, in which case they are lost.
+ */
+function realPair(cfg = vdfConfig({ windowMs: 100, graceMs: 100 })) {
   const nodes = new Map<string, { m: VdfHandshake; p: VdfProver }>();
   nodes.set('a', { m: new VdfHandshake(rng(11), cfg), p: new VdfProver(Buffer.alloc(32, 1)) });
   nodes.set('b', { m: new VdfHandshake(rng(22), cfg), p: new VdfProver(Buffer.alloc(32, 2)) });
   const queue: Array<[string, string, Uint8Array]> = [];
-  const verdicts: Array<{ at: string; peer: string; work: number }> = [];
+  const delivered: Array<[string, string, Uint8Array]> = [];
+  const verdicts: Array<{ at: string; peer: string; verdict: string; work: number; now: number }> = [];
   let now = 0;
   const run = async (self: string, acts: VdfAction[]): Promise<void> => {
     const n = nodes.get(self)!;
@@ -167,28 +171,103 @@ test('two machines with real provers and native verification reach alive and acc
       } else if (a.type === 'verify-opening') {
         const r = await verifyOpening(a.publicKey, a.header, a.opening, a.challenge, a.show, a.k);
         await run(self, n.m.proofVerified(a.peerId, r.ok ? { id: a.id, kind: 'opening', ok: true } : { id: a.id, kind: 'opening', ok: false, reason: r.reason }, now));
-      } else if (a.type === 'verdict') verdicts.push({ at: self, peer: a.peerId, work: a.work });
+      } else if (a.type === 'verdict') verdicts.push({ at: self, peer: a.peerId, verdict: a.verdict, work: a.work, now });
     }
   };
-  await run('a', nodes.get('a')!.m.neighbourAdded('b', nodes.get('b')!.p.publicKey, 0));
-  await run('b', nodes.get('b')!.m.neighbourAdded('a', nodes.get('a')!.p.publicKey, 0));
-  for (let tick = 0; tick < 100; tick++) {
-    now += 10;
-    for (const [, n] of nodes) n.p.advance(2_000);
-    for (const [id, n] of nodes) await run(id, n.m.handleTimeout(now));
-    while (queue.length > 0) {
-      const [from, to, frame] = queue.shift()!;
-      await run(to, nodes.get(to)!.m.message(from, frame, now));
-    }
-  }
-  const a = nodes.get('a')!.m.peer('b')!;
-  const b = nodes.get('b')!.m.peer('a')!;
+  return {
+    nodes, verdicts, delivered, run,
+    get now() { return now; },
+    view: (at: string, of: string) => nodes.get(at)!.m.peer(of)!,
+    /** `id`'s process restarts: same key, a new chain from genesis (window 0 again) and a new handshake. */
+    restart(id: string, seed: number): void {
+      nodes.set(id, { m: new VdfHandshake(rng(seed), cfg), p: new VdfProver(Buffer.alloc(32, id === 'a' ? 1 : 2)) });
+    },
+    async pair(): Promise<void> {
+      await run('a', nodes.get('a')!.m.neighbourAdded('b', nodes.get('b')!.p.publicKey, now));
+      await run('b', nodes.get('b')!.m.neighbourAdded('a', nodes.get('a')!.p.publicKey, now));
+    },
+    async ticks(count: number, cut = false): Promise<void> {
+      for (let tick = 0; tick < count; tick++) {
+        now += 10;
+        for (const [, n] of nodes) n.p.advance(2_000);
+        for (const [id, n] of nodes) await run(id, n.m.handleTimeout(now));
+        while (queue.length > 0) {
+          const [from, to, frame] = queue.shift()!;
+          if (cut) continue;
+          delivered.push([from, to, frame]);
+          await run(to, nodes.get(to)!.m.message(from, frame, now));
+        }
+      }
+    },
+  };
+}
+
+test('two machines with real provers and native verification reach alive and accumulate work', async (t) => {
+  const w = realPair();
+  await w.pair();
+  await w.ticks(100);
+  const a = w.view('a', 'b');
+  const b = w.view('b', 'a');
   t.is(a.verdict, 'alive');
   t.is(b.verdict, 'alive');
   t.true(a.work > 100_000, `work ${a.work}`);
   t.true(a.work <= a.height);
-  t.is(nodes.get('a')!.m.counters.proofsInvalid, 0);
-  t.true(verdicts.length > 10);
+  t.is(w.nodes.get('a')!.m.counters.proofsInvalid, 0);
+  t.true(w.verdicts.length > 10);
+});
+
+test('a neighbour whose link was down for several windows is alive again after the link is back (re-anchored, not a gap)', async (t) => {
+  // The windows proved while the link was down never reached us, so the first header after it does not chain to
+  // the last one we accepted. That is a gap in what we saw, not a fault of the prover: we check it afresh
+  // against our nonce and count only the work done after it.
+  const w = realPair();
+  await w.pair();
+  await w.ticks(30);
+  t.is(w.view('a', 'b').verdict, 'alive');
+  const before = w.view('a', 'b');
+  await w.ticks(60, true);
+  t.is(w.view('a', 'b').verdict, 'dead', 'silent for 6 windows');
+  const downAt = w.now;
+  await w.run('a', w.nodes.get('a')!.m.relinked('b', w.now));
+  await w.run('b', w.nodes.get('b')!.m.relinked('a', w.now));
+  await w.ticks(50);
+  const after = w.view('a', 'b');
+  t.is(after.verdict, 'alive');
+  t.is(w.view('b', 'a').verdict, 'alive');
+  t.true(w.verdicts.some((v) => v.at === 'a' && v.verdict === 'alive' && v.now > downAt && v.now <= downAt + 300), 'alive within three windows of the link coming back');
+  t.is(w.nodes.get('a')!.m.counters.proofsInvalid, 0, 'the gap is not counted as an invalid proof');
+  t.true(w.nodes.get('a')!.m.counters.proofsReanchored >= 1);
+  t.true(after.height > before.height);
+  // Work is what we verified: the windows we never saw are not in it.
+  t.true(after.work < after.height - before.height + before.work, `work ${after.work}`);
+  t.true(after.work > before.work);
+});
+
+test('a neighbour that restarted (same key, its chain from window 0 again) is alive again; a replayed old header proves nothing', async (t) => {
+  const w = realPair();
+  await w.pair();
+  await w.ticks(30);
+  const old = w.delivered.filter(([from, , f]) => from === 'b' && decodeFrame(f)?.type === 'proof').map(([, , f]) => f);
+  t.true(old.length >= 2);
+  t.is(w.view('a', 'b').verdict, 'alive');
+  const a = w.nodes.get('a')!.m;
+  // An old header of b's, replayed to a: signed by b, but without a's latest nonce.
+  const verdictsBefore = w.verdicts.length;
+  const invalidBefore = a.counters.proofsInvalid;
+  await w.run('a', a.message('b', old[0]!.subarray(0), w.now));
+  t.is(w.verdicts.length, verdictsBefore, 'no verdict from a replay');
+  t.is(a.counters.proofsInvalid, invalidBefore);
+  t.true(a.counters.proofsStale >= 1, 'checked afresh, it lacks our nonce');
+  // b restarts: its handshake no longer knows a and its chain starts over.
+  w.restart('b', 33);
+  await w.ticks(10, true);
+  const backAt = w.now;
+  await w.run('b', w.nodes.get('b')!.m.neighbourAdded('a', w.nodes.get('a')!.p.publicKey, w.now));
+  await w.run('a', a.relinked('b', w.now));
+  await w.ticks(40);
+  t.is(w.view('a', 'b').verdict, 'alive');
+  t.true(w.verdicts.some((v) => v.at === 'a' && v.peer === 'b' && v.verdict === 'alive' && v.now > backAt), 'proved again after the restart');
+  t.is(a.counters.proofsInvalid, invalidBefore);
 });
 
 test('a proof lacking our nonce (our first challenge was dropped) gets the nonce sent again, once per window', (t) => {

@@ -27,6 +27,9 @@ import { decodeFrame, encodeFrame, type VdfFrame } from './messages.js';
 
 export type Verdict = 'alive' | 'dead';
 
+/** Header rejections that are about chaining to the previous accepted header, not about the header itself. */
+const CHAINING: ReadonlySet<RejectReason> = new Set(['gap', 'replay', 'fork']);
+
 export type VdfAction =
   | { type: 'send'; peerId: string; frame: Uint8Array }
   | { type: 'absorb'; nonce: Uint8Array }
@@ -49,6 +52,8 @@ export interface VdfCounters {
   proofsInvalid: number;
   /** Headers that lacked our latest nonce (a challenge crossed a window close). */
   proofsStale: number;
+  /** Headers that did not chain to the last one we accepted (windows lost with a link, a restarted prover) and were checked afresh. */
+  proofsReanchored: number;
   challengesDropped: number;
   windowsMissed: number;
   framesSent: number;
@@ -89,7 +94,7 @@ interface PeerState extends PeerView {
 export class VdfHandshake {
   readonly config: VdfConfig;
   readonly counters: VdfCounters = {
-    framesMalformed: 0, nonNeighbourDropped: 0, proofsVerified: 0, proofsInvalid: 0, proofsStale: 0,
+    framesMalformed: 0, nonNeighbourDropped: 0, proofsVerified: 0, proofsInvalid: 0, proofsStale: 0, proofsReanchored: 0,
     challengesDropped: 0, windowsMissed: 0, framesSent: 0, bytesSent: 0,
   };
   #peers = new Map<string, PeerState>();
@@ -195,6 +200,10 @@ export class VdfHandshake {
       this.counters.challengesDropped++;
       return;
     }
+    this.#verifyHeader(out, peer, header);
+  }
+
+  #verifyHeader(out: VdfAction[], peer: PeerState, header: Uint8Array): void {
     const id = this.#nextId++;
     peer.verifying = { id, kind: 'header', header };
     out.push({ type: 'verify-header', peerId: peer.peerId, id, publicKey: peer.publicKey, header, prev: peer.lastHeader, required: peer.lastNonce });
@@ -232,6 +241,17 @@ export class VdfHandshake {
         }
         return out;
       }
+      if (result.kind === 'header' && CHAINING.has(result.reason) && peer.lastHeader !== null) {
+        // It does not follow the last header we accepted: the windows between were lost with a link, went to us
+        // while our nonce was stale, or the prover restarted its chain. Not a fault as long as it is fresh: check
+        // it again on its own, against our latest nonce, and count only the work after that nonce (the windows
+        // we never saw are not ours to count). A replayed old header lacks that nonce and stays unproved.
+        this.counters.proofsReanchored++;
+        peer.lastHeader = null;
+        peer.anchored = false;
+        this.#verifyHeader(out, peer, header);
+        return out;
+      }
       this.counters.proofsInvalid++;
       peer.invalid++;
       if (result.kind === 'opening') peer.pending = null;
@@ -250,7 +270,8 @@ export class VdfHandshake {
     peer.pending = null;
     if (!facts) return out;
     this.counters.proofsVerified++;
-    if (!peer.anchored) peer.fromHeight = facts.endHeight - facts.freshSteps;
+    // A re-anchored peer keeps its first height: attestations claim `work` steps within [fromHeight, height].
+    if (!peer.anchored && peer.work === 0) peer.fromHeight = facts.endHeight - facts.freshSteps;
     peer.work += peer.anchored ? facts.steps : facts.freshSteps;
     peer.anchored = true;
     peer.height = facts.endHeight;
