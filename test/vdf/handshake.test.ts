@@ -304,3 +304,90 @@ test('a peer we kept checking while its link was down hears our latest nonce aga
   t.deepEqual((decodeFrame(of(m.relinked('b', 700), 'send')[0]!.frame) as { nonce: Uint8Array }).nonce, latest);
   t.deepEqual(m.relinked('stranger', 800), [], 'nothing to a peer we do not check');
 });
+
+/** Sends `peer`'s challenge (window null: a first nonce, or window w: the answer to our header w). */
+const challengeFrom = (m: VdfHandshake, peer: string, window: number | null, now: number): VdfAction[] =>
+  m.message(peer, encodeFrame({ type: 'challenge', window, nonce: new Uint8Array(16).fill(now & 0xff), show: null }), now);
+
+test('a first nonce closes a window early, once per window, after the other neighbours have answered our last header', (t) => {
+  const m = new VdfHandshake(rng(), vdfConfig({ windowMs: 1000, graceMs: 500, dutyPeriodMs: 20 }));
+  m.neighbourAdded('b', PK, 0);
+  m.neighbourAdded('c', PK, 0);
+  t.is(of(m.handleTimeout(1000), 'request-window').length, 1);
+  t.deepEqual(of(m.windowClosed(new Uint8Array([1]), 1001), 'send').map((s) => s.peerId), ['b', 'c']);
+  challengeFrom(m, 'c', 0, 1010);
+  m.neighbourAdded('d', PK, 1300);
+  // d's first nonce: an early window is wanted at 1345 (two duty periods), but b has not answered header 0 yet.
+  t.deepEqual(of(challengeFrom(m, 'd', null, 1305), 'request-window'), []);
+  t.is(m.nextTimeout(), 1501, 'waits for b, at most graceMs after our last header');
+  t.deepEqual(of(challengeFrom(m, 'b', 0, 1320), 'request-window'), [], 'b answered, but d\'s nonce is not absorbed yet');
+  t.is(m.nextTimeout(), 1345);
+  t.is(of(m.handleTimeout(1345), 'request-window').length, 1);
+  t.is(m.counters.windowsEarly, 1);
+  t.deepEqual(of(m.windowClosed(new Uint8Array([2]), 1346), 'send').map((s) => s.peerId), ['b', 'c', 'd']);
+  // Another first nonce in the same window waits for the scheduled one.
+  m.neighbourAdded('e', PK, 1400);
+  challengeFrom(m, 'e', null, 1401);
+  for (const p of ['b', 'c', 'd']) challengeFrom(m, p, 1, 1402);
+  t.is(m.nextTimeout(), 2000);
+  t.is(of(m.handleTimeout(2000), 'request-window').length, 1);
+  m.windowClosed(new Uint8Array([3]), 2001);
+  t.is(m.counters.windowsEarly, 1);
+  // A first nonce in the last quarter before a scheduled window gets that window.
+  for (const p of ['b', 'c', 'd', 'e']) challengeFrom(m, p, 2, 2010);
+  m.neighbourAdded('f', PK, 2800);
+  challengeFrom(m, 'f', null, 2800);
+  t.deepEqual(of(m.handleTimeout(2999), 'request-window'), []);
+  t.is(m.counters.windowsEarly, 1);
+});
+
+test('a neighbour that never answers our header holds an early window back by graceMs at most; earlyWindows: false turns them off', (t) => {
+  const m = new VdfHandshake(rng(), vdfConfig({ windowMs: 1000, graceMs: 300, dutyPeriodMs: 20 }));
+  m.neighbourAdded('b', PK, 0);
+  m.handleTimeout(1000);
+  m.windowClosed(new Uint8Array([1]), 1000);
+  m.neighbourAdded('d', PK, 1100);
+  challengeFrom(m, 'd', null, 1100);
+  t.is(m.nextTimeout(), 1300);
+  t.is(of(m.handleTimeout(1300), 'request-window').length, 1);
+  const off = new VdfHandshake(rng(), vdfConfig({ windowMs: 1000, graceMs: 300, dutyPeriodMs: 20, earlyWindows: false }));
+  off.neighbourAdded('d', PK, 0);
+  t.deepEqual(of(challengeFrom(off, 'd', null, 100), 'request-window'), []);
+  t.is(off.nextTimeout(), 1000);
+  t.throws(() => vdfConfig({ earlyWindows: 'yes' as never }), { code: 'ERR_CONFIG' } as never);
+});
+
+test('a header that arrives while the previous one is being checked is held and checked after its opening, not dropped', (t) => {
+  const m = new VdfHandshake(rng());
+  m.neighbourAdded('b', PK, 0);
+  const [vh] = of(m.message('b', encodeFrame({ type: 'proof', header: new Uint8Array([0]) }), 10), 'verify-header');
+  t.deepEqual(of(m.message('b', encodeFrame({ type: 'proof', header: new Uint8Array([1]) }), 11), 'verify-header'), []);
+  t.is(m.counters.headersHeld, 1);
+  m.proofVerified('b', { id: vh!.id, kind: 'header', ok: true, facts: facts(0, 1000) }, 12);
+  const [vo] = of(m.message('b', encodeFrame({ type: 'opening', opening: new Uint8Array([9]) }), 13), 'verify-opening');
+  const after = m.proofVerified('b', { id: vo!.id, kind: 'opening', ok: true }, 14);
+  t.is(of(after, 'verdict')[0]?.verdict, 'alive');
+  const [next] = of(after, 'verify-header');
+  t.deepEqual(next?.header, new Uint8Array([1]));
+  t.deepEqual(next?.prev, new Uint8Array([0]), 'chained to the one just accepted');
+  t.is(m.counters.challengesDropped, 0);
+});
+
+test('with real provers, neighbours are proved within a few duty periods of pairing instead of a window', async (t) => {
+  const firstAlive = async (earlyWindows: boolean): Promise<number> => {
+    const w = realPair(vdfConfig({ windowMs: 400, graceMs: 200, earlyWindows }));
+    await w.pair();
+    await w.ticks(200);
+    t.is(w.view('a', 'b').verdict, 'alive');
+    t.is(w.nodes.get('a')!.m.counters.proofsInvalid + w.nodes.get('b')!.m.counters.proofsInvalid, 0);
+    t.is(w.nodes.get('a')!.m.counters.proofsStale + w.nodes.get('b')!.m.counters.proofsStale, 0);
+    // One early window each (for the other's first nonce), none in the steady state after it.
+    t.is(w.nodes.get('b')!.m.counters.windowsEarly, earlyWindows ? 1 : 0);
+    t.is(w.nodes.get('a')!.m.counters.windowsEarly, earlyWindows ? 1 : 0);
+    return Math.max(...['a', 'b'].map((at) => w.verdicts.find((v) => v.at === at && v.verdict === 'alive')!.now));
+  };
+  const early = await firstAlive(true);
+  const late = await firstAlive(false);
+  t.true(early <= 60, `early ${early} ms`);
+  t.true(late >= 400, `scheduled ${late} ms`);
+});

@@ -66,6 +66,13 @@ export interface VdfConfig {
   readonly maxNeighbours: number;
   /** Challenges accepted from one neighbour per window; extra ones are dropped and counted. Default 3. */
   readonly maxChallengesPerWindow: number;
+  /**
+   * Close a window early (2·dutyPeriodMs after it arrives, at most once per windowMs) when a neighbour's first
+   * nonce arrives, so a new neighbour is proved about a round trip after linking rather than up to a window
+   * later. Default true. Costs at most one extra header per window to each neighbour, only in windows where a
+   * neighbour was added or relinked.
+   */
+  readonly earlyWindows: boolean;
 }
 
 export const DEFAULT_VDF_CONFIG: VdfConfig = Object.freeze({
@@ -78,6 +85,7 @@ export const DEFAULT_VDF_CONFIG: VdfConfig = Object.freeze({
   maxSegments: 8192,
   maxNeighbours: 32,
   maxChallengesPerWindow: 3,
+  earlyWindows: true,
 });
 
 /** Named profiles. `test` keeps engines at 1 % of a core so parallel tests fit on 2 cores. */
@@ -104,6 +112,7 @@ export function vdfConfig(overrides: Partial<VdfConfig> = {}, base: VdfConfig = 
   int('maxSegments', c.maxSegments, 2, VDF_LIMITS.maxSegments);
   int('maxNeighbours', c.maxNeighbours, 1, 1024);
   int('maxChallengesPerWindow', c.maxChallengesPerWindow, 1, 64);
+  if (typeof c.earlyWindows !== 'boolean') throw LagoonError.config(`vdf.earlyWindows must be true or false, got ${String(c.earlyWindows)}`);
   if (!(c.duty > 0 && c.duty <= 1)) throw LagoonError.config(`vdf.duty must be in (0, 1], got ${c.duty}`);
   if ((c.maxSegments & (c.maxSegments - 1)) !== 0) throw LagoonError.config('vdf.maxSegments must be a power of two');
   return Object.freeze(c);

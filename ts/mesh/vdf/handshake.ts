@@ -55,6 +55,10 @@ export interface VdfCounters {
   /** Headers that did not chain to the last one we accepted (windows lost with a link, a restarted prover) and were checked afresh. */
   proofsReanchored: number;
   challengesDropped: number;
+  /** Windows closed early for a neighbour's first nonce (at most one per windowMs). */
+  windowsEarly: number;
+  /** Headers that arrived while the previous one from the same peer was being verified, held and checked after it. */
+  headersHeld: number;
   windowsMissed: number;
   framesSent: number;
   bytesSent: number;
@@ -89,19 +93,28 @@ interface PeerState extends PeerView {
   anchored: boolean;
   challengesThisWindow: number;
   rechallenged: boolean;
+  /** We sent it our last header and its challenge for it has not arrived (its nonce is not in our chain yet). */
+  owesChallenge: boolean;
+  /** The newest header that arrived while another from this peer was being checked. */
+  held: Uint8Array | null;
 }
 
 export class VdfHandshake {
   readonly config: VdfConfig;
   readonly counters: VdfCounters = {
     framesMalformed: 0, nonNeighbourDropped: 0, proofsVerified: 0, proofsInvalid: 0, proofsStale: 0, proofsReanchored: 0,
-    challengesDropped: 0, windowsMissed: 0, framesSent: 0, bytesSent: 0,
+    challengesDropped: 0, windowsEarly: 0, headersHeld: 0, windowsMissed: 0, framesSent: 0, bytesSent: 0,
   };
   #peers = new Map<string, PeerState>();
   #random: (n: number) => Uint8Array;
   #now = -Infinity;
   #nextWindowAt: number | undefined;
   #windowInFlight = false;
+  /** When to close a window early for a first nonce; undefined when none is wanted. */
+  #earlyAt: number | undefined;
+  /** An early window was closed since the last scheduled one. */
+  #earlyUsed = false;
+  #lastCloseAt = -Infinity;
   #nextId = 1;
 
   constructor(random: (n: number) => Uint8Array, config: VdfConfig = DEFAULT_VDF_CONFIG) {
@@ -139,6 +152,7 @@ export class VdfHandshake {
       lastHeader: null, lastNonce: nonce, pending: null, verifying: null, failures: 0,
       // The first proof may need a whole window to absorb the first nonce, so allow one more.
       deadline: now + 2 * this.config.windowMs + this.config.graceMs, anchored: false, challengesThisWindow: 0, rechallenged: false,
+      owesChallenge: false, held: null,
     });
     this.#nextWindowAt ??= now + this.config.windowMs;
     const out: VdfAction[] = [];
@@ -192,12 +206,57 @@ export class VdfHandshake {
     }
     peer.challengesThisWindow++;
     out.push({ type: 'absorb', nonce });
-    if (window !== null) out.push({ type: 'request-opening', peerId: peer.peerId, window, challenge: nonce, show });
+    if (window !== null) {
+      peer.owesChallenge = false;
+      out.push({ type: 'request-opening', peerId: peer.peerId, window, challenge: nonce, show });
+    } else this.#wantEarly();
+    this.#maybeEarly(out);
+  }
+
+  /**
+   * A nonce that no header of ours answers yet (a new neighbour's first, or one sent again): rather than leave
+   * that verifier waiting up to a whole window, close one early, `2·dutyPeriodMs` from now so the chain thread
+   * has absorbed it, once per scheduled window so a peer resending nonces cannot make us close windows at will.
+   * A joiner's neighbours each do this once, so it is meshed about a round trip after its last link instead of
+   * a window after it.
+   */
+  #wantEarly(): void {
+    if (!this.config.earlyWindows || this.#earlyUsed || this.#earlyAt !== undefined || this.#nextWindowAt === undefined) return;
+    const at = this.#now + 2 * this.config.dutyPeriodMs;
+    // The scheduled window is near anyway.
+    if (at >= this.#nextWindowAt - this.config.windowMs / 4) return;
+    this.#earlyAt = at;
+  }
+
+  /**
+   * Close the early window once it is due and every neighbour that had our last header has sent its challenge
+   * for it (its nonce is in the chain, so the early header is not stale for it), or `graceMs` after that header
+   * when one has not.
+   */
+  #maybeEarly(out: VdfAction[]): void {
+    if (this.#earlyAt === undefined || this.#windowInFlight || this.#now < this.#earlyAt) return;
+    if (this.#nextWindowAt === undefined || this.#now >= this.#nextWindowAt - this.config.windowMs / 4) {
+      // Held up until the scheduled window is near: that one answers (and a window closed now would leave the
+      // other neighbours' next nonces no time to arrive before it).
+      this.#earlyAt = undefined;
+      return;
+    }
+    if (this.#now < this.#lastCloseAt + this.config.graceMs) {
+      for (const peer of this.#peers.values()) if (peer.owesChallenge) return;
+    }
+    this.#earlyAt = undefined;
+    this.#earlyUsed = true;
+    this.#windowInFlight = true;
+    this.counters.windowsEarly++;
+    out.push({ type: 'request-window' });
   }
 
   #onProof(out: VdfAction[], peer: PeerState, header: Uint8Array): void {
     if (peer.verifying) {
-      this.counters.challengesDropped++;
+      // Checked after the current one (and its opening): dropping it would make the next header a gap.
+      if (peer.held !== null) this.counters.challengesDropped++;
+      else this.counters.headersHeld++;
+      peer.held = header;
       return;
     }
     this.#verifyHeader(out, peer, header);
@@ -227,7 +286,19 @@ export class VdfHandshake {
     this.#tick(now);
     const peer = this.#peers.get(peerId);
     if (!peer || peer.verifying?.id !== result.id) return [];
-    const header = peer.verifying.header;
+    const out = this.#verified(peer, result, now);
+    // A header held meanwhile goes next, once this one's opening is no longer awaited.
+    if (peer.held !== null && peer.verifying === null && peer.pending === null) {
+      const held = peer.held;
+      peer.held = null;
+      this.#verifyHeader(out, peer, held);
+    }
+    return out;
+  }
+
+  #verified(peer: PeerState, result: VerifyResult, now: number): VdfAction[] {
+    const peerId = peer.peerId;
+    const header = peer.verifying!.header;
     peer.verifying = null;
     const out: VdfAction[] = [];
     if (!result.ok) {
@@ -297,7 +368,11 @@ export class VdfHandshake {
     this.#windowInFlight = false;
     const out: VdfAction[] = [];
     if (header === null) return out;
-    for (const peer of this.#peers.values()) this.#send(out, peer.peerId, { type: 'proof', header });
+    this.#lastCloseAt = now;
+    for (const peer of this.#peers.values()) {
+      peer.owesChallenge = true;
+      this.#send(out, peer.peerId, { type: 'proof', header });
+    }
     return out;
   }
 
@@ -320,6 +395,9 @@ export class VdfHandshake {
     if (this.#nextWindowAt !== undefined && now >= this.#nextWindowAt) {
       this.#nextWindowAt = Math.max(this.#nextWindowAt + this.config.windowMs, now + 1);
       for (const peer of this.#peers.values()) { peer.challengesThisWindow = 0; peer.rechallenged = false; }
+      // The scheduled window answers any first nonce an early one was waiting for.
+      this.#earlyAt = undefined;
+      this.#earlyUsed = false;
       if (!this.#windowInFlight) {
         this.#windowInFlight = true;
         out.push({ type: 'request-window' });
@@ -333,6 +411,7 @@ export class VdfHandshake {
         this.#fail(out, peer, 'missed windows');
       }
     }
+    this.#maybeEarly(out);
     return out;
   }
 
@@ -340,6 +419,14 @@ export class VdfHandshake {
   nextTimeout(): number | undefined {
     let t = this.#nextWindowAt;
     for (const peer of this.#peers.values()) if (t === undefined || peer.deadline < t) t = peer.deadline;
+    if (this.#earlyAt !== undefined && !this.#windowInFlight) {
+      // Until every challenge is in, the early window waits for one (a message) or for the grace to run out.
+      let early = this.#earlyAt;
+      for (const peer of this.#peers.values()) {
+        if (peer.owesChallenge) { early = Math.max(early, this.#lastCloseAt + this.config.graceMs); break; }
+      }
+      if (t === undefined || early < t) t = early;
+    }
     return t;
   }
 
