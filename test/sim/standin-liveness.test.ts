@@ -50,3 +50,33 @@ test('adversaries never prove; a neighbour silent for three judged windows is de
   const { v } = pair();
   t.deepEqual(v.relinked('p').send, [], 'nothing to a peer we do not watch');
 });
+
+test('with the real schedule, a first nonce is proved early (2 duty periods later), at most once per quarter window, as the real prover does', (t) => {
+  const timing = { windowMs: 1000, graceMs: 500, earlyMs: 40 };
+  const mk = (id: string) => new StandinLiveness(id, new Uint8Array([id.charCodeAt(0)]), (x) => new Uint8Array([x.charCodeAt(0)]), () => next++, 'honest', 3, timing);
+  const p = mk('p');
+  const v = mk('v');
+  const u = mk('u');
+  p.start(0);
+  const [ch] = v.add('p').send;
+  p.add('v');
+  t.deepEqual(p.handle('v', ch!.msg, 100).send, []);
+  t.is(p.nextTimeout(), 140);
+  const early = p.handleTimeout(140).send.filter((s) => s.to === 'v');
+  t.is(early.length, 1);
+  const r = v.handle('p', early[0]!.msg, 145);
+  t.deepEqual(r.verdicts.map((x) => x.alive), [true], 'proved 45 ms after its nonce, not at the prover\'s window (1,000 ms)');
+  t.is(p.counters.early, 1);
+  // v answered with its next nonce; a second verifier's first nonce gets the next early proof, a quarter window on.
+  p.handle('v', r.send[0]!.msg, 150);
+  p.add('u');
+  p.handle('u', u.add('p').send[0]!.msg, 160);
+  t.is(p.nextTimeout(), 390);
+  const second = p.handleTimeout(390).send;
+  t.deepEqual(second.map((s) => s.to).sort(), ['u', 'v']);
+  t.deepEqual(v.handle('p', second.find((s) => s.to === 'v')!.msg, 395).verdicts.map((x) => x.alive), [true], 'the early proof did not make v\'s nonce stale');
+  t.is(p.counters.early, 2);
+  // A first nonce in the last quarter before the scheduled window waits for it.
+  p.handle('v', v.relinked('p').send[0]!.msg, 800);
+  t.is(p.nextTimeout(), 1000);
+});

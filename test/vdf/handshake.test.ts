@@ -309,7 +309,7 @@ test('a peer we kept checking while its link was down hears our latest nonce aga
 const challengeFrom = (m: VdfHandshake, peer: string, window: number | null, now: number): VdfAction[] =>
   m.message(peer, encodeFrame({ type: 'challenge', window, nonce: new Uint8Array(16).fill(now & 0xff), show: null }), now);
 
-test('a first nonce closes a window early, once per window, after the other neighbours have answered our last header', (t) => {
+test('a first nonce closes a window early, at most once per quarter window, after the other neighbours have answered our last header', (t) => {
   const m = new VdfHandshake(rng(), vdfConfig({ windowMs: 1000, graceMs: 500, dutyPeriodMs: 20 }));
   m.neighbourAdded('b', PK, 0);
   m.neighbourAdded('c', PK, 0);
@@ -325,20 +325,47 @@ test('a first nonce closes a window early, once per window, after the other neig
   t.is(of(m.handleTimeout(1345), 'request-window').length, 1);
   t.is(m.counters.windowsEarly, 1);
   t.deepEqual(of(m.windowClosed(new Uint8Array([2]), 1346), 'send').map((s) => s.peerId), ['b', 'c', 'd']);
-  // Another first nonce in the same window waits for the scheduled one.
+  // Another first nonce soon after: the next early window is a quarter window after the last (1345 + 250).
   m.neighbourAdded('e', PK, 1400);
   challengeFrom(m, 'e', null, 1401);
   for (const p of ['b', 'c', 'd']) challengeFrom(m, p, 1, 1402);
+  t.is(m.nextTimeout(), 1595);
+  t.is(of(m.handleTimeout(1595), 'request-window').length, 1);
+  m.windowClosed(new Uint8Array([3]), 1596);
+  t.is(m.counters.windowsEarly, 2);
+  for (const p of ['b', 'c', 'd', 'e']) challengeFrom(m, p, 2, 1600);
+  // One more would fall in the last quarter before the scheduled window (1845 >= 2000 - 250): that one answers.
+  m.neighbourAdded('f', PK, 1700);
+  challengeFrom(m, 'f', null, 1700);
   t.is(m.nextTimeout(), 2000);
   t.is(of(m.handleTimeout(2000), 'request-window').length, 1);
-  m.windowClosed(new Uint8Array([3]), 2001);
-  t.is(m.counters.windowsEarly, 1);
+  m.windowClosed(new Uint8Array([4]), 2001);
+  t.is(m.counters.windowsEarly, 2);
   // A first nonce in the last quarter before a scheduled window gets that window.
-  for (const p of ['b', 'c', 'd', 'e']) challengeFrom(m, p, 2, 2010);
-  m.neighbourAdded('f', PK, 2800);
-  challengeFrom(m, 'f', null, 2800);
+  for (const p of ['b', 'c', 'd', 'e', 'f']) challengeFrom(m, p, 3, 2010);
+  m.neighbourAdded('g', PK, 2800);
+  challengeFrom(m, 'g', null, 2800);
   t.deepEqual(of(m.handleTimeout(2999), 'request-window'), []);
-  t.is(m.counters.windowsEarly, 1);
+  t.is(m.counters.windowsEarly, 2);
+  // However often a peer sends first nonces, early windows stay a quarter window apart.
+  let at = 3001;
+  m.handleTimeout(3000);
+  m.windowClosed(new Uint8Array([5]), 3000);
+  for (const p of ['b', 'c', 'd', 'e', 'f', 'g']) challengeFrom(m, p, 4, 3000);
+  const closes: number[] = [];
+  for (; at < 7000; at += 5) {
+    challengeFrom(m, 'g', null, at);
+    const acts = m.handleTimeout(at);
+    if (of(acts, 'request-window').length > 0) {
+      closes.push(at);
+      m.windowClosed(new Uint8Array([6]), at);
+      for (const p of ['b', 'c', 'd', 'e', 'f', 'g']) challengeFrom(m, p, 5, at);
+    }
+  }
+  const early = closes.filter((c) => (c - 1) % 1000 !== 0); // the scheduled ones close at x001 here
+  t.true(early.length >= 3, `windows at ${closes.join(', ')}`);
+  for (let i = 1; i < early.length; i++) t.true(early[i]! - early[i - 1]! >= 250, `windows at ${closes.join(', ')}`);
+  t.true(closes.length <= 4 * 5, `${closes.length} windows in 4 s`);
 });
 
 test('a neighbour that never answers our header holds an early window back by graceMs at most; earlyWindows: false turns them off', (t) => {

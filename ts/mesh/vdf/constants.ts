@@ -67,9 +67,9 @@ export interface VdfConfig {
   /** Challenges accepted from one neighbour per window; extra ones are dropped and counted. Default 3. */
   readonly maxChallengesPerWindow: number;
   /**
-   * Close a window early (2·dutyPeriodMs after it arrives, at most once per windowMs) when a neighbour's first
-   * nonce arrives, so a new neighbour is proved about a round trip after linking rather than up to a window
-   * later. Default true. Costs at most one extra header per window to each neighbour, only in windows where a
+   * Close a window early (2·dutyPeriodMs after it arrives, at most once per windowMs/4) when a neighbour's
+   * first nonce arrives, so a new neighbour is proved about a round trip after linking rather than up to a window
+   * later. Default true. Costs at most four extra headers per window to each neighbour, only in windows where a
    * neighbour was added or relinked.
    */
   readonly earlyWindows: boolean;

@@ -112,9 +112,8 @@ export class VdfHandshake {
   #windowInFlight = false;
   /** When to close a window early for a first nonce; undefined when none is wanted. */
   #earlyAt: number | undefined;
-  /** An early window was closed since the last scheduled one. */
-  #earlyUsed = false;
   #lastCloseAt = -Infinity;
+  #lastEarlyAt = -Infinity;
   #nextId = 1;
 
   constructor(random: (n: number) => Uint8Array, config: VdfConfig = DEFAULT_VDF_CONFIG) {
@@ -206,23 +205,24 @@ export class VdfHandshake {
     }
     peer.challengesThisWindow++;
     out.push({ type: 'absorb', nonce });
-    if (window !== null) {
-      peer.owesChallenge = false;
-      out.push({ type: 'request-opening', peerId: peer.peerId, window, challenge: nonce, show });
-    } else this.#wantEarly();
+    // Either kind carries its latest nonce, which our next header must hold.
+    peer.owesChallenge = false;
+    if (window !== null) out.push({ type: 'request-opening', peerId: peer.peerId, window, challenge: nonce, show });
+    else this.#wantEarly();
     this.#maybeEarly(out);
   }
 
   /**
    * A nonce that no header of ours answers yet (a new neighbour's first, or one sent again): rather than leave
    * that verifier waiting up to a whole window, close one early, `2·dutyPeriodMs` from now so the chain thread
-   * has absorbed it, once per scheduled window so a peer resending nonces cannot make us close windows at will.
-   * A joiner's neighbours each do this once, so it is meshed about a round trip after its last link instead of
-   * a window after it.
+   * has absorbed it, and at most once per quarter window, so a peer resending nonces cannot make us close
+   * windows at will (at most four early ones per window). A joiner's neighbours each do this, so it is meshed
+   * about a round trip after its last link instead of up to a window after it; in a wave of joiners a prover
+   * answers several new neighbours per window.
    */
   #wantEarly(): void {
-    if (!this.config.earlyWindows || this.#earlyUsed || this.#earlyAt !== undefined || this.#nextWindowAt === undefined) return;
-    const at = this.#now + 2 * this.config.dutyPeriodMs;
+    if (!this.config.earlyWindows || this.#earlyAt !== undefined || this.#nextWindowAt === undefined) return;
+    const at = Math.max(this.#now + 2 * this.config.dutyPeriodMs, this.#lastEarlyAt + this.config.windowMs / 4);
     // The scheduled window is near anyway.
     if (at >= this.#nextWindowAt - this.config.windowMs / 4) return;
     this.#earlyAt = at;
@@ -245,7 +245,7 @@ export class VdfHandshake {
       for (const peer of this.#peers.values()) if (peer.owesChallenge) return;
     }
     this.#earlyAt = undefined;
-    this.#earlyUsed = true;
+    this.#lastEarlyAt = this.#now;
     this.#windowInFlight = true;
     this.counters.windowsEarly++;
     out.push({ type: 'request-window' });
@@ -397,7 +397,6 @@ export class VdfHandshake {
       for (const peer of this.#peers.values()) { peer.challengesThisWindow = 0; peer.rechallenged = false; }
       // The scheduled window answers any first nonce an early one was waiting for.
       this.#earlyAt = undefined;
-      this.#earlyUsed = false;
       if (!this.#windowInFlight) {
         this.#windowInFlight = true;
         out.push({ type: 'request-window' });

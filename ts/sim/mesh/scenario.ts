@@ -42,6 +42,8 @@ export interface MeshScenario {
   readonly topology?: Topology;
   /** Real Ed25519 records, tombstones and native VDF attestations instead of the stand-ins (small N). */
   readonly realCrypto?: boolean;
+  /** Provers close a window early for a first nonce (the real default, docs/vdf.md). Default true. */
+  readonly earlyWindows?: boolean;
 }
 
 export interface MeshWorld {
@@ -113,6 +115,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
       crypto: real.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
       entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner, startedAtOf: (id) => all.get(id)?.startedAtMs,
       ...(s.config !== undefined ? { config: s.config } : {}),
+      ...(s.earlyWindows !== undefined ? { earlyWindows: s.earlyWindows } : {}),
       onEvent: (node, e, atMs) => { if (e.e !== 'neighbours' && e.e !== 'watch') events.push({ node, e, atMs }); },
     });
     all.set(k.peerId, node);

@@ -14,13 +14,19 @@
  * at the verifier's own window and was answered at once, so every neighbour
  * a joiner found during its first window was proved at that window, which
  * flattered single joins (1,010 ms, against 1.1–2.2 s with this timing).
+ * With `timing` it also closes windows early as the real prover does
+ * (docs/vdf.md, "Early windows"): a first nonce is answered `earlyMs` later,
+ * once every verifier has answered the last proof (or `graceMs` after it), at
+ * most once per quarter window and not in the last quarter before a scheduled
+ * one. The owner then
+ * drives it by `start`, `nextTimeout` and `handleTimeout`.
  */
 import { createHash } from 'node:crypto';
 
 export type ProverBehaviour = 'honest' | 'forge' | 'replay' | 'precompute' | 'silent';
 
 export type LivenessMsg =
-  | { k: 'challenge'; nonce: number }
+  | { k: 'challenge'; nonce: number; first: boolean }
   | { k: 'proof'; window: number; nonce: number; tag: string };
 
 export interface LivenessOut {
@@ -30,7 +36,10 @@ export interface LivenessOut {
 
 export const STEPS_PER_WINDOW = 1000;
 
-interface Watched { nonce: number; judged: boolean; proved: boolean; resent: boolean; missed: number; work: number; dead: boolean }
+/** The real handshake's schedule: windowMs, graceMs and the early-window delay (2·dutyPeriodMs). */
+export interface LivenessTiming { windowMs: number; graceMs: number; earlyMs: number }
+
+interface Watched { nonce: number; judged: boolean; proved: boolean; resent: boolean; missed: number; work: number; dead: boolean; owes: boolean }
 
 export class StandinLiveness {
   readonly #watched = new Map<string, Watched>();
@@ -38,7 +47,11 @@ export class StandinLiveness {
   readonly #nonceFrom = new Map<string, number>();
   readonly #firstProof = new Map<string, LivenessMsg>();
   #window = 0;
-  counters = { invalid: 0, stale: 0, missed: 0 };
+  #nextWindowAt = Infinity;
+  #earlyAt: number | undefined;
+  #lastCloseAt = -Infinity;
+  #lastEarlyAt = -Infinity;
+  counters = { invalid: 0, stale: 0, missed: 0, early: 0 };
 
   constructor(
     readonly peerId: string,
@@ -47,15 +60,43 @@ export class StandinLiveness {
     private readonly nextNonce: () => number,
     readonly behaviour: ProverBehaviour = 'honest',
     readonly deadAfterMissed = 3,
+    readonly timing?: LivenessTiming,
   ) {}
+
+  /** Starts the window schedule (with `timing`). */
+  start(now: number): void {
+    if (this.timing !== undefined) this.#nextWindowAt = now + this.timing.windowMs;
+  }
+
+  nextTimeout(): number {
+    let t = this.#nextWindowAt;
+    if (this.#earlyAt !== undefined && this.timing !== undefined) {
+      let early = this.#earlyAt;
+      for (const w of this.#watched.values()) {
+        if (w.owes) { early = Math.max(early, this.#lastCloseAt + this.timing.graceMs); break; }
+      }
+      t = Math.min(t, early);
+    }
+    return t;
+  }
+
+  handleTimeout(now: number): LivenessOut {
+    if (this.timing !== undefined && now >= this.#nextWindowAt) {
+      this.#nextWindowAt = now + this.timing.windowMs;
+      return this.window(now);
+    }
+    const out: LivenessOut = { send: [], verdicts: [] };
+    this.#maybeEarly(now, out);
+    return out;
+  }
 
   /** Watch `peer`: its first nonce goes out at once. */
   add(peer: string): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
     if (this.#watched.has(peer)) return out;
     const nonce = this.nextNonce();
-    this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false });
-    out.send.push({ to: peer, msg: { k: 'challenge', nonce } });
+    this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false, owes: false });
+    out.send.push({ to: peer, msg: { k: 'challenge', nonce, first: true } });
     return out;
   }
 
@@ -66,7 +107,7 @@ export class StandinLiveness {
   relinked(peer: string): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
     const w = this.#watched.get(peer);
-    if (w !== undefined) out.send.push({ to: peer, msg: { k: 'challenge', nonce: w.nonce } });
+    if (w !== undefined) out.send.push({ to: peer, msg: { k: 'challenge', nonce: w.nonce, first: true } });
     return out;
   }
 
@@ -82,13 +123,10 @@ export class StandinLiveness {
    * Our window closes: prove to every peer we are paired with (as the real prover sends its header to all its
    * peers), with the latest nonce it sent us, and judge the window.
    */
-  window(): LivenessOut {
+  window(now = 0): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
-    this.#window++;
-    for (const verifier of this.#watched.keys()) {
-      const proof = this.#prove(verifier, this.#window, this.#nonceFrom.get(verifier) ?? -1);
-      if (proof !== undefined) out.send.push({ to: verifier, msg: proof });
-    }
+    this.#earlyAt = undefined;
+    this.#proveAll(now, out);
     for (const [peer, w] of this.#watched) {
       // The first window after a nonce went out is not judged: the prover's window may close after ours.
       if (w.judged && !w.proved) {
@@ -106,10 +144,44 @@ export class StandinLiveness {
     return out;
   }
 
-  handle(from: string, msg: LivenessMsg): LivenessOut {
+  #proveAll(now: number, out: LivenessOut): void {
+    this.#window++;
+    this.#lastCloseAt = now;
+    for (const [verifier, w] of this.#watched) {
+      w.owes = true;
+      const proof = this.#prove(verifier, this.#window, this.#nonceFrom.get(verifier) ?? -1);
+      if (proof !== undefined) out.send.push({ to: verifier, msg: proof });
+    }
+  }
+
+  #maybeEarly(now: number, out: LivenessOut): void {
+    const t = this.timing;
+    if (t === undefined || this.#earlyAt === undefined || now < this.#earlyAt) return;
+    if (now >= this.#nextWindowAt - t.windowMs / 4) {
+      this.#earlyAt = undefined;
+      return;
+    }
+    if (now < this.#lastCloseAt + t.graceMs) {
+      for (const w of this.#watched.values()) if (w.owes) return;
+    }
+    this.#earlyAt = undefined;
+    this.counters.early++;
+    this.#lastEarlyAt = now;
+    this.#proveAll(now, out);
+  }
+
+  handle(from: string, msg: LivenessMsg, now = 0): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
     if (msg.k === 'challenge') {
       this.#nonceFrom.set(from, msg.nonce);
+      const w = this.#watched.get(from);
+      if (w !== undefined) w.owes = false;
+      const t = this.timing;
+      const at = t === undefined ? Infinity : Math.max(now + t.earlyMs, this.#lastEarlyAt + t.windowMs / 4);
+      if (msg.first && t !== undefined && this.#earlyAt === undefined && at < this.#nextWindowAt - t.windowMs / 4) {
+        this.#earlyAt = at;
+      }
+      this.#maybeEarly(now, out);
       return out;
     }
     const w = this.#watched.get(from);
@@ -122,7 +194,7 @@ export class StandinLiveness {
       this.counters.stale++;
       if (!w.resent) {
         w.resent = true;
-        out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce } });
+        out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce, first: true } });
       }
       return out;
     }
@@ -132,7 +204,7 @@ export class StandinLiveness {
     w.work += STEPS_PER_WINDOW;
     // The next window's proof must carry a nonce drawn after this one arrived (the real handshake's CHALLENGE).
     w.nonce = this.nextNonce();
-    out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce } });
+    out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce, first: false } });
     out.verdicts.push({ peer: from, alive: true, steps: w.work });
     return out;
   }

@@ -40,6 +40,8 @@ export interface SimMeshNodeOptions {
   readonly broadcast?: boolean;
   readonly behaviour?: ProverBehaviour;
   readonly windowMs?: number;
+  /** Whether provers close a window early for a first nonce, as the real handshake does by default. Default true. */
+  readonly earlyWindows?: boolean;
   readonly config?: Partial<MeshNodeConfig>;
   /** When the node starts (joins), virtual ms. */
   readonly startAtMs: number;
@@ -58,9 +60,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   readonly links = new Map<string, { entry: boolean }>();
   readonly #pending = new Map<string, boolean>();
   readonly #o: SimMeshNodeOptions;
-  readonly #windowMs: number;
   #started = false;
-  #nextWindow = Infinity;
   #nextEntryDial = Infinity;
   bytesIn = 0;
   /** Bytes received before this node had a slot (what joining cost it). */
@@ -85,13 +85,15 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     this.#o = opts;
     this.id = opts.crypto.peerId;
     this.crypto = opts.crypto;
-    this.#windowMs = opts.windowMs ?? 1000;
+    const windowMs = opts.windowMs ?? 1000;
     this.machine = new MeshNode({
       crypto: opts.crypto, topology: opts.topology, addrs: opts.broadcast === false ? [] : [`sim:${this.id}`], name: this.id.slice(4, 12),
       ...(opts.config !== undefined ? { config: opts.config } : {}),
       ...(opts.interner !== undefined ? { interner: opts.interner } : {}),
     });
-    this.liveness = new StandinLiveness(this.id, opts.secret, opts.secretOf, () => opts.rng.int(2 ** 31), opts.behaviour ?? 'honest');
+    // The real defaults' grace and duty period (ts/mesh/vdf/constants.ts): early windows 2·20 ms after a first nonce.
+    const timing = { windowMs, graceMs: 500, earlyMs: opts.earlyWindows === false ? Infinity : 40 };
+    this.liveness = new StandinLiveness(this.id, opts.secret, opts.secretOf, () => opts.rng.int(2 ** 31), opts.behaviour ?? 'honest', 3, timing);
   }
 
   get started(): boolean { return this.#started; }
@@ -99,7 +101,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   nextTimeout(): number | undefined {
     if (!this.#started) return this.#o.startAtMs;
     const m = this.machine.nextTimeout() ?? Infinity;
-    const t = Math.min(m, this.#nextWindow, this.#nextEntryDial);
+    const t = Math.min(m, this.liveness.nextTimeout(), this.#nextEntryDial);
     return Number.isFinite(t) ? t : undefined;
   }
 
@@ -108,15 +110,12 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     if (!this.#started) {
       this.#started = true;
       this.startedAtMs = now;
-      this.#nextWindow = now + this.#windowMs;
+      this.liveness.start(now);
       this.#apply(this.machine.start(now, SIM_WALL_EPOCH_MS + now, this.#o.entries.length === 0), now, out);
       this.#dialEntry(now, out);
       return out;
     }
-    if (now >= this.#nextWindow) {
-      this.#nextWindow = now + this.#windowMs;
-      this.#liveness(this.liveness.window(), now, out);
-    }
+    if (now >= this.liveness.nextTimeout()) this.#liveness(this.liveness.handleTimeout(now), now, out);
     if (now >= this.#nextEntryDial) this.#dialEntry(now, out);
     if (now >= (this.machine.nextTimeout() ?? Infinity)) this.#apply(this.machine.handleTimeout(now, SIM_WALL_EPOCH_MS + now), now, out);
     return out;
@@ -158,7 +157,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
         // As in the real runtime: a linked peer that counts us as its neighbour before we count it as ours is
         // checked too (proofs we verify ourselves are what lifts a penalty, MeshNode.verdict).
         if (msg.k === 'challenge') this.#liveness(this.liveness.add(from), now, out);
-        this.#liveness(this.liveness.handle(from, msg), now, out);
+        this.#liveness(this.liveness.handle(from, msg, now), now, out);
     }
     return out;
   }
