@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnCli, testEnv, type Listening, type Spawned } from '../node/helpers.js';
+import { isFetchFailure, spawnCli, testEnv, type Listening, type Spawned } from '../node/helpers.js';
 import { RawClient } from '../irc/helpers/net.js';
 
 export const OPER_PASSWORD = 'fed-oper-pw';
@@ -53,12 +53,20 @@ export interface FedStatus { enabled: boolean; siteKey: string; denied: string[]
  * the 10 ms between polls only keeps a loaded machine from being hammered.
  */
 export async function until<T>(s: Server, path: string, pred: (v: T) => boolean, signal: AbortSignal): Promise<T> {
+  let failed: unknown;
   while (!signal.aborted) {
-    const v = await getJson<T>(s, path);
-    if (pred(v)) return v;
+    try {
+      const v = await getJson<T>(s, path);
+      if (pred(v)) return v;
+    } catch (err) {
+      // A pooled keep-alive connection the server closed as fetch reused it ("fetch failed", cause
+      // ECONNRESET or "other side closed") is a transport hiccup, not the server's answer: poll again.
+      if (!isFetchFailure(err)) throw err;
+      failed = err;
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
-  throw new Error(`${path} never reached the expected state: ${String(signal.reason)}`);
+  throw new Error(`${path} never reached the expected state: ${String(signal.reason)}${failed === undefined ? '' : ` (last request: ${String((failed as Error).cause ?? failed)})`}`);
 }
 
 export async function waitLinked(a: Server, b: Server, signal: AbortSignal): Promise<void> {

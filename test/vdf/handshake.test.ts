@@ -241,6 +241,7 @@ test('a neighbour whose link was down for several windows is alive again after t
   // Work is what we verified: the windows we never saw are not in it.
   t.true(after.work < after.height - before.height + before.work, `work ${after.work}`);
   t.true(after.work > before.work);
+  t.true(after.work <= after.height - after.fromHeight, 'within the attested range');
 });
 
 test('a neighbour that restarted (same key, its chain from window 0 again) is alive again; a replayed old header proves nothing', async (t) => {
@@ -265,8 +266,12 @@ test('a neighbour that restarted (same key, its chain from window 0 again) is al
   await w.run('b', w.nodes.get('b')!.m.neighbourAdded('a', w.nodes.get('a')!.p.publicKey, w.now));
   await w.run('a', a.relinked('b', w.now));
   await w.ticks(40);
-  t.is(w.view('a', 'b').verdict, 'alive');
+  const after = w.view('a', 'b');
+  t.is(after.verdict, 'alive');
   t.true(w.verdicts.some((v) => v.at === 'a' && v.peer === 'b' && v.verdict === 'alive' && v.now > backAt), 'proved again after the restart');
+  // Its work is counted on the new chain: an attestation's steps must lie within [fromHeight, height] (the
+  // native signer refuses otherwise, and a real node threw here when the old chain's work was kept).
+  t.true(after.work > 0 && after.work <= after.height - after.fromHeight, `work ${after.work} in [${after.fromHeight}, ${after.height}]`);
   t.is(a.counters.proofsInvalid, invalidBefore);
 });
 

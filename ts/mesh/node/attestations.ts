@@ -13,7 +13,16 @@ export class Attestations {
 
   constructor(readonly crypto: MeshCrypto) {}
 
-  verified(peerId: string, work: VerifiedWork): void { this.#work.set(peerId, work); }
+  /**
+   * Work we verified of `peerId`. One that is not `steps` within [fromHeight, toHeight] of a chain cannot be
+   * attested (the signer refuses it, and a refusal thrown from the periodic attestation round would end the
+   * node): it is not kept, and false says so.
+   */
+  verified(peerId: string, work: VerifiedWork): boolean {
+    if (!(work.fromHeight <= work.toHeight && work.steps <= work.toHeight - work.fromHeight)) return false;
+    this.#work.set(peerId, work);
+    return true;
+  }
   forget(peerId: string): void { this.#work.delete(peerId); }
   /** We verified this peer's work ourselves. */
   vouchFor(peerId: string): boolean { return this.#work.has(peerId); }

@@ -225,7 +225,7 @@ export class MeshNode {
     this.#tick(now, wallMs);
     const out: MeshNodeAction[] = [];
     if (alive) {
-      if (work !== undefined) this.#attest.verified(peerId, work);
+      if (work !== undefined && !this.#attest.verified(peerId, work)) this.counters.workInconsistent++;
       // A node we kept out for its tombstones has proved to us for penaltyForgiveMs (a linked peer that counts us as
       // its neighbour is checked too): back into the occupancy. Not on one proof: a node that proves once per
       // link and then stops would be taken back after every prune, which is what the penalty is for.

@@ -341,8 +341,16 @@ export class VdfHandshake {
     peer.pending = null;
     if (!facts) return out;
     this.counters.proofsVerified++;
-    // A re-anchored peer keeps its first height: attestations claim `work` steps within [fromHeight, height].
-    if (!peer.anchored && peer.work === 0) peer.fromHeight = facts.endHeight - facts.freshSteps;
+    if (!peer.anchored) {
+      // Attestations claim `work` steps within [fromHeight, height] of one chain. Re-anchored on the same chain
+      // further on (windows lost with a link), the work we verified before still lies in that range; a chain
+      // that starts below what we verified (the prover restarted from genesis) is another chain: count afresh.
+      const anchor = facts.endHeight - facts.freshSteps;
+      if (peer.work === 0 || anchor < peer.height) {
+        peer.fromHeight = anchor;
+        peer.work = 0;
+      }
+    }
     peer.work += peer.anchored ? facts.steps : facts.freshSteps;
     peer.anchored = true;
     peer.height = facts.endHeight;

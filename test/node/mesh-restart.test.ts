@@ -1,0 +1,63 @@
+/**
+ * A server restarts (an upgrade, a crash and a supervisor): killed with
+ * SIGKILL and started again at once from the same data directory, so with the
+ * same identity, but a new process whose VDF chain starts again at window 0
+ * and a new mesh port. Its neighbours kept checking it while its links were
+ * down; they must take its new chain (docs/vdf.md: a header that does not
+ * chain to the last one accepted is checked afresh against the verifier's
+ * nonce) rather than count it as a replay and prune it.
+ */
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnCli, testEnv, type Spawned } from './helpers.js';
+import { converged, until } from './mesh-api.js';
+
+test('a node killed and started again with the same identity is proved and meshed again; nobody prunes it', async (t) => {
+  t.timeout(120_000);
+  const signal = AbortSignal.timeout(100_000);
+  const spawned: Spawned[] = [];
+  t.teardown(() => { for (const s of spawned) s.child.kill('SIGKILL'); });
+  const dirs = Array.from({ length: 4 }, () => mkdtempSync(join(tmpdir(), 'lagoon-restart-')));
+  const env = (i: number, extra: Record<string, string> = {}) =>
+    testEnv(dirs[i]!, { LAGOON_NODE_NAME: `r${i}`, LAGOON_SERVER_NAME: `r${i}.test`, LAGOON_BROADCAST: 'true', ...extra });
+  const first = spawnCli(['start'], env(0), signal);
+  spawned.push(first);
+  const p0 = await first.listening;
+  const peers = { LAGOON_PEERS: `127.0.0.1:${p0.meshPort}` };
+  const rest = [1, 2, 3].map((i) => spawnCli(['start'], env(i, peers), signal));
+  spawned.push(...rest);
+  const ports = [p0, ...(await Promise.all(rest.map((s) => s.listening)))];
+  const formed = await until(ports, (all) => converged(all) ?? all.find((m) => !m.spiral.meshed)?.peerId ?? null, signal);
+
+  const victim = ports[2]!;
+  // How far each other node had verified the victim's chain: proofs of its new chain start again from 0.
+  const heightBefore = new Map(formed.map((m) => [m.peerId, m.spiral.vdf.peers.find((p) => p?.peerId === victim.peer)?.height ?? 0]));
+  spawned[2]!.child.kill('SIGKILL');
+  await spawned[2]!.exit;
+  const again = spawnCli(['start'], env(2, peers), signal);
+  spawned.push(again);
+  const back = await again.listening;
+  t.is(back.peer, victim.peer, 'same identity');
+  const t0 = Date.now();
+  const nodes = [ports[0]!, ports[1]!, back, ports[3]!];
+  // Proved: every node meshed, and every other node's VDF handshake has the restarted node alive on its new chain.
+  await until(nodes, (ms) => {
+    for (const m of ms) {
+      if (!m.spiral.meshed) return `${m.peerId} not meshed`;
+      const v = m.spiral.vdf.peers.find((p) => p?.peerId === victim.peer);
+      if (m.peerId === victim.peer) continue;
+      if (v?.verdict !== 'alive') return `${m.peerId} sees the restarted node ${v?.verdict ?? 'unchecked'}`;
+      if (v.height >= heightBefore.get(m.peerId)!) return `${m.peerId} has not verified the new chain yet (height ${v.height})`;
+    }
+    return null;
+  }, signal);
+  const provedMs = Date.now() - t0;
+  // It came back as a joiner (a new slot above the others); the hole it left is refilled after holeStableMs.
+  const all = await until(nodes, converged, signal);
+  t.log(`restarted node proved and meshed again ${provedMs} ms after it listened; slots 0..3 again after ${Date.now() - t0} ms`);
+  for (const m of all) t.is(m.spiral.counters.pruned, 0, `${m.peerId} pruned nobody`);
+  const reanchored = all.reduce((a, m) => a + (m.spiral.vdf.counters['proofsReanchored'] ?? 0), 0);
+  t.true(reanchored >= 1, 'its neighbours checked its new chain afresh');
+});
