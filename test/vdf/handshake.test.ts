@@ -423,3 +423,19 @@ test('with real provers, neighbours are proved within a few duty periods of pair
   t.true(early <= 60, `early ${early} ms`);
   t.true(late >= 400, `scheduled ${late} ms`);
 });
+
+test('a held header that a newer one overtakes is dropped, not checked after it', (t) => {
+  const m = new VdfHandshake(rng());
+  m.neighbourAdded('b', PK, 0);
+  const [vh] = of(m.message('b', encodeFrame({ type: 'proof', header: new Uint8Array([0]) }), 10), 'verify-header');
+  m.message('b', encodeFrame({ type: 'proof', header: new Uint8Array([1]) }), 11); // held
+  m.proofVerified('b', { id: vh!.id, kind: 'header', ok: true, facts: facts(0, 1000) }, 12);
+  // Header 2 comes while header 0's opening is awaited and nothing is being checked: it is checked at once.
+  const [v2] = of(m.message('b', encodeFrame({ type: 'proof', header: new Uint8Array([2]) }), 13), 'verify-header');
+  t.deepEqual(v2?.header, new Uint8Array([2]));
+  m.proofVerified('b', { id: v2!.id, kind: 'header', ok: true, facts: facts(1, 2000) }, 14);
+  const [vo] = of(m.message('b', encodeFrame({ type: 'opening', opening: new Uint8Array([9]) }), 15), 'verify-opening');
+  const after = m.proofVerified('b', { id: vo!.id, kind: 'opening', ok: true }, 16);
+  t.is(of(after, 'verdict')[0]?.verdict, 'alive');
+  t.deepEqual(of(after, 'verify-header'), [], 'header 1, older, is not checked after header 2');
+});

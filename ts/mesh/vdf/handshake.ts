@@ -55,7 +55,7 @@ export interface VdfCounters {
   /** Headers that did not chain to the last one we accepted (windows lost with a link, a restarted prover) and were checked afresh. */
   proofsReanchored: number;
   challengesDropped: number;
-  /** Windows closed early for a neighbour's first nonce (at most one per windowMs). */
+  /** Windows closed early for a neighbour's first nonce (at most one per quarter window). */
   windowsEarly: number;
   /** Headers that arrived while the previous one from the same peer was being verified, held and checked after it. */
   headersHeld: number;
@@ -259,6 +259,7 @@ export class VdfHandshake {
       peer.held = header;
       return;
     }
+    peer.held = null; // superseded: a held header is older than this one
     this.#verifyHeader(out, peer, header);
   }
 
