@@ -15,6 +15,7 @@ import type { MeshNodeConfig } from '../../mesh/node/constants.js';
 import type { Topology } from '../../mesh/node/topology.js';
 import type { RecordInterner } from '../../mesh/node/record-interner.js';
 import { StandinLiveness, type LivenessMsg, type ProverBehaviour } from './standin-liveness.js';
+import { DEFAULT_VDF_CONFIG } from '../../mesh/vdf/constants.js';
 
 export type SimMeshMsg =
   | { k: 'open'; publicKey: Uint8Array; entry: boolean }
@@ -91,8 +92,9 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
       ...(opts.config !== undefined ? { config: opts.config } : {}),
       ...(opts.interner !== undefined ? { interner: opts.interner } : {}),
     });
-    // The real defaults' grace and duty period (ts/mesh/vdf/constants.ts): early windows 2·20 ms after a first nonce.
-    const timing = { windowMs, graceMs: 500, earlyMs: opts.earlyWindows === false ? Infinity : 40 };
+    // The real defaults' grace, and early windows two duty periods after a first nonce (VdfHandshake.#wantEarly).
+    const { graceMs, dutyPeriodMs } = DEFAULT_VDF_CONFIG;
+    const timing = { windowMs, graceMs, earlyMs: opts.earlyWindows === false ? Infinity : 2 * dutyPeriodMs };
     this.liveness = new StandinLiveness(this.id, opts.secret, opts.secretOf, () => opts.rng.int(2 ** 31), opts.behaviour ?? 'honest', 3, timing);
   }
 
