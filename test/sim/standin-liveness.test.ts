@@ -52,7 +52,7 @@ test('adversaries never prove; a neighbour silent for three judged windows is de
 });
 
 test('with the real schedule, a first nonce is proved early (2 duty periods later), at most once per quarter window, as the real prover does', (t) => {
-  const timing = { windowMs: 1000, graceMs: 500, earlyMs: 40 };
+  const timing = { windowMs: 1000, graceMs: 500, delayMs: 40, early: true };
   const mk = (id: string) => new StandinLiveness(id, new Uint8Array([id.charCodeAt(0)]), (x) => new Uint8Array([x.charCodeAt(0)]), () => next++, 'honest', 3, timing);
   const p = mk('p');
   const v = mk('v');

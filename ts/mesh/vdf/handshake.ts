@@ -24,6 +24,7 @@ import { LagoonError } from '../../core/errors.js';
 import { DEFAULT_VDF_CONFIG, NONCE_LEN, type VdfConfig } from './constants.js';
 import type { HeaderFacts, RejectReason } from './engine.js';
 import { decodeFrame, encodeFrame, type VdfFrame } from './messages.js';
+import { EarlyWindows, earlyWindowTiming } from './early-windows.js';
 
 export type Verdict = 'alive' | 'dead';
 
@@ -110,15 +111,18 @@ export class VdfHandshake {
   #now = -Infinity;
   #nextWindowAt: number | undefined;
   #windowInFlight = false;
-  /** When to close a window early for a first nonce; undefined when none is wanted. */
-  #earlyAt: number | undefined;
-  #lastCloseAt = -Infinity;
-  #lastEarlyAt = -Infinity;
+  /** Windows closed early for first nonces; undefined with `earlyWindows: false`. */
+  readonly #early: EarlyWindows | undefined;
+  readonly #owed = (): boolean => {
+    for (const peer of this.#peers.values()) if (peer.owesChallenge) return true;
+    return false;
+  };
   #nextId = 1;
 
   constructor(random: (n: number) => Uint8Array, config: VdfConfig = DEFAULT_VDF_CONFIG) {
     this.config = config;
     this.#random = random;
+    this.#early = config.earlyWindows ? new EarlyWindows(earlyWindowTiming(config)) : undefined;
   }
 
   #tick(now: number): void {
@@ -207,45 +211,16 @@ export class VdfHandshake {
     out.push({ type: 'absorb', nonce });
     // Either kind carries its latest nonce, which our next header must hold.
     peer.owesChallenge = false;
+    // A nonce that no header of ours answers yet (a new neighbour's first, or one sent again): rather than leave
+    // that verifier waiting up to a whole window, close one early. A joiner's neighbours each do this, so it is
+    // meshed about a round trip after its last link instead of up to a window after it.
     if (window !== null) out.push({ type: 'request-opening', peerId: peer.peerId, window, challenge: nonce, show });
-    else this.#wantEarly();
+    else this.#early?.firstNonce(this.#now, this.#nextWindowAt);
     this.#maybeEarly(out);
   }
 
-  /**
-   * A nonce that no header of ours answers yet (a new neighbour's first, or one sent again): rather than leave
-   * that verifier waiting up to a whole window, close one early, `2·dutyPeriodMs` from now so the chain thread
-   * has absorbed it, and at most once per quarter window, so a peer resending nonces cannot make us close
-   * windows at will (at most four early ones per window). A joiner's neighbours each do this, so it is meshed
-   * about a round trip after its last link instead of up to a window after it; in a wave of joiners a prover
-   * answers several new neighbours per window.
-   */
-  #wantEarly(): void {
-    if (!this.config.earlyWindows || this.#earlyAt !== undefined || this.#nextWindowAt === undefined) return;
-    const at = Math.max(this.#now + 2 * this.config.dutyPeriodMs, this.#lastEarlyAt + this.config.windowMs / 4);
-    // The scheduled window is near anyway.
-    if (at >= this.#nextWindowAt - this.config.windowMs / 4) return;
-    this.#earlyAt = at;
-  }
-
-  /**
-   * Close the early window once it is due and every neighbour that had our last header has sent its challenge
-   * for it (its nonce is in the chain, so the early header is not stale for it), or `graceMs` after that header
-   * when one has not.
-   */
   #maybeEarly(out: VdfAction[]): void {
-    if (this.#earlyAt === undefined || this.#windowInFlight || this.#now < this.#earlyAt) return;
-    if (this.#nextWindowAt === undefined || this.#now >= this.#nextWindowAt - this.config.windowMs / 4) {
-      // Held up until the scheduled window is near: that one answers (and a window closed now would leave the
-      // other neighbours' next nonces no time to arrive before it).
-      this.#earlyAt = undefined;
-      return;
-    }
-    if (this.#now < this.#lastCloseAt + this.config.graceMs) {
-      for (const peer of this.#peers.values()) if (peer.owesChallenge) return;
-    }
-    this.#earlyAt = undefined;
-    this.#lastEarlyAt = this.#now;
+    if (this.#early === undefined || this.#windowInFlight || !this.#early.due(this.#now, this.#nextWindowAt, this.#owed)) return;
     this.#windowInFlight = true;
     this.counters.windowsEarly++;
     out.push({ type: 'request-window' });
@@ -377,7 +352,7 @@ export class VdfHandshake {
     this.#windowInFlight = false;
     const out: VdfAction[] = [];
     if (header === null) return out;
-    this.#lastCloseAt = now;
+    this.#early?.closed(now);
     for (const peer of this.#peers.values()) {
       peer.owesChallenge = true;
       this.#send(out, peer.peerId, { type: 'proof', header });
@@ -405,7 +380,7 @@ export class VdfHandshake {
       this.#nextWindowAt = Math.max(this.#nextWindowAt + this.config.windowMs, now + 1);
       for (const peer of this.#peers.values()) { peer.challengesThisWindow = 0; peer.rechallenged = false; }
       // The scheduled window answers any first nonce an early one was waiting for.
-      this.#earlyAt = undefined;
+      this.#early?.scheduled();
       if (!this.#windowInFlight) {
         this.#windowInFlight = true;
         out.push({ type: 'request-window' });
@@ -427,14 +402,8 @@ export class VdfHandshake {
   nextTimeout(): number | undefined {
     let t = this.#nextWindowAt;
     for (const peer of this.#peers.values()) if (t === undefined || peer.deadline < t) t = peer.deadline;
-    if (this.#earlyAt !== undefined && !this.#windowInFlight) {
-      // Until every challenge is in, the early window waits for one (a message) or for the grace to run out.
-      let early = this.#earlyAt;
-      for (const peer of this.#peers.values()) {
-        if (peer.owesChallenge) { early = Math.max(early, this.#lastCloseAt + this.config.graceMs); break; }
-      }
-      if (t === undefined || early < t) t = early;
-    }
+    const early = this.#windowInFlight ? undefined : this.#early?.wakeAt(this.#owed);
+    if (early !== undefined && (t === undefined || early < t)) t = early;
     return t;
   }
 

@@ -14,14 +14,13 @@
  * at the verifier's own window and was answered at once, so every neighbour
  * a joiner found during its first window was proved at that window, which
  * flattered single joins (1,010 ms, against 1.1–2.2 s with this timing).
- * With `timing` it also closes windows early as the real prover does
- * (docs/vdf.md, "Early windows"): a first nonce is answered `earlyMs` later,
- * once every verifier has answered the last proof (or `graceMs` after it), at
- * most once per quarter window and not in the last quarter before a scheduled
- * one. The owner then
- * drives it by `start`, `nextTimeout` and `handleTimeout`.
+ * With `timing` it keeps the real prover's window schedule and closes
+ * windows early for first nonces by the same policy object the real handshake
+ * asks (ts/mesh/vdf/early-windows.ts); the owner then drives it by `start`,
+ * `nextTimeout` and `handleTimeout`.
  */
 import { createHash } from 'node:crypto';
+import { EarlyWindows, type EarlyWindowTiming } from '../../mesh/vdf/early-windows.js';
 
 export type ProverBehaviour = 'honest' | 'forge' | 'replay' | 'precompute' | 'silent';
 
@@ -36,8 +35,8 @@ export interface LivenessOut {
 
 export const STEPS_PER_WINDOW = 1000;
 
-/** The real handshake's schedule: windowMs, graceMs and the early-window delay (2·dutyPeriodMs). */
-export interface LivenessTiming { windowMs: number; graceMs: number; earlyMs: number }
+/** The real handshake's schedule (earlyWindowTiming of its config); `early: false` closes no window early. */
+export interface LivenessTiming extends EarlyWindowTiming { readonly early: boolean }
 
 interface Watched { nonce: number; judged: boolean; proved: boolean; resent: boolean; missed: number; work: number; dead: boolean; owes: boolean }
 
@@ -48,9 +47,11 @@ export class StandinLiveness {
   readonly #firstProof = new Map<string, LivenessMsg>();
   #window = 0;
   #nextWindowAt = Infinity;
-  #earlyAt: number | undefined;
-  #lastCloseAt = -Infinity;
-  #lastEarlyAt = -Infinity;
+  readonly #early: EarlyWindows | undefined;
+  readonly #owed = (): boolean => {
+    for (const w of this.#watched.values()) if (w.owes) return true;
+    return false;
+  };
   counters = { invalid: 0, stale: 0, missed: 0, early: 0 };
 
   constructor(
@@ -61,7 +62,9 @@ export class StandinLiveness {
     readonly behaviour: ProverBehaviour = 'honest',
     readonly deadAfterMissed = 3,
     readonly timing?: LivenessTiming,
-  ) {}
+  ) {
+    this.#early = timing?.early === true ? new EarlyWindows(timing) : undefined;
+  }
 
   /** Starts the window schedule (with `timing`). */
   start(now: number): void {
@@ -69,15 +72,7 @@ export class StandinLiveness {
   }
 
   nextTimeout(): number {
-    let t = this.#nextWindowAt;
-    if (this.#earlyAt !== undefined && this.timing !== undefined) {
-      let early = this.#earlyAt;
-      for (const w of this.#watched.values()) {
-        if (w.owes) { early = Math.max(early, this.#lastCloseAt + this.timing.graceMs); break; }
-      }
-      t = Math.min(t, early);
-    }
-    return t;
+    return Math.min(this.#nextWindowAt, this.#early?.wakeAt(this.#owed) ?? Infinity);
   }
 
   handleTimeout(now: number): LivenessOut {
@@ -125,7 +120,7 @@ export class StandinLiveness {
    */
   window(now = 0): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
-    this.#earlyAt = undefined;
+    this.#early?.scheduled();
     this.#proveAll(now, out);
     for (const [peer, w] of this.#watched) {
       // The first window after a nonce went out is not judged: the prover's window may close after ours.
@@ -146,7 +141,7 @@ export class StandinLiveness {
 
   #proveAll(now: number, out: LivenessOut): void {
     this.#window++;
-    this.#lastCloseAt = now;
+    this.#early?.closed(now);
     for (const [verifier, w] of this.#watched) {
       w.owes = true;
       const proof = this.#prove(verifier, this.#window, this.#nonceFrom.get(verifier) ?? -1);
@@ -155,18 +150,8 @@ export class StandinLiveness {
   }
 
   #maybeEarly(now: number, out: LivenessOut): void {
-    const t = this.timing;
-    if (t === undefined || this.#earlyAt === undefined || now < this.#earlyAt) return;
-    if (now >= this.#nextWindowAt - t.windowMs / 4) {
-      this.#earlyAt = undefined;
-      return;
-    }
-    if (now < this.#lastCloseAt + t.graceMs) {
-      for (const w of this.#watched.values()) if (w.owes) return;
-    }
-    this.#earlyAt = undefined;
+    if (this.#early === undefined || !this.#early.due(now, this.#nextWindowAt, this.#owed)) return;
     this.counters.early++;
-    this.#lastEarlyAt = now;
     this.#proveAll(now, out);
   }
 
@@ -176,11 +161,7 @@ export class StandinLiveness {
       this.#nonceFrom.set(from, msg.nonce);
       const w = this.#watched.get(from);
       if (w !== undefined) w.owes = false;
-      const t = this.timing;
-      const at = t === undefined ? Infinity : Math.max(now + t.earlyMs, this.#lastEarlyAt + t.windowMs / 4);
-      if (msg.first && t !== undefined && this.#earlyAt === undefined && at < this.#nextWindowAt - t.windowMs / 4) {
-        this.#earlyAt = at;
-      }
+      if (msg.first) this.#early?.firstNonce(now, this.#nextWindowAt);
       this.#maybeEarly(now, out);
       return out;
     }

@@ -16,6 +16,7 @@ import type { Topology } from '../../mesh/node/topology.js';
 import type { RecordInterner } from '../../mesh/node/record-interner.js';
 import { StandinLiveness, type LivenessMsg, type ProverBehaviour } from './standin-liveness.js';
 import { DEFAULT_VDF_CONFIG } from '../../mesh/vdf/constants.js';
+import { earlyWindowTiming } from '../../mesh/vdf/early-windows.js';
 
 export type SimMeshMsg =
   | { k: 'open'; publicKey: Uint8Array; entry: boolean }
@@ -92,9 +93,8 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
       ...(opts.config !== undefined ? { config: opts.config } : {}),
       ...(opts.interner !== undefined ? { interner: opts.interner } : {}),
     });
-    // The real defaults' grace, and early windows two duty periods after a first nonce (VdfHandshake.#wantEarly).
-    const { graceMs, dutyPeriodMs } = DEFAULT_VDF_CONFIG;
-    const timing = { windowMs, graceMs, earlyMs: opts.earlyWindows === false ? Infinity : 2 * dutyPeriodMs };
+    // The real defaults' schedule, early windows included (the policy object the real handshake asks).
+    const timing = { ...earlyWindowTiming({ ...DEFAULT_VDF_CONFIG, windowMs }), early: opts.earlyWindows !== false };
     this.liveness = new StandinLiveness(this.id, opts.secret, opts.secretOf, () => opts.rng.int(2 ** 31), opts.behaviour ?? 'honest', 3, timing);
   }
 
