@@ -2,7 +2,7 @@
 import { isFetchFailure, type Listening } from './helpers.js';
 
 export interface Spiral {
-  slot: number | null; neighbours: string[]; records: number; tombstones: number; counters: { pruned: number }; meshed: boolean; meshedAfterMs: number | null;
+  slot: number | null; neighbours: string[]; records: number; tombstones: number; counters: { pruned: number; slotsReturned: number; holesFilled: number }; meshed: boolean; meshedAfterMs: number | null;
   vdf: { counters: Record<string, number>; peers: Array<{ peerId: string; verdict: string; height: number; work: number } | null> };
 }
 export interface MeshApi { peerId: string; links: Array<{ peerId: string }>; spiral: Spiral }

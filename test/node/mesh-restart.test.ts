@@ -5,7 +5,8 @@
  * and a new mesh port. Its neighbours kept checking it while its links were
  * down; they must take its new chain (docs/vdf.md: a header that does not
  * chain to the last one accepted is checked afresh against the verifier's
- * nonce) rather than count it as a replay and prune it.
+ * nonce) rather than count it as a replay and prune it. Its concierge still
+ * holds its record, so it gets its own slot back: nobody moves.
  */
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
@@ -32,6 +33,8 @@ test('a node killed and started again with the same identity is proved and meshe
   const formed = await until(ports, (all) => converged(all) ?? all.find((m) => !m.spiral.meshed)?.peerId ?? null, signal);
 
   const victim = ports[2]!;
+  const victimSlot = formed.find((m) => m.peerId === victim.peer)!.spiral.slot;
+  const filledBefore = formed.reduce((a, m) => a + m.spiral.counters.holesFilled, 0);
   // How far each other node had verified the victim's chain: proofs of its new chain start again from 0.
   const heightBefore = new Map(formed.map((m) => [m.peerId, m.spiral.vdf.peers.find((p) => p?.peerId === victim.peer)?.height ?? 0]));
   spawned[2]!.child.kill('SIGKILL');
@@ -54,9 +57,11 @@ test('a node killed and started again with the same identity is proved and meshe
     return null;
   }, signal);
   const provedMs = Date.now() - t0;
-  // It came back as a joiner (a new slot above the others); the hole it left is refilled after holeStableMs.
   const all = await until(nodes, converged, signal);
-  t.log(`restarted node proved and meshed again ${provedMs} ms after it listened; slots 0..3 again after ${Date.now() - t0} ms`);
+  t.log(`restarted node proved and meshed again ${provedMs} ms after it listened; converged after ${Date.now() - t0} ms`);
+  t.is(all.find((m) => m.peerId === victim.peer)!.spiral.slot, victimSlot, 'back at its own slot');
+  t.is(all.reduce((a, m) => a + m.spiral.counters.slotsReturned, 0), 1, 'its concierge offered it back');
+  t.is(all.reduce((a, m) => a + m.spiral.counters.holesFilled, 0), filledBefore, 'no hole to fill: nobody moved');
   for (const m of all) t.is(m.spiral.counters.pruned, 0, `${m.peerId} pruned nobody`);
   const reanchored = all.reduce((a, m) => a + (m.spiral.vdf.counters['proofsReanchored'] ?? 0), 0);
   t.true(reanchored >= 1, 'its neighbours checked its new chain afresh');

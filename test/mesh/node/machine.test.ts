@@ -90,6 +90,40 @@ test('a concierge answers JOIN with a free slot and at most 20 records; the join
   t.like(offer2, { t: 'offer', slot: 2 });
 });
 
+test('a node that restarts while its record still holds its slot gets that slot back; another joiner does not', (t) => {
+  const boot = node();
+  boot.start(0, WALL, true);
+  const xc = mk();
+  const yc = mk();
+  const keyOf = new Map([[xc.peerId, xc.publicKey], [yc.peerId, yc.publicKey]]);
+  const join = (x: MeshNode, at: number): MeshFrame | undefined => {
+    x.start(at, WALL + at, false);
+    const ask = sends(x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, at, WALL + at), boot.peerId);
+    boot.linkUp(x.peerId, keyOf.get(x.peerId)!, false, at, WALL + at);
+    return sends(boot.frame(x.peerId, encodeMeshFrame(ask[0]!), at + 1, WALL + at + 1), x.peerId).find((f) => f.t === 'offer');
+  };
+  const x = node(xc);
+  const offer = join(x, 10);
+  t.like(offer, { t: 'offer', slot: 1 });
+  // The joiner's record reaches its concierge (a neighbour: it publishes to it).
+  for (const f of sends(x.frame(boot.peerId, encodeMeshFrame(offer!), 12, WALL + 12), boot.peerId)) boot.frame(xc.peerId, encodeMeshFrame(f), 13, WALL + 13);
+  t.is(boot.recordCount, 2, "the concierge holds the joiner's record");
+  // It restarts: the old link drops, a new process with the same key joins again before anyone pruned it.
+  boot.linkDown(xc.peerId, 500, WALL + 500);
+  const again = node(xc);
+  const back = join(again, 1000);
+  t.like(back, { t: 'offer', slot: 1 }, 'its own slot, not the next free one');
+  t.false((back as { records: { origin: string }[] }).records.some((r) => r.origin === xc.peerId), 'its old record is not part of the offer');
+  t.is(boot.counters.slotsReturned, 1);
+  t.is(boot.counters.joinsServed, 2);
+  again.frame(boot.peerId, encodeMeshFrame(back!), 1002, WALL + 1002);
+  t.is(again.slot, 1);
+  t.true(again.ownRecord()!.seq > x.ownRecord()!.seq, 'its new record replaces the old one everywhere');
+  // Anyone else asking gets a free slot: a slot comes back only to the node whose record holds it.
+  t.like(join(node(yc), 1100), { t: 'offer', slot: 2 });
+  t.is(boot.counters.slotsReturned, 1);
+});
+
 test('a joiner syncs its scope with its first neighbour at once, not at its next sync round', (t) => {
   // Its links follow from the records of its whole scope, and the offer brings only the nearest few: computed from
   // those alone, older neighbours it had missed came in one by one later, each wanting a first VDF proof.

@@ -31,6 +31,8 @@ export interface MeshNodeCounters {
   tombstonesImplausible: number;
   attestationsRejected: number;
   joinsServed: number;
+  /** Of those, joiners that got their own slot back (they restarted while their record still held it). */
+  slotsReturned: number;
   /** Joins this node could not place from its scope and passed uphill. */
   joinsForwarded: number;
   /** Holes this node reported uphill to the frontier node. */
@@ -52,7 +54,7 @@ export function newCounters(): MeshNodeCounters {
   return {
     framesMalformed: 0,
     records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
-    tombstonesForged: 0, tombstonesRefuted: 0, tombstonesImplausible: 0, attestationsRejected: 0, joinsServed: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
+    tombstonesForged: 0, tombstonesRefuted: 0, tombstonesImplausible: 0, attestationsRejected: 0, joinsServed: 0, slotsReturned: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
     syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, holeMovesDeferred: 0, noShowsGivenUp: 0, workInconsistent: 0, pruned: 0,
   };
 }

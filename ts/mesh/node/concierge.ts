@@ -355,9 +355,10 @@ export class Concierge {
     return records;
   }
 
-  /** The `offerRecords` occupied slots nearest `slot` (`me` first), with their distances. */
+  /** The `offerRecords` occupied slots nearest `slot` (`me` first), with their distances; never `slot` itself (a returning node's old record). */
   #nearest(slot: number, me: number, occupied: readonly number[]): { s: number; d: number }[] {
     return occupied
+      .filter((s) => s !== slot)
       .map((s) => ({ s, d: s === me ? -1 : this.topology.distance(s, slot) }))
       .sort((a, b) => a.d - b.d || a.s - b.s)
       .slice(0, this.config.offerRecords);

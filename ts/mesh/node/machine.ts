@@ -314,10 +314,12 @@ export class MeshNode {
       this.#sendFrame(out, peerId, { t: 'refuse', reason: 'not joined yet' });
       return;
     }
-    const slot = this.#placement();
+    const back = this.#returning(peerId);
+    const slot = back ?? this.#placement();
     if (slot !== undefined) {
       this.#sendOffer(out, peerId, slot, this.#concierge.reservedTo(this.#now), this.#offerRecords(slot));
       this.counters.joinsServed++;
+      if (back !== undefined) this.counters.slotsReturned++;
       return;
     }
     const next = this.#towardFrontier(this.#concierge.reservedTo(this.#now));
@@ -332,6 +334,20 @@ export class MeshNode {
     this.#concierge.relay(id, { back: peerId, to: next, joiner: true, until: this.#now + this.config.reservationMs });
     this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, records: [] });
     this.counters.joinsForwarded++;
+  }
+
+  /**
+   * The slot of a joiner that held one a moment ago: it restarted (same identity, same data directory) before its
+   * neighbours pruned it, so its record still holds the slot in our view. Offered back, the node returns to its
+   * place: its neighbours keep their links and nobody moves into a hole it would leave (holeStableMs later, a
+   * second move). Only the node itself can ask (the link is authenticated to its key), and only while its old
+   * claim wins the slot in our view; a concierge that does not hold its record places it as any joiner.
+   */
+  #returning(peerId: string): number | undefined {
+    const held = this.#records.get(peerId);
+    if (held === undefined || peerId === this.peerId) return undefined;
+    this.#recomputeOccupancy();
+    return this.#slots.occupants.get(held.info.slot)?.origin === peerId ? held.info.slot : undefined;
   }
 
   #sendOffer(out: MeshNodeAction[], joiner: string, slot: number, reservedTo: number, records: SporeRecord[]): void {
