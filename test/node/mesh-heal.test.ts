@@ -49,6 +49,8 @@ test('ten processes join through one address; three are killed; the seven heal i
   for (const m of healed) {
     t.false(m.spiral.neighbours.some((p) => dead.has(p)));
     t.false(m.links.some((l) => dead.has(l.peerId)));
+    // Unlinked when they stopped being neighbours (kept watched after their links went): out of the VDF handshake too.
+    t.deepEqual(m.spiral.vdf.peers.filter((p) => p === null || dead.has(p.peerId)), [], `${m.peerId} still checks a dead node`);
   }
   t.true(healed.reduce((a, m) => a + m.spiral.counters.pruned, 0) >= victims.length);
   t.true(healed.some((m) => m.spiral.tombstones > 0));

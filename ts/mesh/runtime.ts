@@ -159,7 +159,9 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
           for (const n of e.added) this.#vdf.neighbourAdded(n.peerId, n.publicKey, (p) => !this.machine.neighbours.has(p));
           // A former neighbour's link lingers, and it may still count us as its neighbour (views converge at
           // slightly different times): we keep proving to it, and checking it, until the link goes (peer-down).
-          // Dropped at once, it heard from us no more and pruned us after deadAfterMissed windows.
+          // Dropped at once, it heard from us no more and pruned us after deadAfterMissed windows. One whose link
+          // went while it was a neighbour (kept watched then) goes now: no peer-down will come for it.
+          for (const p of e.removed) if (this.#svc.peer(p) === undefined) this.#vdf.neighbourRemoved(p);
         } else if (e.e === 'watch') {
           this.#vdf.neighbourAdded(e.peerId, e.publicKey);
         } else if (e.e === 'slot') {

@@ -5,6 +5,7 @@ export type SlotReason = 'first' | 'offer' | 'conflict' | 'hole';
 
 export type MeshNodeEvent =
   | { e: 'slot'; slot: number; why: SlotReason }
+  /** Neighbours that became so while linked (`added`), and every one that stopped being one, linked or not (`removed`). */
   | { e: 'neighbours'; added: { peerId: string; publicKey: Uint8Array }[]; removed: string[] }
   | { e: 'conflict'; slot: number; winner: string; loser: string }
   | { e: 'pruned'; peerId: string; slot: number }

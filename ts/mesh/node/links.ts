@@ -9,8 +9,6 @@ export interface LinkState { readonly publicKey: Uint8Array; readonly since: num
 export interface NeighbourChange {
   /** New neighbours we hold a link to. */
   readonly added: { peerId: string; publicKey: Uint8Array }[];
-  /** Former neighbours we hold a link to (it lingers). */
-  readonly removed: string[];
   /** Every former neighbour, linked or not. */
   readonly dropped: string[];
 }
@@ -53,15 +51,13 @@ export class LinkTable {
   linger(peerId: string, now: number): void { this.#lingerUntil.set(peerId, now + this.lingerMs); }
 
   setNeighbours(want: ReadonlySet<string>, now: number): NeighbourChange {
-    const change: NeighbourChange = { added: [], removed: [], dropped: [] };
+    const change: NeighbourChange = { added: [], dropped: [] };
     for (const p of this.#neighbours) {
       if (want.has(p)) continue;
       this.#neighbours.delete(p);
       change.dropped.push(p);
-      if (this.#links.has(p)) {
-        change.removed.push(p);
-        this.linger(p, now);
-      }
+      // A former neighbour's link lingers.
+      if (this.#links.has(p)) this.linger(p, now);
     }
     for (const p of want) {
       if (this.#neighbours.has(p)) continue;

@@ -897,7 +897,7 @@ export class MeshNode {
       const r = this.#slots.occupants.get(s);
       if (r !== undefined && r.origin !== this.peerId) want.add(r.origin);
     }
-    const { added, removed, dropped } = this.#links.setNeighbours(want, this.#now);
+    const { added, dropped } = this.#links.setNeighbours(want, this.#now);
     for (const p of dropped) {
       this.#attest.forget(p);
       const held = this.#heldTombs.get(p);
@@ -906,7 +906,8 @@ export class MeshNode {
     }
     for (const a of added) this.#sendOwn(out, a.peerId);
     this.#dialMissing(out);
-    if (added.length > 0 || removed.length > 0) out.push({ type: 'event', event: { e: 'neighbours', added, removed } });
+    // Every former neighbour, not only linked ones: the driver stops checking one whose link went earlier.
+    if (added.length > 0 || dropped.length > 0) out.push({ type: 'event', event: { e: 'neighbours', added, removed: dropped } });
     this.#updateProbation(out);
   }
 

@@ -233,11 +233,13 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
           break;
         case 'event':
           if (a.event.e === 'neighbours') {
-            // A former neighbour stays paired until its link goes (#down), as in the real runtime.
+            // A former neighbour stays paired until its link goes (#down), as in the real runtime; one already
+            // unlinked goes now.
             for (const n of a.event.added) {
               if (this.#olderThanUs(n.peerId)) this.olderNeighbourAddedAtMs = now;
               this.#liveness(this.liveness.add(n.peerId), now, out);
             }
+            for (const p of a.event.removed) if (!this.links.has(p)) this.liveness.remove(p);
           } else if (a.event.e === 'watch') this.#liveness(this.liveness.add(a.event.peerId), now, out);
           this.#o.onEvent?.(this.id, a.event, now);
           break;
