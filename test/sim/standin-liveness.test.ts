@@ -9,7 +9,23 @@ const pair = (behaviour: ProverBehaviour = 'honest') => {
   const p = new StandinLiveness('p', secrets.get('p')!, (id) => secrets.get(id), () => next++, behaviour);
   return { v, p };
 };
-const only = (sends: { to: string; msg: LivenessMsg }[], k: LivenessMsg['k']) => sends.filter((s) => s.msg.k === k).map((s) => s.msg);
+const only = <K extends LivenessMsg['k']>(sends: { to: string; msg: LivenessMsg }[], k: K) =>
+  sends.filter((s) => s.msg.k === k).map((s) => s.msg as Extract<LivenessMsg, { k: K }>);
+/** Deliver `msgs` (from `from` to `to`) and every answer they draw, back and forth, until quiet: the alive verdicts each side reached. */
+const settle = (nodes: Record<string, StandinLiveness>, from: string, to: string, msgs: LivenessMsg[]): Record<string, number> => {
+  const alive: Record<string, number> = {};
+  let queue = msgs.map((m) => ({ from, to, m }));
+  for (let i = 0; i < 10 && queue.length > 0; i++) {
+    const next: typeof queue = [];
+    for (const q of queue) {
+      const r = nodes[q.to]!.handle(q.from, q.m);
+      for (const x of r.verdicts) if (x.alive) alive[q.to] = (alive[q.to] ?? 0) + 1;
+      for (const s of r.send) next.push({ from: q.to, to: s.to, m: s.msg });
+    }
+    queue = next;
+  }
+  return alive;
+};
 
 test('a new neighbour gets a nonce at once and is proved at the prover\'s next window, not the verifier\'s', (t) => {
   const { v, p } = pair();
@@ -19,9 +35,13 @@ test('a new neighbour gets a nonce at once and is proved at the prover\'s next w
   p.add('v');
   const [proof] = only(p.window().send.filter((s) => s.to === 'v'), 'proof');
   const r = v.handle('p', proof!);
-  t.deepEqual(r.verdicts.map((x) => x.alive), [true]);
+  t.deepEqual(r.verdicts, [], 'a proof alone proves nothing yet: its opening does, a round trip later');
   const [following] = only(r.send, 'challenge');
-  t.not((following as { nonce: number }).nonce, (challenge as { nonce: number }).nonce, 'the next proof needs a nonce drawn after this one');
+  t.not(following!.nonce, challenge!.nonce, 'the next proof needs a nonce drawn after this one');
+  t.is(following!.open, proof!.window, 'the same nonce asks for the opening');
+  const [opening] = only(p.handle('v', following!).send, 'opening');
+  t.deepEqual(v.handle('p', opening!).verdicts.map((x) => x.alive), [true]);
+  t.deepEqual(v.handle('p', opening!).verdicts, [], 'an opening counts once');
   // The same proof again proves nothing: it lacks the new nonce. Our nonce goes again, once per window.
   const again = v.handle('p', proof!);
   t.deepEqual(again.verdicts, []);
@@ -29,6 +49,17 @@ test('a new neighbour gets a nonce at once and is proved at the prover\'s next w
   t.is(only(again.send, 'challenge').length, 1);
   t.is(only(v.handle('p', proof!).send, 'challenge').length, 0, 'not twice in one window');
   t.is(v.counters.invalid, 0, 'stale is not invalid');
+});
+
+test('an opening bound to another nonce than the one that asked for it proves nothing', (t) => {
+  const { v, p } = pair();
+  p.handle('v', only(v.add('p').send, 'challenge')[0]!);
+  p.add('v');
+  const [ask] = only(v.handle('p', only(p.window().send, 'proof')[0]!).send, 'challenge');
+  // What a prover could make before the ask: an opening for some other nonce.
+  const [early] = only(p.handle('v', { ...ask!, nonce: ask!.nonce + 1 }).send, 'opening');
+  t.deepEqual(v.handle('p', early!).verdicts, []);
+  t.is(v.counters.invalid, 1);
 });
 
 test('adversaries never prove; a neighbour silent for three judged windows is dead; a relink sends the nonce again', (t) => {
@@ -39,7 +70,7 @@ test('adversaries never prove; a neighbour silent for three judged windows is de
     let alive = 0;
     let dead = 0;
     for (let i = 0; i < 5; i++) {
-      for (const s of p.window().send) if (s.to === 'v') for (const x of v.handle('p', s.msg).verdicts) if (x.alive) alive++;
+      alive += settle({ v, p }, 'p', 'v', p.window().send.filter((s) => s.to === 'v').map((s) => s.msg))['v'] ?? 0;
       for (const x of v.window().verdicts) if (!x.alive) dead++;
       for (const s of v.relinked('p').send) p.handle('v', s.msg);
     }
@@ -65,16 +96,17 @@ test('with the real schedule, a first nonce is proved early (2 duty periods late
   const early = p.handleTimeout(140).send.filter((s) => s.to === 'v');
   t.is(early.length, 1);
   const r = v.handle('p', early[0]!.msg, 145);
-  t.deepEqual(r.verdicts.map((x) => x.alive), [true], 'proved 45 ms after its nonce, not at the prover\'s window (1,000 ms)');
+  // v answers with its next nonce, which asks for the opening.
+  const [opening] = only(p.handle('v', r.send[0]!.msg, 150).send, 'opening');
+  t.deepEqual(v.handle('p', opening!, 155).verdicts.map((x) => x.alive), [true], 'proved 55 ms after its nonce (proof and opening), not at the prover\'s window (1,000 ms)');
   t.is(p.counters.early, 1);
-  // v answered with its next nonce; a second verifier's first nonce gets the next early proof, a quarter window on.
-  p.handle('v', r.send[0]!.msg, 150);
+  // A second verifier's first nonce gets the next early proof, a quarter window on.
   p.add('u');
   p.handle('u', u.add('p').send[0]!.msg, 160);
   t.is(p.nextTimeout(), 390);
   const second = p.handleTimeout(390).send;
   t.deepEqual(second.map((s) => s.to).sort(), ['u', 'v']);
-  t.deepEqual(v.handle('p', second.find((s) => s.to === 'v')!.msg, 395).verdicts.map((x) => x.alive), [true], 'the early proof did not make v\'s nonce stale');
+  t.deepEqual(settle({ v, p }, 'p', 'v', [second.find((s) => s.to === 'v')!.msg]), { v: 1 }, 'the early proof did not make v\'s nonce stale');
   t.is(p.counters.early, 2);
   // A first nonce in the last quarter before the scheduled window waits for it.
   p.handle('v', v.relinked('p').send[0]!.msg, 800);

@@ -2,9 +2,12 @@
  * A stand-in for the VDF handshake (ts/mesh/vdf/handshake.ts) for large
  * simulations, with the same shape and timing: a verifier sends a new
  * neighbour a fresh nonce at once, the prover answers with a proof bound to
- * its key, its window and that nonce when its own window closes, and each
- * valid proof is followed by the next nonce; a neighbour with no valid proof
- * for `deadAfterMissed` of the verifier's windows is dead. A keyed tag stands
+ * its key, its window and that nonce when its own window closes, each valid
+ * proof is followed by the next nonce, which also asks for the proof's
+ * opening, and the opening (bound to that nonce) is what proves the peer
+ * alive, as the real handshake's verdict waits for its OPENING: one round
+ * trip after the proof. A neighbour with no opened proof for
+ * `deadAfterMissed` of the verifier's windows is dead. A keyed tag stands
  * in for the chain. It keeps the properties the mesh relies on, so
  * adversaries that forge proofs, replay old windows or answer with a
  * precomputed chain (not containing the fresh nonce) fail here exactly as
@@ -25,8 +28,11 @@ import { EarlyWindows, type EarlyWindowTiming } from '../../mesh/vdf/early-windo
 export type ProverBehaviour = 'honest' | 'forge' | 'replay' | 'precompute' | 'silent';
 
 export type LivenessMsg =
-  | { k: 'challenge'; nonce: number; first: boolean }
-  | { k: 'proof'; window: number; nonce: number; tag: string };
+  /** A nonce for our next proof; after a proof, `open` asks for that window's opening (the real CHALLENGE(w, c)). */
+  | { k: 'challenge'; nonce: number; first: boolean; open?: number }
+  | { k: 'proof'; window: number; nonce: number; tag: string }
+  /** Answers `open`: bound to the window and the nonce that asked, so it cannot be made before the ask. */
+  | { k: 'opening'; window: number; tag: string };
 
 export interface LivenessOut {
   send: { to: string; msg: LivenessMsg }[];
@@ -38,7 +44,11 @@ export const STEPS_PER_WINDOW = 1000;
 /** The real handshake's schedule (earlyWindowTiming of its config); `early: false` closes no window early. */
 export interface LivenessTiming extends EarlyWindowTiming { readonly early: boolean }
 
-interface Watched { nonce: number; judged: boolean; proved: boolean; resent: boolean; missed: number; work: number; dead: boolean; owes: boolean }
+interface Watched {
+  nonce: number; judged: boolean; proved: boolean; resent: boolean; missed: number; work: number; dead: boolean; owes: boolean;
+  /** A valid proof waiting for its opening: its window, and the nonce the opening must be bound to. */
+  opening: { window: number; nonce: number } | undefined;
+}
 
 export class StandinLiveness {
   readonly #watched = new Map<string, Watched>();
@@ -90,7 +100,7 @@ export class StandinLiveness {
     const out: LivenessOut = { send: [], verdicts: [] };
     if (this.#watched.has(peer)) return out;
     const nonce = this.nextNonce();
-    this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false, owes: false });
+    this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false, owes: false, opening: undefined });
     out.send.push({ to: peer, msg: { k: 'challenge', nonce, first: true } });
     return out;
   }
@@ -161,6 +171,10 @@ export class StandinLiveness {
       this.#nonceFrom.set(from, msg.nonce);
       const w = this.#watched.get(from);
       if (w !== undefined) w.owes = false;
+      if (msg.open !== undefined) {
+        const opening = this.#open(msg.open, msg.nonce);
+        if (opening !== undefined) out.send.push({ to: from, msg: opening });
+      }
       if (msg.first) this.#early?.firstNonce(now, this.#nextWindowAt);
       this.#maybeEarly(now, out);
       return out;
@@ -168,6 +182,18 @@ export class StandinLiveness {
     const w = this.#watched.get(from);
     if (w === undefined) return out; // proofs only count from peers we watch
     const secret = this.secretOf(from);
+    if (msg.k === 'opening') {
+      const pending = w.opening;
+      if (pending === undefined || pending.window !== msg.window) return out; // not asked for, or superseded: nothing to check
+      w.opening = undefined;
+      if (secret === undefined || msg.tag !== openingTag(secret, msg.window, pending.nonce)) { this.counters.invalid++; return out; }
+      w.proved = true;
+      w.missed = 0;
+      w.dead = false;
+      w.work += STEPS_PER_WINDOW;
+      out.verdicts.push({ peer: from, alive: true, steps: w.work });
+      return out;
+    }
     if (secret === undefined || msg.tag !== proofTag(secret, msg.window, msg.nonce)) { this.counters.invalid++; return out; }
     if (msg.nonce !== w.nonce) {
       // Signed by the prover but without our latest nonce (it never reached the prover, or the proof is old):
@@ -179,14 +205,11 @@ export class StandinLiveness {
       }
       return out;
     }
-    w.proved = true;
-    w.missed = 0;
-    w.dead = false;
-    w.work += STEPS_PER_WINDOW;
-    // The next window's proof must carry a nonce drawn after this one arrived (the real handshake's CHALLENGE).
+    // The next window's proof must carry a nonce drawn after this one arrived, and the same nonce asks for this
+    // proof's opening (the real handshake's CHALLENGE(w, c)); the opening proves the peer alive.
     w.nonce = this.nextNonce();
-    out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce, first: false } });
-    out.verdicts.push({ peer: from, alive: true, steps: w.work });
+    w.opening = { window: msg.window, nonce: w.nonce };
+    out.send.push({ to: from, msg: { k: 'challenge', nonce: w.nonce, first: false, open: msg.window } });
     return out;
   }
 
@@ -205,6 +228,17 @@ export class StandinLiveness {
       case 'honest': return { k: 'proof', window, nonce, tag: proofTag(this.secret, window, nonce) };
     }
   }
+
+  /** The opening of our proof for `window`, asked for with `nonce`. A forger's does not check; the rest have proved honestly by then. */
+  #open(window: number, nonce: number): LivenessMsg | undefined {
+    if (this.behaviour === 'silent' || window > this.#window) return undefined;
+    const secret = this.behaviour === 'forge' ? new Uint8Array(1) : this.secret;
+    return { k: 'opening', window, tag: openingTag(secret, window, nonce) };
+  }
+}
+
+function openingTag(secret: Uint8Array, window: number, nonce: number): string {
+  return createHash('sha256').update(secret).update(`open/${window}/${nonce}`).digest('hex').slice(0, 32);
 }
 
 function proofTag(secret: Uint8Array, window: number, nonce: number): string {
