@@ -122,6 +122,10 @@ test('a node that restarts while its record still holds its slot gets that slot 
   // Anyone else asking gets a free slot: a slot comes back only to the node whose record holds it.
   t.like(join(node(yc), 1100), { t: 'offer', slot: 2 });
   t.is(boot.counters.slotsReturned, 1);
+  // Long after every reservation lapsed (the concierge holds none: what it reserved is -1), again: still an offer.
+  boot.linkDown(xc.peerId, 119_000, WALL + 119_000);
+  t.like(join(node(xc), 120_000), { t: 'offer', slot: 1, reservedTo: 1 });
+  t.is(boot.counters.slotsReturned, 2);
 });
 
 test('a joiner syncs its scope with its first neighbour at once, not at its next sync round', (t) => {

@@ -317,7 +317,8 @@ export class MeshNode {
     const back = this.#returning(peerId);
     const slot = back ?? this.#placement();
     if (slot !== undefined) {
-      this.#sendOffer(out, peerId, slot, this.#concierge.reservedTo(this.#now), this.#offerRecords(slot));
+      // A returned slot is not a reservation: with none held, what we had reserved is -1, which no offer can carry.
+      this.#sendOffer(out, peerId, slot, Math.max(slot, this.#concierge.reservedTo(this.#now)), this.#offerRecords(slot));
       this.counters.joinsServed++;
       if (back !== undefined) this.counters.slotsReturned++;
       return;

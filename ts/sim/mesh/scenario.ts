@@ -36,6 +36,11 @@ export interface MeshScenario {
   readonly adversaries?: readonly { behaviour: ProverBehaviour; count: number }[];
   /** Fraction of honest non-bootstrap nodes that crash for good at `crashAtMs`. */
   readonly crash?: { fraction: number; atMs: number };
+  /**
+   * Fraction of honest non-bootstrap nodes (none of the crashed) whose process restarts: down at `atMs`, up again
+   * `downMs` later with the same identity and nothing else (SimMeshNode.restart).
+   */
+  readonly restart?: { fraction: number; atMs: number; downMs: number };
   /** Split the honest nodes in two groups (the bootstrap in the first) for this interval. */
   readonly partition?: { atMs: number; healAtMs: number };
   readonly config?: Partial<MeshNodeConfig>;
@@ -51,6 +56,7 @@ export interface MeshWorld {
   readonly honest: SimMeshNode[];
   readonly adversaries: SimMeshNode[];
   readonly crashed: Set<string>;
+  readonly restarted: Set<string>;
   readonly all: Map<string, SimMeshNode>;
   readonly events: { node: string; e: MeshNodeEvent; atMs: number }[];
   readonly keys: StandinKeys;
@@ -94,6 +100,17 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
       faults.crashes!.push({ node: candidates[i]!, downAtMs: s.crash.atMs });
     }
   }
+  const restarted = new Set<string>();
+  if (s.restart !== undefined) {
+    const candidates = honestKeys.slice(1).map((k) => k.peerId).filter((id) => !crashed.has(id));
+    const count = Math.round(candidates.length * s.restart.fraction);
+    for (let i = 0; i < count; i++) {
+      const j = i + orderRng.int(candidates.length - i);
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+      restarted.add(candidates[i]!);
+      faults.crashes!.push({ node: candidates[i]!, downAtMs: s.restart.atMs, upAtMs: s.restart.atMs + s.restart.downMs });
+    }
+  }
   if (s.partition !== undefined) {
     const ids = honestKeys.map((k) => k.peerId);
     const half = Math.ceil(ids.length / 2);
@@ -125,7 +142,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const honest = honestKeys.map((k, i) => make(k, i, 'honest', true));
   const adversaries = advKeys.map((k, i) => make(k, 1 + orderRng.int(Math.max(1, s.n - 1)), advSpecs[i]!));
   const lastStartMs = Math.max(...[...all.values()].map((n) => n.nextTimeout() ?? 0));
-  return { sim, honest, adversaries, crashed, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity };
+  return { sim, honest, adversaries, crashed, restarted, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity };
 }
 
 export interface InvariantReport {

@@ -57,8 +57,11 @@ export interface SimMeshNodeOptions {
 export class SimMeshNode implements SimNode<SimMeshMsg> {
   readonly id: string;
   readonly crypto: MeshCrypto;
-  readonly machine: MeshNode;
-  readonly liveness: StandinLiveness;
+  /** The node's machine and liveness: replaced by a fresh pair when the process restarts (`restart`). */
+  machine: MeshNode;
+  liveness: StandinLiveness;
+  /** Times the node's process restarted. */
+  restarts = 0;
   readonly links = new Map<string, { entry: boolean }>();
   readonly #pending = new Map<string, boolean>();
   readonly #o: SimMeshNodeOptions;
@@ -87,15 +90,41 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     this.#o = opts;
     this.id = opts.crypto.peerId;
     this.crypto = opts.crypto;
-    const windowMs = opts.windowMs ?? 1000;
-    this.machine = new MeshNode({
-      crypto: opts.crypto, topology: opts.topology, addrs: opts.broadcast === false ? [] : [`sim:${this.id}`], name: this.id.slice(4, 12),
-      ...(opts.config !== undefined ? { config: opts.config } : {}),
-      ...(opts.interner !== undefined ? { interner: opts.interner } : {}),
+    this.machine = this.#newMachine();
+    this.liveness = this.#newLiveness();
+  }
+
+  #newMachine(): MeshNode {
+    const o = this.#o;
+    return new MeshNode({
+      crypto: o.crypto, topology: o.topology, addrs: o.broadcast === false ? [] : [`sim:${this.id}`], name: this.id.slice(4, 12),
+      ...(o.config !== undefined ? { config: o.config } : {}),
+      ...(o.interner !== undefined ? { interner: o.interner } : {}),
     });
+  }
+
+  #newLiveness(): StandinLiveness {
+    const o = this.#o;
     // The real defaults' schedule, early windows included (the policy object the real handshake asks).
-    const timing = { ...earlyWindowTiming({ ...DEFAULT_VDF_CONFIG, windowMs }), early: opts.earlyWindows !== false };
-    this.liveness = new StandinLiveness(this.id, opts.secret, opts.secretOf, () => opts.rng.int(2 ** 31), opts.behaviour ?? 'honest', 3, timing);
+    const timing = { ...earlyWindowTiming({ ...DEFAULT_VDF_CONFIG, windowMs: o.windowMs ?? 1000 }), early: o.earlyWindows !== false };
+    return new StandinLiveness(this.id, o.secret, o.secretOf, () => o.rng.int(2 ** 31), o.behaviour ?? 'honest', 3, timing);
+  }
+
+  /**
+   * The process restarts (a crash and a supervisor, an upgrade): the same identity, nothing else kept. A fresh
+   * machine and liveness (its VDF windows count from 0 again), no links; it joins through its entry point at once,
+   * as a real node started again from its data directory does (test/node/mesh-restart.test.ts).
+   */
+  restart(now: number): Out<SimMeshMsg>[] {
+    this.machine = this.#newMachine();
+    this.liveness = this.#newLiveness();
+    this.links.clear();
+    this.#pending.clear();
+    this.#proved.clear();
+    this.#nextEntryDial = Infinity;
+    this.#started = false;
+    this.restarts++;
+    return this.handleTimeout(now);
   }
 
   get started(): boolean { return this.#started; }
@@ -111,7 +140,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     const out: Out<SimMeshMsg>[] = [];
     if (!this.#started) {
       this.#started = true;
-      this.startedAtMs = now;
+      this.startedAtMs ??= now; // a restart is not a join: join → meshed is measured from the first start
       this.liveness.start(now);
       this.#apply(this.machine.start(now, SIM_WALL_EPOCH_MS + now, this.#o.entries.length === 0), now, out);
       this.#dialEntry(now, out);
@@ -130,11 +159,12 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     switch (msg.k) {
       case 'open':
         out.push({ send: { to: from, msg: { k: 'accept', publicKey: this.#o.crypto.publicKey }, bytes: LINK_MSG_BYTES } });
-        if (!this.links.has(from)) {
-          this.links.set(from, { entry: false });
-          this.#apply(this.machine.linkUp(from, msg.publicKey, false, now, wall), now, out);
-          this.#liveness(this.liveness.relinked(from), now, out);
-        }
+        // A node never dials a peer it holds a link to (crossing dials cross before either is accepted: links have
+        // no jitter here), so this peer restarted: its old link is gone (a killed process's sockets close).
+        if (this.links.has(from)) this.#down(from, now, out);
+        this.links.set(from, { entry: false });
+        this.#apply(this.machine.linkUp(from, msg.publicKey, false, now, wall), now, out);
+        this.#liveness(this.liveness.relinked(from), now, out);
         break;
       case 'accept': {
         const entry = this.#pending.get(from);
