@@ -22,7 +22,11 @@ test('a node killed and started again with the same identity is proved and meshe
   t.teardown(() => { for (const s of spawned) s.child.kill('SIGKILL'); });
   const dirs = Array.from({ length: 4 }, () => mkdtempSync(join(tmpdir(), 'lagoon-restart-')));
   const env = (i: number, extra: Record<string, string> = {}) =>
-    testEnv(dirs[i]!, { LAGOON_NODE_NAME: `r${i}`, LAGOON_SERVER_NAME: `r${i}.test`, LAGOON_BROADCAST: 'true', ...extra });
+    // 3 s VDF windows: its neighbours prune a node silent for 3 windows, and the restart (a new process: node's
+    // start, the native addon, the data directory) must come in under that even on a loaded machine. With the
+    // test profile's 1 s windows it did not always (ava runs the 10-process heal test beside it): pruned, the
+    // node came back as a joiner at a new slot. Early windows still prove a new link within a round trip.
+    testEnv(dirs[i]!, { LAGOON_NODE_NAME: `r${i}`, LAGOON_SERVER_NAME: `r${i}.test`, LAGOON_BROADCAST: 'true', LAGOON_VDF_WINDOW_MS: '3000', ...extra });
   const first = spawnCli(['start'], env(0), signal);
   spawned.push(first);
   const p0 = await first.listening;
@@ -58,9 +62,11 @@ test('a node killed and started again with the same identity is proved and meshe
   }, signal);
   const provedMs = Date.now() - t0;
   const all = await until(nodes, converged, signal);
-  t.log(`restarted node proved and meshed again ${provedMs} ms after it listened; converged after ${Date.now() - t0} ms`);
+  t.log(`restarted node proved and meshed again ${provedMs} ms after it listened; converged after ${Date.now() - t0} ms; slots offered back by each node: ${all.map((m) => m.spiral.counters.slotsReturned).join(', ')}`);
   t.is(all.find((m) => m.peerId === victim.peer)!.spiral.slot, victimSlot, 'back at its own slot');
-  t.is(all.reduce((a, m) => a + m.spiral.counters.slotsReturned, 0), 1, 'its concierge offered it back');
+  // Its entry points (LAGOON_PEERS, and the peers in its cache, dialled first) may each answer its JOIN.
+  const returned = all.map((m) => m.spiral.counters.slotsReturned);
+  t.true(returned.reduce((a, b) => a + b, 0) >= 1, `its concierge offered it back (${returned.join(', ')})`);
   t.is(all.reduce((a, m) => a + m.spiral.counters.holesFilled, 0), filledBefore, 'no hole to fill: nobody moved');
   for (const m of all) t.is(m.spiral.counters.pruned, 0, `${m.peerId} pruned nobody`);
   const reanchored = all.reduce((a, m) => a + (m.spiral.vdf.counters['proofsReanchored'] ?? 0), 0);

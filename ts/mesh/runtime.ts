@@ -21,6 +21,9 @@ import { VdfDriver, isVdfFrame } from './vdf/driver.js';
 import { DEFAULT_VDF_CONFIG, type VdfConfig } from './vdf/constants.js';
 import { DriverTimer } from '../core/driver-timer.js';
 
+/** After the machine threw on a timeout, when to try its timers again. */
+const TIMER_RETRY_AFTER_ERROR_MS = 1000;
+
 export interface MeshRuntimeOptions {
   readonly identity: Identity;
   readonly service: MeshService;
@@ -45,6 +48,8 @@ export interface MeshRuntimeStatus {
   readonly meshed: boolean;
   /** Ms from this runtime's start to the first time it was meshed (join → meshed on a real node), or null. */
   readonly meshedAfterMs: number | null;
+  /** Inputs the node machine threw on (a bug), dropped and logged instead of ending the process. */
+  readonly machineErrors: number;
 }
 
 export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
@@ -57,6 +62,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
   #closed = false;
   #startedAt = 0;
   #meshedAfterMs: number | null = null;
+  #machineErrors = 0;
 
   constructor(opts: MeshRuntimeOptions) {
     super();
@@ -71,7 +77,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
       verdict: (peerId, alive, view) => {
         const work = view !== undefined && view.end !== null
           ? { steps: view.work, fromHeight: view.fromHeight, toHeight: view.height, end: view.end } : undefined;
-        this.#run(this.machine.verdict(peerId, alive, work, performance.now(), Date.now()));
+        this.#input('verdict', peerId, () => this.machine.verdict(peerId, alive, work, performance.now(), Date.now()));
       },
     }, this.#log);
     this.#first = opts.first;
@@ -81,18 +87,18 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
   start(): void {
     this.#svc.on('peer-up', (p) => {
       this.#vdf.relinked(p.peerId);
-      this.#run(this.machine.linkUp(p.peerId, p.hello.publicKey, p.viaEntry, performance.now(), Date.now()));
+      this.#input('link up', p.peerId, () => this.machine.linkUp(p.peerId, p.hello.publicKey, p.viaEntry, performance.now(), Date.now()));
     });
     this.#svc.on('peer-down', (p) => {
       // A SPIRAL neighbour whose link dropped stays watched: if it does not come back with proofs it is
       // declared dead like a silent one (a killed process closes its sockets; a lost host does not).
       if (!this.machine.neighbours.has(p.peerId)) this.#vdf.neighbourRemoved(p.peerId);
-      this.#run(this.machine.linkDown(p.peerId, performance.now(), Date.now()));
+      this.#input('link down', p.peerId, () => this.machine.linkDown(p.peerId, performance.now(), Date.now()));
       // Alone again: go back to the entry points until the mesh is reached.
       if (this.machine.linkCount === 0) this.#svc.parkEntryPoints(false);
     });
     this.#svc.on('frame', (peerId, frame) => {
-      if (isMeshFrame(frame)) this.#run(this.machine.frame(peerId, frame, performance.now(), Date.now()));
+      if (isMeshFrame(frame)) this.#input('frame', peerId, () => this.machine.frame(peerId, frame, performance.now(), Date.now()));
       else if (isVdfFrame(frame)) {
         // A linked peer that counts us as its neighbour before we count it as ours (views converge at
         // slightly different times): prove to it and check it too, so neither declares the other dead.
@@ -105,7 +111,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
     this.#run(this.machine.start(performance.now(), Date.now(), this.#first));
     for (const p of this.#svc.status().links) {
       const e = this.#svc.peer(p.peerId);
-      if (e !== undefined) this.#run(this.machine.linkUp(e.peerId, e.hello.publicKey, e.viaEntry, performance.now(), Date.now()));
+      if (e !== undefined) this.#input('link up', e.peerId, () => this.machine.linkUp(e.peerId, e.hello.publicKey, e.viaEntry, performance.now(), Date.now()));
     }
   }
 
@@ -114,7 +120,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
       slot: this.machine.slot, neighbours: [...this.machine.neighbours], records: this.machine.recordCount, tombstones: this.machine.tombstoneCount,
       counters: structuredClone(this.machine.counters),
       vdf: { counters: { ...this.#vdf.machine.counters }, peers: this.#vdf.machine.neighbours().map((p) => { const v = this.#vdf.machine.peer(p); return v === undefined ? null : { peerId: p, verdict: v.verdict, height: v.height, work: v.work }; }) },
-      meshed: this.#meshed(), meshedAfterMs: this.#meshedAfterMs,
+      meshed: this.#meshed(), meshedAfterMs: this.#meshedAfterMs, machineErrors: this.#machineErrors,
     };
   }
 
@@ -128,6 +134,25 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
     this.#closed = true;
     this.#timer.clear();
     this.#vdf.close();
+  }
+
+  /**
+   * Feed one input to the machine. A throw is a bug in the machine, and inputs come from peers: one peer's frame
+   * must not end the node for everyone (a joiner's offer once threw on encoding, docs/sim.md "Restarts"). The input
+   * is dropped, logged with what it was, and counted; the machine's state is what the input left it.
+   */
+  #input(what: string, peerId: string | undefined, fn: () => MeshNodeAction[]): void {
+    let actions: MeshNodeAction[];
+    try {
+      actions = fn();
+    } catch (err) {
+      this.#machineErrors++;
+      this.#log.error({ err, input: what, peer: peerId }, 'mesh: the node machine threw on an input; dropped (a bug)');
+      // Keep the timer going, but a timeout that throws is tried again a second later, not in a tight loop.
+      this.#arm(what === 'timer' ? performance.now() + TIMER_RETRY_AFTER_ERROR_MS : undefined);
+      return;
+    }
+    this.#run(actions);
   }
 
   #run(actions: MeshNodeAction[]): void {
@@ -177,9 +202,10 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
     }
   }
 
-  #arm(): void {
+  #arm(notBefore?: number): void {
+    const next = this.machine.nextTimeout();
     if (this.#closed) this.#timer.clear();
-    else this.#timer.arm(this.machine.nextTimeout(), () => this.#run(this.machine.handleTimeout(performance.now(), Date.now())));
+    else this.#timer.arm(next !== undefined && notBefore !== undefined ? Math.max(next, notBefore) : next, () => this.#input('timer', undefined, () => this.machine.handleTimeout(performance.now(), Date.now())));
   }
 
 }
