@@ -109,6 +109,38 @@ test('A goes away: B sees peer-down, A comes back on the same port: B redials', 
   t.is(b.status().dials[0]?.failures, 0);
 });
 
+test('a peer that dials again while an old link to it stands (it lost that link) replaces it: peer-down, then peer-up on the new link', async (t) => {
+  // Identities where the dialler rule prefers A's outbound link: without the grace it would keep the old link and
+  // close the new one, and the peer's frames would go nowhere.
+  let ia = ephemeralIdentity();
+  let ib = ephemeralIdentity();
+  for (let i = 0; i < 100 && ia.peerId > ib.peerId; i++) [ia, ib] = [ephemeralIdentity(), ephemeralIdentity()];
+  t.true(ia.peerId < ib.peerId);
+  // b1 stands for the side that lost the link (a restarted process, a half-open connection): it stays up here, but
+  // nothing depends on it after the new link.
+  const b1 = await node(t, ib, 'beta');
+  const firstUp = next(b1, 'peer-up');
+  const a = await node(t, ia, 'alpha', { peers: [{ host: HOST, port: b1.port }], duplicateGraceMs: 1 });
+  // A's own peer-up may come after b1's: wait for its link to show, bounded like every wait here.
+  await Promise.all([firstUp, a.status().links.length > 0 ? undefined : next(a, 'peer-up')]);
+  t.is(a.status().links[0]?.direction, 'outbound');
+  const down = next(a, 'peer-down', (p) => p.peerId === ib.peerId);
+  const up = next(a, 'peer-up', (p) => p.peerId === ib.peerId);
+  const b1Down = next(b1, 'peer-down');
+  const b2 = await node(t, ib, 'beta-again', { peers: [{ host: HOST, port: a.port }] });
+  const [[gone], [back]] = await Promise.all([down, up]);
+  await b1Down;
+  t.is(gone.direction, 'outbound');
+  t.is(back.direction, 'inbound');
+  t.is(back.nodeName, 'beta-again');
+  t.is(a.status().counters.staleLinksReplaced, 1);
+  t.is(a.status().links.length, 1);
+  const got = next(a, 'frame', (from) => from === ib.peerId);
+  t.true(b2.send(ia.peerId, Buffer.from([0x07])));
+  const [, frame] = await got;
+  t.deepEqual([...frame], [7]);
+});
+
 test('A and B dial each other: one link remains on each side, the one dialled by the smaller peerId', async (t) => {
   const ia = ephemeralIdentity();
   const ib = ephemeralIdentity();

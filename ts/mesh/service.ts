@@ -48,6 +48,12 @@ export interface MeshServiceOptions {
   readonly dialRetry?: DialRetry;
   /** Whole dial attempt (connect + handshake) limit, ms. Default 15 s. */
   readonly dialTimeoutMs?: number;
+  /**
+   * A second link to a linked peer: while the first is younger than this, the dialler rule picks one (both sides
+   * dialled at once); older, the new one replaces it (the peer dialled again because it lost the first: restarted,
+   * or the first is half-open). Default 10 s.
+   */
+  readonly duplicateGraceMs?: number;
   /** HELLO machine configuration (timeouts, skew, replay cache). */
   readonly hello?: Partial<HelloConfig>;
   /** CAPABILITY bits announced in our HELLO. Default 0. */
@@ -85,6 +91,8 @@ export interface MeshCounters {
   established: number;
   /** Second links to an already linked peer, closed with `duplicate`. */
   duplicatesClosed: number;
+  /** Links older than duplicateGraceMs replaced by a new link from the same peer (peer-down, then peer-up). */
+  staleLinksReplaced: number;
   /** Links refused because `maxLinks` were open. */
   maxLinksRefused: number;
   /** HELLO failures (closed links) by reason. */
@@ -144,6 +152,8 @@ interface LinkCtx {
 export const MAX_ENTRY_POINTS = 256;
 
 const DEFAULT_RETRY: DialRetry = { initialMs: 1000, maxMs: 60_000 };
+/** Default `duplicateGraceMs`: far longer than two crossing dials take to complete. */
+const DUPLICATE_GRACE_MS = 10_000;
 
 /** Delay before the next dial after `failures` consecutive failures (0 = a lost link): doubling, capped, jittered to [½, 1] of it. */
 export function backoffDelayMs(failures: number, retry: DialRetry, random: () => number = Math.random): number {
@@ -168,7 +178,7 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
   private readonly dialTimeoutMs: number;
   private readonly counters: MeshCounters = {
     dialAttempts: 0, dialFailures: 0, dialSelf: 0, inboundSelf: 0, linksAccepted: 0, linksDialled: 0,
-    established: 0, duplicatesClosed: 0, maxLinksRefused: 0, helloFailures: {}, linksClosed: {},
+    established: 0, duplicatesClosed: 0, staleLinksReplaced: 0, maxLinksRefused: 0, helloFailures: {}, linksClosed: {},
   };
   private boundPort = 0;
   private parked = false;
@@ -476,7 +486,24 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     const { link } = ctx;
     const peerId = link.peerId;
     if (ctx.dial !== undefined) { ctx.dial.state = 'connected'; ctx.dial.peerId = peerId; ctx.dial.failures = 0; }
-    const existing = this.table.get(peerId);
+    let existing = this.table.get(peerId);
+    // Crossing dials are both young, and each side's dialler rule keeps the same one. A peer that dials us while an
+    // old link to it stands has lost that link (it restarted, or a NAT or a dead host left it half-open): kept, the
+    // old link would carry nothing, the new one would be closed at each redial, and the peer would be pruned for
+    // proofs it sends on links we close.
+    const ageMs = existing === undefined ? 0 : Date.now() - existing.sinceMs;
+    const young = ageMs < (this.opts.duplicateGraceMs ?? DUPLICATE_GRACE_MS);
+    if (existing !== undefined && !young) {
+      // The old link goes down (peer-down) and this one comes up (peer-up): upper layers start afresh with the
+      // peer, as they must with a restarted one (its VDF prover needs our nonce again).
+      this.table.deleteLink(peerId, existing.link);
+      this.counters.staleLinksReplaced++;
+      this.log.info({ peer: peerId, addr: existing.remoteAddress, ageMs }, 'mesh old link replaced by a new one from the same peer');
+      existing.link.close('replaced by a newer link from the same peer');
+      this.redialAfterLoss(peerId, ctx.dial);
+      this.emit('peer-down', existing, { reason: 'local', message: 'replaced by a newer link from the same peer' });
+      existing = undefined;
+    }
     if (existing !== undefined && keepExisting(this.peerId, existing.direction, ctx.direction, peerId)) {
       this.counters.duplicatesClosed++;
       this.log.info({ peer: peerId, addr: link.remoteAddress }, 'mesh duplicate link closed');
@@ -505,6 +532,16 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     this.emit('peer-up', entry);
   }
 
+  /** Every configured address of a peer whose link went, that is not being dialled now, gets a redial (`except`: the dial that just replaced it). */
+  private redialAfterLoss(peerId: string, except?: Dial): void {
+    if (this.closed) return;
+    for (const d of this.dials) {
+      if (d === except || d.peerId !== peerId || d.state !== 'connected') continue;
+      if (this.parked) d.state = 'idle';
+      else this.schedule(d);
+    }
+  }
+
   private onClose(ctx: LinkCtx, info: CloseInfo): void {
     if (ctx.timer !== undefined) clearTimeout(ctx.timer);
     ctx.timer = undefined;
@@ -513,14 +550,7 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     const gone = this.table.deleteLink(ctx.link.peerId, ctx.link);
     if (gone !== undefined) {
       this.log.info({ peer: gone.peerId, reason: info.reason }, `mesh peer down: ${info.message}`);
-      // Every configured address of this peer that is not being dialled now gets a redial.
-      if (!this.closed) {
-        for (const d of this.dials) {
-          if (d.peerId !== gone.peerId || d.state !== 'connected') continue;
-          if (this.parked) d.state = 'idle';
-          else this.schedule(d);
-        }
-      }
+      this.redialAfterLoss(gone.peerId);
       this.emit('peer-down', gone, info);
     }
     const d = ctx.dial;
