@@ -141,6 +141,29 @@ test('a peer that dials again while an old link to it stands (it lost that link)
   t.deepEqual([...frame], [7]);
 });
 
+test('an entry-point probe skips an entry point whose peer is linked another way', async (t) => {
+  const ia = ephemeralIdentity();
+  const ib = ephemeralIdentity();
+  const b = await node(t, ib, 'beta');
+  const up = next(b, 'peer-up');
+  const a = await node(t, ia, 'alpha', { peers: [{ host: HOST, port: b.port }] });
+  await Promise.all([up, a.status().links.length > 0 ? undefined : next(a, 'peer-up')]);
+  // Joined: entry points parked, the entry link dropped.
+  a.parkEntryPoints(true);
+  const down = next(a, 'peer-down');
+  t.true(a.disconnect(ib.peerId, 'test: parked'));
+  await down;
+  t.is(a.status().dials[0]?.state, 'idle');
+  // Linked to the same peer as a neighbour (a dial of its record's address).
+  await a.connect(`tcp://${HOST}:${b.port}`, { expectPeerId: ib.peerId });
+  t.false(a.probeEntryPoint(), 'linked already: nothing to probe');
+  t.is(a.status().dials[0]?.state, 'idle');
+  const down2 = next(a, 'peer-down');
+  t.true(a.disconnect(ib.peerId, 'test: gone'));
+  await down2;
+  t.true(a.probeEntryPoint(), 'not linked any more: probed');
+});
+
 test('A and B dial each other: one link remains on each side, the one dialled by the smaller peerId', async (t) => {
   const ia = ephemeralIdentity();
   const ib = ephemeralIdentity();

@@ -323,11 +323,16 @@ export class MeshService extends EventEmitter<MeshServiceEvents> {
     for (const d of this.dials) if (d.state === 'idle' && d.timer === undefined) void this.attempt(d);
   }
 
-  /** Dial one entry point that has no link now (round robin). False if none is available. */
+  /**
+   * Dial one entry point that has no link now (round robin). False if none is available. An entry point whose
+   * peer we are linked to another way (a SPIRAL neighbour) is skipped: we sync with it already, and a second link
+   * to it would replace the first (duplicateGraceMs) every probe.
+   */
   probeEntryPoint(): boolean {
     const n = this.dials.length;
     for (let i = 0; i < n; i++) {
       const d = this.dials[(this.probeCursor + i) % n]!;
+      if (d.peerId !== undefined && this.table.has(d.peerId)) continue;
       if (d.state === 'idle' || d.state === 'waiting') {
         this.probeCursor = (this.probeCursor + i + 1) % n;
         if (d.timer !== undefined) clearTimeout(d.timer);
