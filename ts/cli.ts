@@ -104,7 +104,7 @@ async function status(argv: string[]): Promise<void> {
   let body: {
     peerId: string; port: number;
     links: Array<{ peerId: string; nodeName: string; siteName: string; kind: string; direction: string; remoteAddress: string }>;
-    spiral?: { slot: number | null; neighbours: string[]; records: number; meshed?: boolean; meshedAfterMs?: number | null };
+    spiral?: { slot: number | null; neighbours: string[]; records: number; meshed?: boolean; meshedAfterMs?: number | null; machineErrors?: number };
   };
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -117,6 +117,7 @@ async function status(argv: string[]): Promise<void> {
   if (body.spiral !== undefined) {
     lines.push(`slot      ${body.spiral.slot ?? '(joining)'}`, `neighbours ${body.spiral.neighbours.length} (SPIRAL), records ${body.spiral.records}`);
     if (body.spiral.meshed !== undefined) lines.push(`meshed    ${body.spiral.meshed ? 'yes' : 'no'}${typeof body.spiral.meshedAfterMs === 'number' ? ` (first ${body.spiral.meshedAfterMs} ms after start)` : ''}`);
+    if ((body.spiral.machineErrors ?? 0) > 0) lines.push(`errors    ${body.spiral.machineErrors} inputs the mesh machine threw on (a bug: see the node's log)`);
   }
   lines.push(`links     ${body.links.length}`);
   for (const l of body.links) lines.push(`  ${l.peerId}  ${l.nodeName} (${l.siteName})  ${l.kind} ${l.direction} ${l.remoteAddress}`);

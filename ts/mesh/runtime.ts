@@ -115,6 +115,9 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
     }
   }
 
+  /** Inputs the machine threw on (see `#input`). */
+  get machineErrors(): number { return this.#machineErrors; }
+
   status(): MeshRuntimeStatus {
     return {
       slot: this.machine.slot, neighbours: [...this.machine.neighbours], records: this.machine.recordCount, tombstones: this.machine.tombstoneCount,
