@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnCli, testEnv, type Spawned } from './helpers.js';
-import { converged, until } from './mesh-api.js';
+import { converged, mesh, until } from './mesh-api.js';
 
 test('a node killed and started again with the same identity is proved and meshed again; nobody prunes it', async (t) => {
   t.timeout(120_000);
@@ -39,10 +39,14 @@ test('a node killed and started again with the same identity is proved and meshe
   const victim = ports[2]!;
   const victimSlot = formed.find((m) => m.peerId === victim.peer)!.spiral.slot;
   const filledBefore = formed.reduce((a, m) => a + m.spiral.counters.holesFilled, 0);
-  // How far each other node had verified the victim's chain: proofs of its new chain start again from 0.
-  const heightBefore = new Map(formed.map((m) => [m.peerId, m.spiral.vdf.peers.find((p) => p?.peerId === victim.peer)?.height ?? 0]));
   spawned[2]!.child.kill('SIGKILL');
   await spawned[2]!.exit;
+  // How far each other node had verified the victim's chain when it died. A height moves only when an opening is
+  // verified, and the dead chain sends none: any other height is its new chain's. (Comparing with "below the old
+  // height" failed in CI: a new chain verified late had already grown past it.)
+  const others = [ports[0]!, ports[1]!, ports[3]!];
+  const atKill = await Promise.all(others.map((p) => mesh(p, signal)));
+  const heightAtKill = new Map(atKill.map((m) => [m.peerId, m.spiral.vdf.peers.find((p) => p?.peerId === victim.peer)?.height]));
   const again = spawnCli(['start'], env(2, peers), signal);
   spawned.push(again);
   const back = await again.listening;
@@ -56,7 +60,7 @@ test('a node killed and started again with the same identity is proved and meshe
       const v = m.spiral.vdf.peers.find((p) => p?.peerId === victim.peer);
       if (m.peerId === victim.peer) continue;
       if (v?.verdict !== 'alive') return `${m.peerId} sees the restarted node ${v?.verdict ?? 'unchecked'}`;
-      if (v.height >= heightBefore.get(m.peerId)!) return `${m.peerId} has not verified the new chain yet (height ${v.height})`;
+      if (v.height === heightAtKill.get(m.peerId)) return `${m.peerId} has not verified the new chain yet (height ${v.height})`;
     }
     return null;
   }, signal);
