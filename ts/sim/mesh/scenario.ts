@@ -67,6 +67,16 @@ export interface MeshWorld {
   readonly crashAtMs: number;
 }
 
+/** round(fraction · n) of `ids`, drawn without replacement by a partial Fisher–Yates shuffle on `rng`. */
+function pickFraction(ids: string[], fraction: number, rng: Rng): string[] {
+  const count = Math.round(ids.length * fraction);
+  for (let i = 0; i < count; i++) {
+    const j = i + rng.int(ids.length - i);
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  return ids.slice(0, count);
+}
+
 export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const rng = new Rng(s.seed);
   const keyRng = rng.fork('keys');
@@ -91,24 +101,17 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const faults: FaultConfig = { link: { latencyMs: s.latencyMs ?? 5, jitterMs: 0, lossProbability: 0, duplicateProbability: 0 }, crashes: [], partitions: [] };
   const orderRng = rng.fork('order');
   if (s.crash !== undefined) {
-    const candidates = honestKeys.slice(1).map((k) => k.peerId);
-    const count = Math.round(candidates.length * s.crash.fraction);
-    for (let i = 0; i < count; i++) {
-      const j = i + orderRng.int(candidates.length - i);
-      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
-      crashed.add(candidates[i]!);
-      faults.crashes!.push({ node: candidates[i]!, downAtMs: s.crash.atMs });
+    for (const node of pickFraction(honestKeys.slice(1).map((k) => k.peerId), s.crash.fraction, orderRng)) {
+      crashed.add(node);
+      faults.crashes!.push({ node, downAtMs: s.crash.atMs });
     }
   }
   const restarted = new Set<string>();
   if (s.restart !== undefined) {
-    const candidates = honestKeys.slice(1).map((k) => k.peerId).filter((id) => !crashed.has(id));
-    const count = Math.round(candidates.length * s.restart.fraction);
-    for (let i = 0; i < count; i++) {
-      const j = i + orderRng.int(candidates.length - i);
-      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
-      restarted.add(candidates[i]!);
-      faults.crashes!.push({ node: candidates[i]!, downAtMs: s.restart.atMs, upAtMs: s.restart.atMs + s.restart.downMs });
+    const { atMs, downMs } = s.restart;
+    for (const node of pickFraction(honestKeys.slice(1).map((k) => k.peerId).filter((id) => !crashed.has(id)), s.restart.fraction, orderRng)) {
+      restarted.add(node);
+      faults.crashes!.push({ node, downAtMs: atMs, upAtMs: atMs + downMs });
     }
   }
   if (s.partition !== undefined) {
