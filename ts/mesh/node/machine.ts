@@ -503,9 +503,11 @@ export class MeshNode {
     if (relay?.back === this.peerId && this.#slot !== null) {
       this.#concierge.answered(id);
       if (slot === BUSY) { this.#markDirty(); return; } // asked again at the next recomputation
-      this.#concierge.placedBelow(reservedTo, this.#now, records[0]?.origin);
+      const placer = records[0]?.origin;
+      this.#concierge.placedBelow(reservedTo, this.#now, placer);
       this.#putAround(slot, records, this.peerId);
       this.#setSlot(slot, 'conflict', out);
+      this.#tellPlacer(placer, out);
       return;
     }
     if (relay === undefined || !this.#links.has(relay.back)) return;
@@ -594,13 +596,23 @@ export class MeshNode {
     // The concierge learns at once that its reservation was taken (it may not be a neighbour, and sync could take
     // longer than the reservation lasts: a lapsed reservation it never saw taken looks like a hole).
     if (!this.#links.neighbours.has(peerId)) this.#sendOwn(out, peerId);
-    // Placed through a relay: the frontier node that placed us (its record comes first) waits to see us arrive
-    // before another node may take its place, and is not always our neighbour. Link to it briefly (it lingers).
-    if (placer !== undefined && placer !== peerId && placer !== this.peerId && !this.#links.has(placer)) {
-      this.#dialOnce(out, placer, this.#records.get(placer)?.info.addrs ?? []);
-    }
+    if (placer !== peerId) this.#tellPlacer(placer, out);
     // The concierge link lingers only if the concierge is not a neighbour.
     this.#links.linger(peerId, this.#now);
+  }
+
+  /**
+   * Placed through a relay (a joiner, or a node re-placed after a lost conflict): the frontier node that placed us
+   * (its record comes first in the answer) waits to see us arrive before it may pass its turn to us, and is not
+   * always our neighbour. Link to it briefly (the link lingers), or send it our record on a link we have. A
+   * re-placed node that did neither left the frontier with a successor it could not reach: every later join was
+   * parked there and answered BUSY (a partition's heal with scopes smaller than the mesh took 95 s to merge 100
+   * nodes; docs/mesh-node.md, "Conflicts").
+   */
+  #tellPlacer(placer: string | undefined, out: MeshNodeAction[]): void {
+    if (placer === undefined || placer === this.peerId) return;
+    if (this.#links.has(placer)) this.#sendOwn(out, placer);
+    else this.#dialOnce(out, placer, this.#records.get(placer)?.info.addrs ?? []);
   }
 
   /**
