@@ -730,3 +730,53 @@ test('a tombstone refused while its subject was a watched neighbour is applied o
   t.is(a.record(x.peerId), undefined, 'the held tombstone was applied');
   t.true(a.isBuried(x.peerId));
 });
+
+test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a slot again; the first node never does', (t) => {
+  const cfg = { strandedMs: 30_000 };
+  const make = () => { const c = mk(); return new MeshNode({ crypto: c, topology, addrs: [`sim:${c.peerId}`], name: 'n', config: cfg }); };
+  const { boot, x } = placedByOffer(make, 1, 1);
+  t.true(x.neighbours.has(boot.peerId));
+  /** Fire `n`'s timers up to `until`, collecting what it asks for. */
+  const run = (n: MeshNode, from: number, until: number) => {
+    const acts: { at: number; a: MeshNodeAction }[] = [];
+    for (let now = from; now < until;) {
+      now = n.nextTimeout()!;
+      for (const a of n.handleTimeout(now, WALL + now)) acts.push({ at: now, a });
+    }
+    return acts;
+  };
+  // The bootstrap is alone the whole time (x never linked back in this test): a mesh of one asks nobody for a slot
+  // (its core probe, every entryProbeMs, is another matter).
+  run(boot, 0, 120_000);
+  t.is(boot.counters.strandedRejoins, 0);
+  t.is(boot.slot, 0);
+  // x loses its only neighbour (pruned: no VDF proof) and its link.
+  x.verdict(boot.peerId, false, undefined, 100, WALL + 100);
+  x.linkDown(boot.peerId, 101, WALL + 101);
+  t.is(x.neighbours.size, 0);
+  let acts = run(x, 101, 100 + cfg.strandedMs - 1000);
+  t.false(acts.some(({ a }) => a.type === 'probe-entry'), 'asked before strandedMs');
+  acts = run(x, x.nextTimeout()!, 100 + cfg.strandedMs + 20_000);
+  const probes = acts.filter(({ a }) => a.type === 'probe-entry').map(({ at }) => at);
+  t.true(probes.length >= 2 && probes[0]! >= 100 + cfg.strandedMs, `probes at ${probes.join(', ')}`);
+  t.true(probes.every((at, i) => i === 0 || at - probes[i - 1]! >= DEFAULT_MESH_NODE_CONFIG.dialRetryMs), `probes at ${probes.join(', ')}`);
+  t.is(x.counters.strandedRejoins, 0);
+  // An entry link: the next housekeeping sends a forwarded join for ourselves on it, once.
+  const e = make();
+  e.start(0, WALL, true);
+  let now = x.nextTimeout()!;
+  const held = x.slot; // it may have moved into the hole its pruned neighbour left meanwhile: still alone
+  x.linkUp(e.peerId, e.ownRecord()!.info.publicKey, true, now, WALL + now);
+  acts = run(x, now, now + 3 * DEFAULT_MESH_NODE_CONFIG.tickMs);
+  const asked = acts.flatMap(({ a }) => (a.type === 'send' && a.peerId === e.peerId ? [decodeMeshFrame(a.frame)!] : [])).filter((f) => f.t === 'fwd');
+  t.is(asked.length, 1);
+  const ask = asked[0] as Extract<MeshFrame, { t: 'fwd' }>;
+  t.is(ask.kind, 'join');
+  t.is(x.counters.strandedRejoins, 1);
+  t.is(x.slot, held, 'keeps its slot until the answer');
+  // The answer: a new slot, taken as 'stranded'.
+  now = x.nextTimeout()!;
+  const got = x.frame(e.peerId, encodeMeshFrame({ t: 'fwdoffer', id: ask.id, slot: 5, reservedTo: 5, records: [e.ownRecord()!.record] }), now, WALL + now);
+  t.is(x.slot, 5);
+  t.true(got.some((a) => a.type === 'event' && a.event.e === 'slot' && a.event.slot === 5 && a.event.why === 'stranded'));
+});

@@ -52,6 +52,11 @@ export interface MeshNodeConfig {
   readonly attestIntervalMs: number;
   /** A hole must stay free this long before the frontier node moves into it, ms. */
   readonly holeStableMs: number;
+  /**
+   * A node with a slot, entry points and no SPIRAL neighbour for this long asks an entry point for a slot again: no
+   * node links to its slot any more (an island of one, docs/mesh-node.md "Stranded nodes"), ms.
+   */
+  readonly strandedMs: number;
   /** A joined node links to one configured entry point this often, so split clumps find each other, ms. */
   readonly entryProbeMs: number;
   /** A record asked of one peer is not asked of another for this long, ms. */
@@ -88,6 +93,7 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   tombstoneClockSlackMs: 300_000,
   attestIntervalMs: 15_000,
   holeStableMs: 30_000,
+  strandedMs: 30_000,
   entryProbeMs: 60_000,
   requestTimeoutMs: 3000,
   penaltyBaseMs: 60_000,

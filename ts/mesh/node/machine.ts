@@ -130,6 +130,12 @@ export class MeshNode {
   #now = -Infinity;
   #sweepAt = 0;
   #probeAt = Infinity;
+  /** No entry point configured: this node started the mesh (slot 0) and is never stranded. */
+  #first = false;
+  /** Since when we have had a slot and no SPIRAL neighbour (Infinity while we have one), and when we may next probe for an entry link. */
+  #stranded = { since: Infinity, probeAt: -Infinity };
+  /** Why our pending forwarded join asked for a slot (the slot event's reason when the answer comes). */
+  #rejoinWhy: SlotReason = 'conflict';
   #wall = 0;
   #next = { tick: Infinity, sync: Infinity, refresh: Infinity, attest: Infinity };
 
@@ -186,6 +192,7 @@ export class MeshNode {
     const out: MeshNodeAction[] = [];
     this.#next = { tick: now + this.config.tickMs, sync: now + this.config.syncIntervalMs, refresh: Infinity, attest: now + this.config.attestIntervalMs };
     this.#probeAt = now + this.config.entryProbeMs;
+    this.#first = first;
     if (first) this.#setSlot(0, 'first', out);
     return out;
   }
@@ -493,9 +500,41 @@ export class MeshNode {
   #rejoinUphill(out: MeshNodeAction[]): void {
     const next = this.#uphill() ?? [...this.#links.neighbours].find((p) => this.#links.has(p));
     if (next === undefined) return;
+    this.#forwardOwnJoin(next, 'conflict', out);
+  }
+
+  /** Ask for a slot for ourselves by a forwarded join through `via` (one at a time: Concierge.rejoinId). */
+  #forwardOwnJoin(via: string, why: SlotReason, out: MeshNodeAction[]): void {
     const id = this.#concierge.rejoinId;
-    this.#concierge.relay(id, { back: this.peerId, to: next, joiner: true, until: this.#now + this.config.joinRetryMs });
-    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, records: [] });
+    this.#rejoinWhy = why;
+    this.#concierge.relay(id, { back: this.peerId, to: via, joiner: true, until: this.#now + this.config.joinRetryMs });
+    this.#sendFrame(out, via, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, records: [] });
+  }
+
+  /**
+   * A node with a slot and no SPIRAL neighbour for strandedMs: nobody links to its slot, so nothing it holds can
+   * bring it back (its records are out of every scope that matters, or buried). It was an island of one: every
+   * neighbour pruned during a partition moved down into holes away from it, and after the heal it kept its slot
+   * with no link for good, the slot held twice (docs/mesh-node.md, "Stranded nodes"). It asks an entry point for a
+   * slot as a joiner would, by a forwarded join on an entry link (linking to one first), and keeps its slot until
+   * the answer comes. The mesh's first node (no entry point) waits alone, as a mesh of one.
+   */
+  #checkStranded(out: MeshNodeAction[]): void {
+    if (this.#first || this.#slot === null || this.#links.neighbours.size > 0) {
+      this.#stranded.since = Infinity;
+      return;
+    }
+    this.#stranded.since = Math.min(this.#stranded.since, this.#now);
+    if (this.#now - this.#stranded.since < this.config.strandedMs || this.#concierge.rejoining) return;
+    for (const [p, l] of this.#links.links) {
+      if (!l.entry) continue;
+      this.counters.strandedRejoins++;
+      this.#forwardOwnJoin(p, 'stranded', out);
+      return;
+    }
+    if (this.#now < this.#stranded.probeAt) return;
+    this.#stranded.probeAt = this.#now + this.config.dialRetryMs;
+    out.push({ type: 'probe-entry' });
   }
 
   #onForwardedOffer(from: string, id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
@@ -506,7 +545,7 @@ export class MeshNode {
       const placer = records[0]?.origin;
       this.#concierge.placedBelow(reservedTo, this.#now, placer);
       this.#putAround(slot, records, this.peerId);
-      this.#setSlot(slot, 'conflict', out);
+      this.#setSlot(slot, this.#rejoinWhy, out);
       this.#tellPlacer(placer, out);
       return;
     }
@@ -988,6 +1027,7 @@ export class MeshNode {
       if (this.#slots.freeSince.size > 0) this.#maybeTopology(out, true);
       this.#dialMissing(out);
       this.#dialProbation(out);
+      this.#checkStranded(out);
       // Only the core (shells 0 and 1) probes: one clump's core meeting the entry point is enough to merge two
       // clumps, and the entry point is not asked to take a link from every node of a large mesh each period.
       if (this.#now >= this.#probeAt && this.#slot <= PROBING_SLOTS) {

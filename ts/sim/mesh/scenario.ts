@@ -41,8 +41,11 @@ export interface MeshScenario {
    * `downMs` later with the same identity and nothing else (SimMeshNode.restart).
    */
   readonly restart?: { fraction: number; atMs: number; downMs: number };
-  /** Split the honest nodes in two groups (the bootstrap in the first) for this interval. */
-  readonly partition?: { atMs: number; healAtMs: number };
+  /**
+   * Split the honest nodes in two groups for this interval: the last joiners, `cut` of them (default half), cut off
+   * from the rest (the bootstrap among the rest).
+   */
+  readonly partition?: { atMs: number; healAtMs: number; cut?: number };
   readonly config?: Partial<MeshNodeConfig>;
   readonly topology?: Topology;
   /** Real Ed25519 records, tombstones and native VDF attestations instead of the stand-ins (small N). */
@@ -116,8 +119,8 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   }
   if (s.partition !== undefined) {
     const ids = honestKeys.map((k) => k.peerId);
-    const half = Math.ceil(ids.length / 2);
-    faults.partitions!.push({ atMs: s.partition.atMs, healAtMs: s.partition.healAtMs, groups: [ids.slice(0, half), ids.slice(half)] });
+    const split = ids.length - Math.floor(ids.length * (s.partition.cut ?? 0.5));
+    faults.partitions!.push({ atMs: s.partition.atMs, healAtMs: s.partition.healAtMs, groups: [ids.slice(0, split), ids.slice(split)] });
   }
   const events: MeshWorld['events'] = [];
   const sim = new Simulator<SimMeshMsg>({ seed: s.seed, faults, maxEmitted: 0 });
