@@ -41,8 +41,9 @@ test('a partition of a mesh larger than its scopes heals: nodes re-placed after 
 test('a tenth of the mesh cut off and healed: a node left with no neighbour asks an entry point for a slot again, and the mesh merges', (t) => {
   // The last 10 joiners of 100 are cut off. They prune the rest and move down into the holes they see, away from
   // each other's slots: one of them can be left with no neighbour at all. Nobody links to its slot after the heal,
-  // and the rest of the mesh has given that slot to another node; it kept it, unlinked, for good (seeds 1 and 3 of
-  // this scenario had not merged 300 s after the heal), until a stranded node asked its entry point again.
+  // and the rest of the mesh has given that slot to another node; it kept it, unlinked (seeds 1 and 3 of this
+  // scenario had not merged 300 s after the heal, seed 1 not 680 s after it), until a stranded node asked its entry
+  // point again.
   const n = 100;
   const healAtMs = 120_000;
   const { w, seed } = scenario('mesh-island-of-one', {
