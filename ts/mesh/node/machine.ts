@@ -438,6 +438,23 @@ export class MeshNode {
     return placer !== undefined && this.#links.has(placer) ? placer : this.#uphill();
   }
 
+  /**
+   * We have holes to report and records of slots above ours, but no link goes up: link to the highest occupant we
+   * know (the link lingers), and the report goes up that link when it is due again. Without it a cut-off pair kept
+   * its holes to itself: after a partition two nodes at 76 and 77, each the other's only neighbour, held records of
+   * higher slots they could not check (not neighbours, so never pruned), were neither the top nor linked uphill,
+   * and stayed split from the rest, their slots held twice, until those records expired (recordTtlMs, 10 min); the
+   * link also brings their records to a node of the rest, where the doubly held slots are decided as conflicts
+   * (docs/mesh-node.md, "Stranded nodes").
+   */
+  #reachAbove(out: MeshNodeAction[]): void {
+    const top = this.#slots.occupied.at(-1);
+    if (top === undefined || this.#slot === null || top <= this.#slot) return;
+    const r = this.#slots.occupants.get(top);
+    if (r === undefined || r.origin === this.peerId || this.#links.has(r.origin)) return;
+    if (this.#dialOnce(out, r.origin, r.info.addrs)) this.counters.reachedAbove++;
+  }
+
   /** Try the parked forwarded joins again (every tick, and whenever records arrive). */
   #retryParked(out: MeshNodeAction[]): void {
     for (const p of this.#concierge.unpark<Extract<MeshFrame, { t: 'fwd' }>>()) {
@@ -614,7 +631,10 @@ export class MeshNode {
   #reportHoles(out: MeshNodeAction[]): void {
     const due = this.#concierge.dueHoles(this.#slot as number, this.#slots.freeSince, this.#slots.occupied, this.#now);
     const next = this.#uphill();
-    if (next === undefined) return;
+    if (next === undefined) {
+      if (due.length > 0) this.#reachAbove(out);
+      return;
+    }
     for (const h of due) {
       this.#concierge.reported(h, this.#now);
       this.counters.holesReported++;
@@ -995,8 +1015,10 @@ export class MeshNode {
   }
 
   /** Dial a peer that is not a neighbour (the link lingers when it comes up), at most once per dialRetryMs. */
-  #dialOnce(out: MeshNodeAction[], peerId: string, addrs: readonly string[]): void {
-    if (addrs.length > 0 && this.#links.dialOnce(peerId, this.#now)) out.push({ type: 'dial', peerId, addrs });
+  #dialOnce(out: MeshNodeAction[], peerId: string, addrs: readonly string[]): boolean {
+    if (addrs.length === 0 || !this.#links.dialOnce(peerId, this.#now)) return false;
+    out.push({ type: 'dial', peerId, addrs });
+    return true;
   }
 
   #dialMissing(out: MeshNodeAction[]): void {
