@@ -40,6 +40,10 @@ export interface MeshNodeCounters {
   holesReported: number;
   bytesToJoiners: number;
   syncBytesOut: number;
+  /**
+   * Recomputations that found our slot lost to another claim while no answer for a new slot was awaited: a loser
+   * that waits past the scope counts again after each BUSY answer, so in a merge this runs ahead of the slots lost.
+   */
   conflictsLost: number;
   holesFilled: number;
   /** Holes not moved into because joiners we (or a frontier we relayed) placed above us were on their way (each hole once). */
