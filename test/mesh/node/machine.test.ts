@@ -780,3 +780,29 @@ test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a s
   t.is(x.slot, 5);
   t.true(got.some((a) => a.type === 'event' && a.event.e === 'slot' && a.event.slot === 5 && a.event.why === 'stranded'));
 });
+
+test('a node that lost its slot with no neighbour and no link uphill asks through any link it has, at once', (t) => {
+  // Plain lattice adjacency with a scope of 1: slot 30 has no occupied neighbour, and its view of the slots below
+  // is incomplete, so a loss there cannot be settled by taking a free slot it sees.
+  const make = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n' }); };
+  const { boot, x } = placedByOffer(make, 30, 30);
+  let now = 20;
+  x.linkDown(boot.peerId, now, WALL + now);
+  t.is(x.neighbours.size, 0);
+  // A link from a node it holds no record of (an entry point's probe link, say), and a claim that wins slot 30.
+  const e = mk();
+  x.linkUp(e.peerId, e.publicKey, false, now, WALL + now);
+  let y = mk();
+  while (y.peerId >= x.peerId) y = mk(); // y wins slot 30 from x on equal (no) attested work
+  const yRec = makeRecord(y, WALL + now, { publicKey: y.publicKey, slot: 30, addrs: [`sim:${y.peerId}`], name: 'y', attestations: [] }).record;
+  const acts = [...x.frame(e.peerId, encodeMeshFrame({ t: 'records', records: [yRec] }), now, WALL + now)];
+  for (const until = now + x.config.settleMs + 2 * x.config.tickMs; now < until;) {
+    now = x.nextTimeout()!;
+    acts.push(...x.handleTimeout(now, WALL + now));
+  }
+  t.is(x.counters.conflictsLost, 1);
+  t.is(x.slot, 30, 'no free slot it may take by itself');
+  const asked = sends(acts, e.peerId).filter((f) => f.t === 'fwd' && f.kind === 'join');
+  t.is(asked.length, 1, 'the forwarded join for itself went out on the only link it has');
+  t.is(x.counters.strandedRejoins, 0, 'not the stranded rule: this is the conflict path, long before strandedMs');
+});

@@ -513,9 +513,13 @@ export class MeshNode {
     this.#slot = me;
   }
 
-  /** We lost our slot and cannot see a free one we may take: ask the frontier, as a joiner would. */
+  /**
+   * We lost our slot and cannot see a free one we may take: ask the frontier, as a joiner would, through the way
+   * uphill, else a linked neighbour, else any link (an entry point's probe link: a node at slot 0 that lost it with
+   * no neighbour had nobody to ask, and kept the slot it knew it had lost).
+   */
   #rejoinUphill(out: MeshNodeAction[]): void {
-    const next = this.#uphill() ?? [...this.#links.neighbours].find((p) => this.#links.has(p));
+    const next = this.#uphill() ?? [...this.#links.neighbours].find((p) => this.#links.has(p)) ?? this.#links.links.keys().next().value;
     if (next === undefined) return;
     this.#forwardOwnJoin(next, 'conflict', out);
   }
