@@ -35,6 +35,15 @@ const fireTimers = (n: MeshNode, now: number, until: number, done: () => boolean
   }
   return now;
 };
+/** Fire `n`'s timers from `now` until `until` has passed, collecting what it asks for, with when. */
+const timerActions = (n: MeshNode, now: number, until: number): { at: number; a: MeshNodeAction }[] => {
+  const acts: { at: number; a: MeshNodeAction }[] = [];
+  while (now < until) {
+    now = n.nextTimeout()!;
+    for (const a of n.handleTimeout(now, WALL + now)) acts.push({ at: now, a });
+  }
+  return acts;
+};
 const sends = (acts: MeshNodeAction[], to?: string) =>
   acts.filter((a): a is Extract<MeshNodeAction, { type: 'send' }> => a.type === 'send' && (to === undefined || a.peerId === to)).map((a) => decodeMeshFrame(a.frame)!);
 
@@ -736,27 +745,18 @@ test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a s
   const make = () => { const c = mk(); return new MeshNode({ crypto: c, topology, addrs: [`sim:${c.peerId}`], name: 'n', config: cfg }); };
   const { boot, x } = placedByOffer(make, 1, 1);
   t.true(x.neighbours.has(boot.peerId));
-  /** Fire `n`'s timers up to `until`, collecting what it asks for. */
-  const run = (n: MeshNode, from: number, until: number) => {
-    const acts: { at: number; a: MeshNodeAction }[] = [];
-    for (let now = from; now < until;) {
-      now = n.nextTimeout()!;
-      for (const a of n.handleTimeout(now, WALL + now)) acts.push({ at: now, a });
-    }
-    return acts;
-  };
   // The bootstrap is alone the whole time (x never linked back in this test): a mesh of one asks nobody for a slot
   // (its core probe, every entryProbeMs, is another matter).
-  run(boot, 0, 120_000);
+  timerActions(boot, 0, 120_000);
   t.is(boot.counters.strandedRejoins, 0);
   t.is(boot.slot, 0);
   // x loses its only neighbour (pruned: no VDF proof) and its link.
   x.verdict(boot.peerId, false, undefined, 100, WALL + 100);
   x.linkDown(boot.peerId, 101, WALL + 101);
   t.is(x.neighbours.size, 0);
-  let acts = run(x, 101, 100 + cfg.strandedMs - 1000);
+  let acts = timerActions(x, 101, 100 + cfg.strandedMs - 1000);
   t.false(acts.some(({ a }) => a.type === 'probe-entry'), 'asked before strandedMs');
-  acts = run(x, x.nextTimeout()!, 100 + cfg.strandedMs + 20_000);
+  acts = timerActions(x, x.nextTimeout()!, 100 + cfg.strandedMs + 20_000);
   const probes = acts.filter(({ a }) => a.type === 'probe-entry').map(({ at }) => at);
   t.true(probes.length >= 2 && probes[0]! >= 100 + cfg.strandedMs, `probes at ${probes.join(', ')}`);
   t.true(probes.every((at, i) => i === 0 || at - probes[i - 1]! >= DEFAULT_MESH_NODE_CONFIG.dialRetryMs), `probes at ${probes.join(', ')}`);
@@ -767,7 +767,7 @@ test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a s
   let now = x.nextTimeout()!;
   const held = x.slot; // it may have moved into the hole its pruned neighbour left meanwhile: still alone
   x.linkUp(e.peerId, e.ownRecord()!.info.publicKey, true, now, WALL + now);
-  acts = run(x, now, now + 3 * DEFAULT_MESH_NODE_CONFIG.tickMs);
+  acts = timerActions(x, now, now + 3 * DEFAULT_MESH_NODE_CONFIG.tickMs);
   const asked = acts.flatMap(({ a }) => (a.type === 'send' && a.peerId === e.peerId ? [decodeMeshFrame(a.frame)!] : [])).filter((f) => f.t === 'fwd');
   t.is(asked.length, 1);
   const ask = asked[0] as Extract<MeshFrame, { t: 'fwd' }>;
@@ -786,7 +786,7 @@ test('a node that lost its slot with no neighbour and no link uphill asks throug
   // is incomplete, so a loss there cannot be settled by taking a free slot it sees.
   const make = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n' }); };
   const { boot, x } = placedByOffer(make, 30, 30);
-  let now = 20;
+  const now = 20;
   x.linkDown(boot.peerId, now, WALL + now);
   t.is(x.neighbours.size, 0);
   // A link from a node it holds no record of (an entry point's probe link, say), and a claim that wins slot 30.
@@ -796,10 +796,7 @@ test('a node that lost its slot with no neighbour and no link uphill asks throug
   while (y.peerId >= x.peerId) y = mk(); // y wins slot 30 from x on equal (no) attested work
   const yRec = makeRecord(y, WALL + now, { publicKey: y.publicKey, slot: 30, addrs: [`sim:${y.peerId}`], name: 'y', attestations: [] }).record;
   const acts = [...x.frame(e.peerId, encodeMeshFrame({ t: 'records', records: [yRec] }), now, WALL + now)];
-  for (const until = now + x.config.settleMs + 2 * x.config.tickMs; now < until;) {
-    now = x.nextTimeout()!;
-    acts.push(...x.handleTimeout(now, WALL + now));
-  }
+  acts.push(...timerActions(x, now, now + x.config.settleMs + 2 * x.config.tickMs).map(({ a }) => a));
   t.is(x.counters.conflictsLost, 1);
   t.is(x.slot, 30, 'no free slot it may take by itself');
   const asked = sends(acts, e.peerId).filter((f) => f.t === 'fwd' && f.kind === 'join');

@@ -547,10 +547,10 @@ export class MeshNode {
     }
     this.#stranded.since = Math.min(this.#stranded.since, this.#now);
     if (this.#now - this.#stranded.since < this.config.strandedMs || this.#concierge.rejoining) return;
-    for (const [p, l] of this.#links.links) {
-      if (!l.entry) continue;
+    const entry = this.#entryLink();
+    if (entry !== undefined) {
       this.counters.strandedRejoins++;
-      this.#forwardOwnJoin(p, 'stranded', out);
+      this.#forwardOwnJoin(entry, 'stranded', out);
       return;
     }
     if (this.#now < this.#stranded.probeAt) return;
@@ -1018,6 +1018,12 @@ export class MeshNode {
     for (const p of this.#probation) if (!this.#links.has(p)) this.#dialOnce(out, p, this.#records.get(p)?.info.addrs ?? []);
   }
 
+  /** A link we made to an entry point, if any (the first, in link order). */
+  #entryLink(): string | undefined {
+    for (const [p, l] of this.#links.links) if (l.entry) return p;
+    return undefined;
+  }
+
   /** Dial a peer that is not a neighbour (the link lingers when it comes up), at most once per dialRetryMs. */
   #dialOnce(out: MeshNodeAction[], peerId: string, addrs: readonly string[]): boolean {
     if (addrs.length === 0 || !this.#links.dialOnce(peerId, this.#now)) return false;
@@ -1033,7 +1039,8 @@ export class MeshNode {
     if (this.#slot === null && this.#join !== undefined && this.#now - this.#join.at >= this.config.joinRetryMs && this.#links.has(this.#join.via)) {
       this.#askToJoin(this.#join.via, out);
     } else if (this.#slot === null && this.#join === undefined) {
-      for (const [p, l] of this.#links.links) if (l.entry) { this.#askToJoin(p, out); break; }
+      const entry = this.#entryLink();
+      if (entry !== undefined) this.#askToJoin(entry, out);
     }
     if (this.#concierge.expireRelays(this.#now)) this.#markDirty(); // our own request went unanswered: ask again
     if (this.#slot !== null) this.#retryParked(out);
