@@ -52,6 +52,8 @@ export interface MeshScenario {
   readonly realCrypto?: boolean;
   /** Provers close a window early for a first nonce (the real default, docs/vdf.md). Default true. */
   readonly earlyWindows?: boolean;
+  /** The liveness stand-in's VDF window, ms. Default 1,000 (the real default is 1,250). */
+  readonly windowMs?: number;
 }
 
 export interface MeshWorld {
@@ -139,6 +141,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
       entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner, startedAtOf: (id) => all.get(id)?.startedAtMs,
       ...(s.config !== undefined ? { config: s.config } : {}),
       ...(s.earlyWindows !== undefined ? { earlyWindows: s.earlyWindows } : {}),
+      ...(s.windowMs !== undefined ? { windowMs: s.windowMs } : {}),
       onEvent: (node, e, atMs) => { if (e.e !== 'neighbours' && e.e !== 'watch') events.push({ node, e, atMs }); },
     });
     all.set(k.peerId, node);
