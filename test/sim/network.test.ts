@@ -2,7 +2,7 @@ import test from 'ava';
 import { Rng } from '../../ts/sim/rng.js';
 import { Network, PERFECT_LINK } from '../../ts/sim/network.js';
 import { isLagoonError } from '../../ts/core/errors.js';
-import type { SimNode } from '../../ts/sim/simulator.js';
+import { MAX_TIMER_FIRINGS_AT_ONE_INSTANT, type SimNode } from '../../ts/sim/simulator.js';
 import { simTest } from './helpers.js';
 import { PingNode, type PingMsg } from './toys.js';
 
@@ -118,4 +118,17 @@ simTest('network: messages to unknown nodes count as dropped (down)', (t, ctx) =
   sim.run({ maxTimeMs: 450, maxEvents: 100 });
   t.is(sim.network.totals.droppedDown, 5); // pings at 0..400
   t.is(sim.network.counters('ghost').droppedMessages, 5);
+});
+
+simTest('a node whose timer stays due after it fires stops the run with an error naming it, instead of freezing time', (t, ctx) => {
+  const sim = ctx.sim<PingMsg>({ faults: { link: PERFECT_LINK } });
+  let fired = 0;
+  const stuck: SimNode<PingMsg> = { handle: () => [], handleTimeout: () => { fired++; return []; }, nextTimeout: () => 100 };
+  sim.addNode('stuck', stuck);
+  sim.addNode('ok', new PingNode('stuck'));
+  const err = t.throws(() => sim.run({ maxTimeMs: 10_000, maxEvents: 1_000_000 }));
+  t.true(isLagoonError(err, 'ERR_STATE_CORRUPT'), String(err));
+  t.regex(err!.message, /stuck's timer fired 1000 times at 100 ms and is due again/);
+  t.is(fired, MAX_TIMER_FIRINGS_AT_ONE_INSTANT);
+  t.is(sim.nowMs, 100);
 });

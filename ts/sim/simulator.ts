@@ -86,7 +86,17 @@ interface Slot<M> {
   node: SimNode<M>;
   armedAt: number | undefined;
   gen: number;
+  /** The instant this node's timer last fired, and how many times in a row it fired then. */
+  firedAt: number;
+  firedAgain: number;
 }
+
+/**
+ * A node whose timer fires this many times in a row at one instant never consumes what is due (its nextTimeout()
+ * stays at `now` after handleTimeout): virtual time would stop while events run on. A real node's event loop
+ * would spin on it instead. Legitimate re-arms at the same instant are a handful.
+ */
+export const MAX_TIMER_FIRINGS_AT_ONE_INSTANT = 1000;
 
 export class Simulator<M> {
   readonly seed: number;
@@ -135,7 +145,7 @@ export class Simulator<M> {
 
   addNode(id: string, node: SimNode<M>): void {
     if (this.#slots.has(id)) throw LagoonError.invalidArgument(`sim: node ${id} added twice`);
-    const slot: Slot<M> = { node, armedAt: undefined, gen: 0 };
+    const slot: Slot<M> = { node, armedAt: undefined, gen: 0, firedAt: -1, firedAgain: 0 };
     this.#slots.set(id, slot);
     this.#rearm(id, slot);
   }
@@ -196,6 +206,11 @@ export class Simulator<M> {
         const slot = this.#slots.get(e.node);
         if (slot === undefined || slot.gen !== e.gen || !this.network.isUp(e.node)) return false;
         slot.armedAt = undefined;
+        slot.firedAgain = slot.firedAt === now ? slot.firedAgain + 1 : 0;
+        slot.firedAt = now;
+        if (slot.firedAgain >= MAX_TIMER_FIRINGS_AT_ONE_INSTANT) {
+          throw new LagoonError('ERR_STATE_CORRUPT', `sim: ${e.node}'s timer fired ${slot.firedAgain} times at ${now} ms and is due again: its nextTimeout() stays due after handleTimeout (seed ${this.seed})`);
+        }
         this.#record(`${now}|t|${e.node}`);
         this.counters.timeouts++;
         this.#apply(e.node, slot, slot.node.handleTimeout(now));

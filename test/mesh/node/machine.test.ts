@@ -137,6 +137,37 @@ test('a node that restarts while its record still holds its slot gets that slot 
   t.is(boot.counters.slotsReturned, 2);
 });
 
+test("a restarted node that gets its previous run's record before it has a slot keeps its timers moving", (t) => {
+  // A restarted node dials the peers it cached first (PeerCacheService.attach), and a former neighbour may send it
+  // its own old record before any offer. That record schedules a refresh past its seq; without a slot there is
+  // nothing to publish, and the refresh stayed due: nextTimeout() answered the same instant forever.
+  const xc = mk();
+  const x = node(xc);
+  x.start(0, WALL, false);
+  const boot = node();
+  boot.start(0, WALL, true);
+  x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
+  x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 1, reservedTo: 1, records: [boot.ownRecord()!.record] }), 11, WALL + 11);
+  const old = x.ownRecord()!.record;
+  const again = node(xc);
+  again.start(5000, WALL + 5000, false);
+  const peer = mk();
+  again.linkUp(peer.peerId, peer.publicKey, true, 5001, WALL + 5001);
+  again.frame(peer.peerId, encodeMeshFrame({ t: 'records', records: [old] }), 5002, WALL + 5002);
+  t.is(again.slot, null);
+  let now = 5002;
+  for (let i = 0; i < 5; i++) {
+    const due = again.nextTimeout()!;
+    again.handleTimeout(due, WALL + due);
+    now = due;
+  }
+  t.true(now > 5002 + 100, `timers stuck at ${now} ms`);
+  // Its next record still goes past the old one's seq once it has a slot.
+  again.frame(peer.peerId, encodeMeshFrame({ t: 'offer', slot: 1, reservedTo: 1, records: [] }), now + 1, WALL + 5003);
+  t.is(again.slot, 1);
+  t.true(again.ownRecord()!.seq > old.seq);
+});
+
 test('a joiner syncs its scope with its first neighbour at once, not at its next sync round', (t) => {
   // Its links follow from the records of its whole scope, and the offer brings only the nearest few: computed from
   // those alone, older neighbours it had missed came in one by one later, each wanting a first VDF proof.

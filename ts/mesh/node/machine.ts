@@ -287,7 +287,13 @@ export class MeshNode {
       this.#next.tick = now + this.config.tickMs;
       this.#housekeeping(out);
     }
-    if (now >= this.#next.refresh) this.#publish(out);
+    if (now >= this.#next.refresh) {
+      // Without a slot there is no record to publish; taking one publishes (#setSlot). A restarted node can get its
+      // previous run's record before it has a slot (from a cached peer it dialled first, #onOwnEcho), and a refresh
+      // left due re-armed the timer at the same instant forever (the simulator stalled on it; a real node spun).
+      if (this.#slot === null) this.#next.refresh = Infinity;
+      else this.#publish(out);
+    }
     if (now >= this.#next.attest) {
       this.#next.attest = now + this.config.attestIntervalMs;
       for (const a of this.#attest.toSend(this.#links.neighbours, (p) => this.#links.get(p)?.publicKey)) this.#sendFrame(out, a.peerId, { t: 'attest', attestation: a.attestation });

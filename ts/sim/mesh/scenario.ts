@@ -38,9 +38,10 @@ export interface MeshScenario {
   readonly crash?: { fraction: number; atMs: number };
   /**
    * Fraction of honest non-bootstrap nodes (none of the crashed) whose process restarts: down at `atMs`, up again
-   * `downMs` later with the same identity and nothing else (SimMeshNode.restart).
+   * `downMs` later with the same identity and nothing else (SimMeshNode.restart); with `peerCache`, also with its
+   * peer cache, so it dials the neighbours it had before the entry point (SimMeshNodeOptions.peerCache).
    */
-  readonly restart?: { fraction: number; atMs: number; downMs: number };
+  readonly restart?: { fraction: number; atMs: number; downMs: number; peerCache?: boolean };
   /**
    * Split the honest nodes in two groups for this interval: the last joiners, `cut` of them (default half), cut off
    * from the rest (the bootstrap among the rest).
@@ -142,6 +143,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
       ...(s.config !== undefined ? { config: s.config } : {}),
       ...(s.earlyWindows !== undefined ? { earlyWindows: s.earlyWindows } : {}),
       ...(s.windowMs !== undefined ? { windowMs: s.windowMs } : {}),
+      ...(s.restart?.peerCache === true ? { peerCache: true } : {}),
       onEvent: (node, e, atMs) => { if (e.e !== 'neighbours' && e.e !== 'watch') events.push({ node, e, atMs }); },
     });
     all.set(k.peerId, node);

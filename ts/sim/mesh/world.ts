@@ -28,6 +28,9 @@ export type SimMeshMsg =
 /** Wall clock of simulated time 0 (records carry wall-clock seqs). */
 export const SIM_WALL_EPOCH_MS = 1_800_000_000_000;
 const LINK_MSG_BYTES = 64;
+/** PeerCacheService's defaults: cached peers dialled at start, and how long the entry points wait for them. */
+const CACHE_DIALS = 8;
+const BOOTSTRAP_DELAY_MS = 3000;
 const LIVENESS_MSG_BYTES = 48;
 
 export interface SimMeshNodeOptions {
@@ -45,6 +48,13 @@ export interface SimMeshNodeOptions {
   /** Whether provers close a window early for a first nonce, as the real handshake does by default. Default true. */
   readonly earlyWindows?: boolean;
   readonly config?: Partial<MeshNodeConfig>;
+  /**
+   * On a restart, dial peers it was linked to as entry points first and the entry points only `bootstrapDelayMs`
+   * later, as a real node's peer cache does (PeerCacheService.attach: up to 8 cached peers, then LAGOON_PEERS). The
+   * cached peers are the SPIRAL neighbours it had, up to 8 in a random order: the peers it kept links to longest.
+   * Without this a restarted node joins through its first entry point at once.
+   */
+  readonly peerCache?: boolean;
   /** When the node starts (joins), virtual ms. */
   readonly startAtMs: number;
   readonly onEvent?: (node: string, e: MeshNodeEvent, nowMs: number) => void;
@@ -64,6 +74,8 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   restarts = 0;
   readonly links = new Map<string, { entry: boolean }>();
   readonly #pending = new Map<string, boolean>();
+  /** Peers to dial as entry points before the configured ones, once (a restart with `peerCache`). */
+  #cached: string[] = [];
   readonly #o: SimMeshNodeOptions;
   #started = false;
   #nextEntryDial = Infinity;
@@ -116,6 +128,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
    * as a real node started again from its data directory does (test/node/mesh-restart.test.ts).
    */
   restart(now: number): Out<SimMeshMsg>[] {
+    this.#cached = this.#o.peerCache === true ? this.#o.rng.shuffle([...this.machine.neighbours]).slice(0, CACHE_DIALS) : [];
     this.machine = this.#newMachine();
     this.liveness = this.#newLiveness();
     this.links.clear();
@@ -203,6 +216,16 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   }
 
   #dialEntry(now: number, out: Out<SimMeshMsg>[]): void {
+    if (this.#cached.length > 0) {
+      for (const p of this.#cached) {
+        if (this.links.has(p)) continue;
+        this.#pending.set(p, true);
+        out.push({ send: { to: p, msg: { k: 'open', publicKey: this.#o.crypto.publicKey, entry: true }, bytes: LINK_MSG_BYTES } });
+      }
+      this.#cached = [];
+      this.#nextEntryDial = this.machine.slot === null ? now + BOOTSTRAP_DELAY_MS : Infinity;
+      return;
+    }
     this.#nextEntryDial = this.machine.slot === null ? now + 2000 : Infinity;
     const entry = this.#o.entries[0];
     if (entry === undefined || this.links.has(entry)) return;
