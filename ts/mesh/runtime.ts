@@ -23,6 +23,12 @@ import { DriverTimer } from '../core/driver-timer.js';
 
 /** After the machine threw on a timeout, when to try its timers again. */
 const TIMER_RETRY_AFTER_ERROR_MS = 1000;
+/**
+ * Timer inputs in a row after which the machine's timer is still due (its nextTimeout() at or before now): a bug
+ * that would have the event loop call it every millisecond (a restarted node's refresh did, before its slot,
+ * docs/sim.md "Restarts past the scope"). It is counted and logged like a throw, and tried a second later.
+ */
+export const MAX_TIMER_DUE_AGAIN = 100;
 
 export interface MeshRuntimeOptions {
   readonly identity: Identity;
@@ -63,6 +69,7 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
   #startedAt = 0;
   #meshedAfterMs: number | null = null;
   #machineErrors = 0;
+  #dueAgain = 0;
 
   constructor(opts: MeshRuntimeOptions) {
     super();
@@ -156,6 +163,20 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
       return;
     }
     this.#run(actions);
+    if (what === 'timer') this.#checkDueAgain();
+  }
+
+  #checkDueAgain(): void {
+    const next = this.machine.nextTimeout();
+    if (this.#closed || next === undefined || next > performance.now()) {
+      this.#dueAgain = 0;
+      return;
+    }
+    if (++this.#dueAgain < MAX_TIMER_DUE_AGAIN) return;
+    this.#dueAgain = 0;
+    this.#machineErrors++;
+    this.#log.error({ input: 'timer', dueAgain: MAX_TIMER_DUE_AGAIN }, 'mesh: the node machine left its timer due after handling it (a bug); tried again a second later');
+    this.#arm(performance.now() + TIMER_RETRY_AFTER_ERROR_MS);
   }
 
   #run(actions: MeshNodeAction[]): void {
