@@ -9,7 +9,7 @@
 import test from 'ava';
 import { runUntilConverged } from '../../ts/sim/mesh/scenario.js';
 import { latticeTopology } from '../../ts/mesh/node/topology.js';
-import { explain, scenario } from './mesh-helpers.js';
+import { explain, scenario, slotsArePrefix } from './mesh-helpers.js';
 
 test('10 % of the nodes restart with the same identity: each gets its own slot back; nobody moves; invariants hold', (t) => {
   const restartAtMs = 40_000;
@@ -45,7 +45,7 @@ test('past the scope: a restarted node that dials the neighbours it cached befor
     n: 200, wave: 50, waveGapMs: 3000, topology: latticeTopology(), config: { scopeMargin: scope - 1, holeStableMs: 10_000 },
     restart: { fraction: 0.1, atMs: restartAtMs, downMs: 2000, peerCache: true },
   });
-  const prefix = () => w.honest.map((n) => n.machine.slot!).sort((a, b) => a - b).every((s, i) => s === i);
+  const prefix = () => slotsArePrefix(w.honest);
   const before = runUntilConverged(w, w.lastStartMs, restartAtMs - 1000, 5000, 50_000_000, prefix);
   t.deepEqual(before.report.violations, [], explain(seed, before.report.violations));
   t.true(prefix(), `seed=${seed}: slots are not 0..199 before the restarts`);

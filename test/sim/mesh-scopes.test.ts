@@ -5,10 +5,9 @@
 import test from 'ava';
 import { checkMeshInvariants, runUntilConverged, type MeshWorld } from '../../ts/sim/mesh/scenario.js';
 import { decodeMeshFrame, encodeMeshFrame } from '../../ts/mesh/node/messages.js';
-import type { SimMeshNode } from '../../ts/sim/mesh/world.js';
 import { latticeTopology } from '../../ts/mesh/node/topology.js';
 import { ballSize } from '../../ts/mesh/spiral/slots.js';
-import { explain, scenario } from './mesh-helpers.js';
+import { explain, scenario, slotsArePrefix } from './mesh-helpers.js';
 
 test('scopes smaller than the mesh: joins and holes are passed uphill to the frontier node; records per node stay within the scope', (t) => {
   // Plain lattice adjacency needs a view of radius 1, so a scope of 2 holds at most ball(2) = 95 records while
@@ -19,13 +18,9 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
     n, wave: 50, waveGapMs: 3000, topology: latticeTopology(), crash: { fraction: 0.1, atMs: crashAtMs },
     config: { scopeMargin: 1, holeStableMs: 10_000 },
   });
-  const prefix = (ids: SimMeshNode[]) => {
-    const slots = ids.map((node) => node.machine.slot!).sort((a, b) => a - b);
-    return slots.every((s, i) => s === i);
-  };
   // Converged means the invariants hold and the slots are 0..N−1: a slot skipped by a lapsed reservation is a
   // hole, refilled once it has been free for holeStableMs.
-  const before = runUntilConverged(w, w.lastStartMs, crashAtMs - 1000, 5000, 50_000_000, () => prefix(w.honest));
+  const before = runUntilConverged(w, w.lastStartMs, crashAtMs - 1000, 5000, 50_000_000, () => slotsArePrefix(w.honest));
   t.deepEqual(before.report.violations, [], explain(seed, before.report.violations));
   const bound = ballSize(2);
   t.true(before.report.maxRecords <= bound && bound < n, `seed=${seed}: a node holds ${before.report.maxRecords} records (scope bound ${bound})`);
@@ -39,7 +34,7 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   // ~90 slot conflicts in this scenario; the handover leaves at most a stray one from a race within a round trip.
   const lostInJoins = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0);
   t.true(lostInJoins <= 5, `seed=${seed}: ${lostInJoins} slot conflicts among ${n} joins`);
-  t.true(prefix(w.honest), `seed=${seed}: slots are not 0..${n - 1} after the joins`);
+  t.true(slotsArePrefix(w.honest), `seed=${seed}: slots are not 0..${n - 1} after the joins`);
   // Before its slot a joiner hears one offer (offerRecords records) and a few BUSY answers, however long a forwarded
   // join waits: never the records of its entry point's scope (it once pulled them over the entry link, 1.5–6× an offer).
   const maxOffer = Math.max(...w.events.flatMap((e) => (e.e.e === 'offered' ? [e.e.bytes] : [])));
@@ -51,10 +46,10 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   for (; atMs <= crashAtMs + 300_000; atMs += 5000) {
     w.sim.run({ maxTimeMs: atMs, maxEvents: 50_000_000 });
     report = checkMeshInvariants(w);
-    if (report.violations.length === 0 && prefix(survivors)) break;
+    if (report.violations.length === 0 && slotsArePrefix(survivors)) break;
   }
   t.deepEqual(report.violations, [], explain(seed, report.violations));
-  t.true(prefix(survivors), `seed=${seed}: slots are not a prefix after churn: ${survivors.map((node) => node.machine.slot).sort((a, b) => a! - b!).join(',')}`);
+  t.true(slotsArePrefix(survivors), `seed=${seed}: slots are not a prefix after churn: ${survivors.map((node) => node.machine.slot).sort((a, b) => a! - b!).join(',')}`);
   t.true(report.maxRecords <= bound, `seed=${seed}: ${report.maxRecords} records`);
   const reported = w.honest.reduce((a, node) => a + node.machine.counters.holesReported, 0);
   const filled = w.honest.reduce((a, node) => a + node.machine.counters.holesFilled, 0);
@@ -76,9 +71,9 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   w.sim.command(liedAt, liar.id, () => [{ send: { to: top.id, msg: { k: 'frame', bytes: lie }, bytes: lie.length } }]);
   w.sim.run({ maxTimeMs: liedAt + 100, maxEvents: 50_000_000 });
   t.is(top.machine.slot, victim.machine.slot, `seed=${seed}: the frontier believed the report (the attack this bounds)`);
-  const afterLie = runUntilConverged(w, liedAt + 5000, liedAt + 200_000, 5000, 50_000_000, () => prefix(survivors));
+  const afterLie = runUntilConverged(w, liedAt + 5000, liedAt + 200_000, 5000, 50_000_000, () => slotsArePrefix(survivors));
   t.deepEqual(afterLie.report.violations, [], explain(seed, afterLie.report.violations));
-  t.true(prefix(survivors), `seed=${seed}: slots are not a prefix after a false hole report`);
+  t.true(slotsArePrefix(survivors), `seed=${seed}: slots are not a prefix after a false hole report`);
   const lostToLie = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0) - lostBefore;
   t.true(lostToLie >= 1 && lostToLie <= 2, `seed=${seed}: a false hole report cost ${lostToLie} slot conflicts`);
   t.log(`a false hole report: ${lostToLie} conflict(s), slots 0..${survivors.length - 1} again ${((afterLie.atMs - liedAt) / 1000).toFixed(0)} s after it`);

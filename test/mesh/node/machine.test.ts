@@ -16,12 +16,12 @@ const rng = new Rng(7);
 const topology = zigzagTopology();
 const mk = () => standinCrypto(keys, keys.create(rng));
 const node = (crypto = mk()) => new MeshNode({ crypto, topology, addrs: [`sim:${crypto.peerId}`], name: 'n' });
-/** A bootstrap, and a node that took `slot` from its offer saying the bootstrap reserved up to `reservedTo`. */
-const placedByOffer = (make: () => MeshNode, slot: number, reservedTo: number) => {
+/** A bootstrap, and a node (made by `makeX`) that took `slot` from its offer saying the bootstrap reserved up to `reservedTo`. */
+const placedByOffer = (make: () => MeshNode, slot: number, reservedTo: number, makeX = make) => {
   const boot = make();
   boot.start(0, WALL, true);
   const bootRec = boot.ownRecord()!.record;
-  const x = make();
+  const x = makeX();
   x.start(0, WALL, false);
   x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
   x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot, reservedTo, records: [bootRec] }), 11, WALL + 11);
@@ -142,12 +142,7 @@ test("a restarted node that gets its previous run's record before it has a slot 
   // its own old record before any offer. That record schedules a refresh past its seq; without a slot there is
   // nothing to publish, and the refresh stayed due: nextTimeout() answered the same instant forever.
   const xc = mk();
-  const x = node(xc);
-  x.start(0, WALL, false);
-  const boot = node();
-  boot.start(0, WALL, true);
-  x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 10, WALL + 10);
-  x.frame(boot.peerId, encodeMeshFrame({ t: 'offer', slot: 1, reservedTo: 1, records: [boot.ownRecord()!.record] }), 11, WALL + 11);
+  const { x } = placedByOffer(node, 1, 1, () => node(xc));
   const old = x.ownRecord()!.record;
   const again = node(xc);
   again.start(5000, WALL + 5000, false);

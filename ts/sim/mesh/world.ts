@@ -217,11 +217,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
 
   #dialEntry(now: number, out: Out<SimMeshMsg>[]): void {
     if (this.#cached.length > 0) {
-      for (const p of this.#cached) {
-        if (this.links.has(p)) continue;
-        this.#pending.set(p, true);
-        out.push({ send: { to: p, msg: { k: 'open', publicKey: this.#o.crypto.publicKey, entry: true }, bytes: LINK_MSG_BYTES } });
-      }
+      for (const p of this.#cached) if (!this.links.has(p)) this.#open(p, true, out);
       this.#cached = [];
       this.#nextEntryDial = this.machine.slot === null ? now + BOOTSTRAP_DELAY_MS : Infinity;
       return;
@@ -229,8 +225,13 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     this.#nextEntryDial = this.machine.slot === null ? now + 2000 : Infinity;
     const entry = this.#o.entries[0];
     if (entry === undefined || this.links.has(entry)) return;
-    this.#pending.set(entry, true);
-    out.push({ send: { to: entry, msg: { k: 'open', publicKey: this.#o.crypto.publicKey, entry: true }, bytes: LINK_MSG_BYTES } });
+    this.#open(entry, true, out);
+  }
+
+  /** Dial `to`: the link is up when its `accept` comes back (#pending remembers whether it is an entry link). */
+  #open(to: string, entry: boolean, out: Out<SimMeshMsg>[]): void {
+    this.#pending.set(to, entry);
+    out.push({ send: { to, msg: { k: 'open', publicKey: this.#o.crypto.publicKey, entry }, bytes: LINK_MSG_BYTES } });
   }
 
   #liveness(r: ReturnType<StandinLiveness['window']>, now: number, out: Out<SimMeshMsg>[]): void {
@@ -273,8 +274,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
         case 'dial': {
           const target = a.addrs.find((x) => x.startsWith('sim:'))?.slice(4);
           if (target === undefined || this.links.has(target)) break;
-          this.#pending.set(target, false);
-          out.push({ send: { to: target, msg: { k: 'open', publicKey: this.#o.crypto.publicKey, entry: false }, bytes: LINK_MSG_BYTES } });
+          this.#open(target, false, out);
           break;
         }
         case 'close':
