@@ -46,7 +46,7 @@ test('one address is enough: B joins A through LAGOON_PEERS, both see an authent
   const metrics = await (await fetch(`http://127.0.0.1:${pb.httpPort}/metrics`, { signal })).text();
   t.regex(metrics, /^lagoon_mesh_links 1$/m);
   // A fresh two-node mesh: nobody restarted, no link was replaced, the machine never threw.
-  for (const name of ['slots_returned', 'stranded_rejoins', 'stale_links_replaced', 'machine_errors']) t.regex(metrics, new RegExp(`^lagoon_mesh_${name}_total 0$`, 'm'));
+  for (const name of ['slots_returned', 'stranded_rejoins', 'placed_unseen', 'stale_links_replaced', 'machine_errors']) t.regex(metrics, new RegExp(`^lagoon_mesh_${name}_total 0$`, 'm'));
 
   const st = spawnCli(['status'], testEnv(tmp(), { LAGOON_HTTP_PORT: String(pb.httpPort) }), signal);
   let out = '';

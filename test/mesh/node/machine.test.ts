@@ -55,6 +55,7 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
     { t: 'sync', phase: 2, spore: new Uint8Array([1, 2]) }, { t: 'want', ids: [new Uint8Array(16).fill(1)] }, { t: 'have', ids: [new Uint8Array(16).fill(2)] },
     { t: 'tomb', tomb: new Uint8Array([0, 1, 2]) }, { t: 'attest', attestation: new Uint8Array([9]) }, { t: 'refuse', reason: 'no' },
     { t: 'fwd', id: 'abc:1', kind: 'join', hops: 3, slot: 0, waited: 1234, records: [] }, { t: 'fwd', id: 'abc:2', kind: 'hole', hops: 1, slot: 2 ** 40, waited: 0, records: [rec] },
+    { t: 'fwd', id: 'abc:3', kind: 'join', hops: 2, slot: 7, waited: 5, entry: c.peerId, records: [rec] },
     { t: 'fwdoffer', id: 'abc:1', slot: 12, reservedTo: 14, records: [rec] },
   ];
   for (const f of frames) {
@@ -63,7 +64,10 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
     t.is(back?.t, f.t);
     t.deepEqual(Buffer.from(encodeMeshFrame(back!)), Buffer.from(bytes), f.t);
   }
-  for (const f of [{ t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'fwd', id: 'x:1', kind: 'hole', hops: 1, slot: 9, waited: 0, records: [rec] }, { t: 'fwdoffer', id: 'x:1', slot: 9, reservedTo: 9, records: [rec] }] as MeshFrame[]) {
+  const fwd = (id: string) => decodeMeshFrame(encodeMeshFrame(frames.find((f) => f.t === 'fwd' && f.id === id)!)) as Extract<MeshFrame, { t: 'fwd' }>;
+  t.is(fwd('abc:3').entry, c.peerId, 'a forwarded join names its entry point');
+  t.false('entry' in fwd('abc:1'), 'or not');
+  for (const f of [{ t: 'offer', slot: 7, reservedTo: 9, records: [rec] }, { t: 'fwd', id: 'x:1', kind: 'hole', hops: 1, slot: 9, waited: 0, records: [rec] }, { t: 'fwd', id: 'x:2', kind: 'join', hops: 1, slot: 9, waited: 0, entry: c.peerId, records: [rec] }, { t: 'fwdoffer', id: 'x:1', slot: 9, reservedTo: 9, records: [rec] }] as MeshFrame[]) {
     const bytes = encodeMeshFrame(f);
     for (let n = 0; n < bytes.length - 1; n++) t.is(decodeMeshFrame(bytes.subarray(0, n)), undefined, `${f.t} truncated at ${n}`);
   }
@@ -163,25 +167,29 @@ test("a restarted node that gets its previous run's record before it has a slot 
   t.true(again.ownRecord()!.seq > old.seq);
 });
 
-test('a joiner syncs its scope with its first neighbour at once, not at its next sync round', (t) => {
+test('a joiner syncs its scope with each neighbour as it links during its first sync interval, not at its next rounds', (t) => {
   // Its links follow from the records of its whole scope, and the offer brings only the nearest few: computed from
-  // those alone, older neighbours it had missed came in one by one later, each wanting a first VDF proof.
+  // those alone, older neighbours it had missed came in one by one later, each wanting a first VDF proof. Past the
+  // scope it may soon place others as the frontier from what it holds (Concierge.#sees).
   const lattice = (c = mk()) => new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { syncIntervalMs: 60_000 } });
   const rec = (c: ReturnType<typeof mk>, slot: number) => makeRecord(c, WALL, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'r', attestations: [] }).record;
   const syncs = (acts: MeshNodeAction[], to: string) => sends(acts, to).filter((f) => f.t === 'sync');
-  // The concierge (slot 1) is not a lattice neighbour of slot 21; slots 20 and 22 are.
-  const [c, n20, n22] = [mk(), mk(), mk()];
+  // The concierge (slot 1) is not a lattice neighbour of slot 21; slots 20, 22 and 23 are.
+  const [c, n20, n22, n23] = [mk(), mk(), mk(), mk()];
   const x = lattice();
   x.start(0, WALL, false);
   x.linkUp(c.peerId, c.publicKey, true, 10, WALL + 10);
-  const offered = x.frame(c.peerId, encodeMeshFrame({ t: 'offer', slot: 21, reservedTo: 21, records: [rec(c, 1), rec(n20, 20), rec(n22, 22)] }), 11, WALL + 11);
+  const offered = x.frame(c.peerId, encodeMeshFrame({ t: 'offer', slot: 21, reservedTo: 21, records: [rec(c, 1), rec(n20, 20), rec(n22, 22), rec(n23, 23)] }), 11, WALL + 11);
   t.is(x.slot, 21);
-  t.deepEqual([...x.neighbours].sort(), [n20.peerId, n22.peerId].sort());
+  t.deepEqual([...x.neighbours].sort(), [n20.peerId, n22.peerId, n23.peerId].sort());
   t.deepEqual(syncs(offered, c.peerId), [], 'no exchange with a concierge that is not a neighbour');
   const first = syncs(x.linkUp(n20.peerId, n20.publicKey, false, 20, WALL + 20), n20.peerId);
   t.is(first.length, 1, 'the first neighbour link starts an exchange at once');
   t.like(first[0], { t: 'sync', phase: 0 });
-  t.deepEqual(syncs(x.linkUp(n22.peerId, n22.publicKey, false, 21, WALL + 21), n22.peerId), [], 'only the first: the rest wait for the rounds');
+  t.is(syncs(x.linkUp(n22.peerId, n22.publicKey, false, 21, WALL + 21), n22.peerId).length, 1, 'so does the next one');
+  x.linkDown(n22.peerId, 30, WALL + 30);
+  t.deepEqual(syncs(x.linkUp(n22.peerId, n22.publicKey, false, 31, WALL + 31), n22.peerId), [], 'once per neighbour');
+  t.deepEqual(syncs(x.linkUp(n23.peerId, n23.publicKey, false, 60_011, WALL + 60_011), n23.peerId), [], 'a neighbour linking after the first sync interval waits for the rounds');
 
   // A concierge that is a neighbour is the first: the exchange starts with the offer.
   const boot = node();
@@ -318,22 +326,29 @@ test('a node does not move down into a reported hole while joiners placed above 
 
 /**
  * Plain lattice adjacency with a scope of 2: from slot 74 (shell 2) nothing above the bootstrap's slot 0 is known
- * to be complete, so only the frontier may hand out slots. `p` took 74 from the bootstrap.
+ * to be complete, so only the frontier may hand out slots. `p` took 74 from the bootstrap, then learnt the records
+ * of the slots below it within its scope (`below`, by slot), as its first exchanges with its neighbours bring them:
+ * a frontier places only slots whose cells below it sees (Concierge.#sees).
  */
-const latticeFrontier = (config: Partial<MeshNodeConfig> = {}) => {
+const latticeFrontier = (config: Partial<MeshNodeConfig> = {}, unseen: readonly number[] = []) => {
   const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1, ...config } }); };
-  return placedByOffer(small, 74, 74);
+  const placed = placedByOffer(small, 74, 74);
+  const below = new Map<number, ReturnType<typeof mk>>();
+  for (let s = 1; s < 74; s++) if (latticeTopology().distance(s, 74) <= 2) below.set(s, mk());
+  const records = [...below].filter(([slot]) => !unseen.includes(slot)).map(([slot, c]) => makeRecord(c, WALL + 12, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'b', attestations: [] }).record);
+  placed.x.frame(placed.boot.peerId, encodeMeshFrame({ t: 'records', records }), 12, WALL + 12);
+  return { ...placed, below };
 };
 const fwdJoin = (id: string, waited = 0): Uint8Array => encodeMeshFrame({ t: 'fwd', id, kind: 'join', hops: 1, slot: 0, waited, records: [] });
 /** `p` (at 74) was handed the turn and placed 75 and 76; the joiner at 75 has linked, the one at 76 (`b`) not yet. */
 const frontierWithJoiners = (config: Partial<MeshNodeConfig> = {}) => {
-  const { boot, x: p } = latticeFrontier(config);
+  const { boot, x: p, below } = latticeFrontier(config);
   const offered = [14, 15].map((at) => sends(p.frame(boot.peerId, fwdJoin(`b:${at}`), at, WALL + at), boot.peerId)[0]);
   const [a, b] = [mk(), mk()];
   const rec = (c: typeof a, slot: number) => makeRecord(c, WALL + 20, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'j', attestations: [] }).record;
   p.linkUp(a.peerId, a.publicKey, false, 20, WALL + 20);
   p.frame(a.peerId, encodeMeshFrame({ t: 'records', records: [rec(a, 75), rec(b, 76)] }), 21, WALL + 21);
-  return { boot, p, a, b, offered };
+  return { boot, p, a, b, offered, below };
 };
 /** Forwarded joins from `boot` until `p` places none (no room left in its turn); the slots it placed and the time reached. */
 const placeUntilFull = (p: MeshNode, boot: MeshNode, at: number) => {
@@ -361,7 +376,7 @@ test('one frontier at a time: a joiner placed at the top waits for its placer, w
   // Both joiners arrived; the one at 75 linked first and relayed the record of the one at 76. Our own joiners do not
   // end our turn: we go on placing while we have room (ending it at the first that linked made every turn one
   // placement long: about 9 a second past the scope at N = 2,400).
-  const { p: q, a, b, boot: qb } = after;
+  const { p: q, a, b, boot: qb, below } = after;
   // Each round its joiners arrive (their records come through the one at 75), which may make room above them.
   const placed: number[] = [];
   const joiners = new Map<number, ReturnType<typeof mk>>();
@@ -394,11 +409,13 @@ test('one frontier at a time: a joiner placed at the top waits for its placer, w
   t.deepEqual(sends(passed, b.peerId).filter((f) => f.t === 'fwd'), []);
   // Having passed the turn it places nobody, though holes in its view become stable while its reservations last
   // (without the rule it handed one out): the new frontier may be handing out the same slots.
-  const d = mk();
-  q.frame(a.peerId, encodeMeshFrame({ t: 'records', records: [makeRecord(d, WALL + tick, { publicKey: d.publicKey, slot: 73, addrs: [], name: 'd', attestations: [] }).record] }), tick + 1, WALL + tick + 1);
+  const d = below.get(73)!;
+  t.not(q.record(d.peerId), undefined);
   q.frame(a.peerId, encodeMeshFrame({ t: 'tomb', tomb: makeTombstone(mk(), d.peerId, WALL + tick, 73, WALL + 600_000).bytes }), tick + 2, WALL + tick + 2);
   t.is(q.record(d.peerId), undefined);
-  const later = fireTimers(q, tick + 2, tick + 1600);
+  // The hole shows at the next recomputation (settleMs after the tombstone) and is stable holeStableMs after that.
+  const later = fireTimers(q, tick + 2, tick + 3200);
+  t.is(q.occupantOf(73), undefined, 'slot 73 is a hole in its view');
   const join = q.frame(qb.peerId, fwdJoin('b:later'), later + 1, WALL + later + 1);
   t.deepEqual(sends(join, qb.peerId).filter((f) => f.t === 'fwdoffer' && f.slot !== 2 ** 48 - 1).map((f) => (f as { slot: number }).slot), []);
 });
@@ -506,11 +523,14 @@ test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: 
   t.true(busy(p.frame(boot.peerId, fwdJoin('b:1100', 2000), 1100, WALL + 1100)));
 });
 
-test("a joiner's entry point links to the frontier node that placed it and sends the next joins straight there", (t) => {
+/**
+ * A bootstrap (lattice, scope 2) whose whole scope is taken, slots 1..94: it passes every join uphill to `up` (slot
+ * 94). `join` links a fresh joiner to it and asks.
+ */
+const fullBootstrap = () => {
   const small = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { scopeMargin: 1 } }); };
   const boot = small();
   boot.start(0, WALL, true);
-  // Slots 1..94 are taken: the bootstrap's whole scope (lattice distance 2) is full, so it passes joins uphill.
   const ring = Array.from({ length: 94 }, () => mk());
   const rec = (c: ReturnType<typeof mk>, slot: number, addr = `sim:${c.peerId}`) => makeRecord(c, WALL, { publicKey: c.publicKey, slot, addrs: [addr], name: 'r', attestations: [] }).record;
   const up = ring[93]!;
@@ -522,6 +542,11 @@ test("a joiner's entry point links to the frontier node that placed it and sends
     boot.linkUp(j.peerId, j.publicKey, false, at, WALL + at);
     return { j, acts: boot.frame(j.peerId, encodeMeshFrame({ t: 'join', addrs: [], name: 'j' }), at, WALL + at) };
   };
+  return { boot, up, rec, join };
+};
+
+test("a joiner's entry point links to the frontier node that placed it and sends the next joins straight there", (t) => {
+  const { boot, up, rec, join } = fullBootstrap();
   const first = join(3);
   const fwd = sends(first.acts, up.peerId)[0];
   if (fwd?.t !== 'fwd') return t.fail('the join was not passed uphill');
@@ -543,6 +568,75 @@ test("a joiner's entry point links to the frontier node that placed it and sends
   const tampered = { ...bad, signature: new Uint8Array(bad.signature).fill(7) };
   const forgedAnswer = boot.frame(frontier.peerId, encodeMeshFrame({ t: 'fwdoffer', id: fwd3.id, slot: 122, reservedTo: 122, records: [tampered] }), 9, WALL + 9);
   t.deepEqual(forgedAnswer.filter((a) => a.type === 'dial'), []);
+});
+
+test('a frontier places a slot only once it holds the records of the cells below it in its scope, or arrivalMs on', (t) => {
+  // Slot 75's cells below it include 64, within the frontier's scope (lattice distance 2 from 74): unseen here.
+  const { boot, x: p, below } = latticeFrontier({}, [64]);
+  const n63 = below.get(63)!;
+  p.linkUp(n63.peerId, n63.publicKey, false, 13, WALL + 13);
+  const offered = (acts: MeshNodeAction[], to = boot.peerId) => sends(acts, to).flatMap((f) => (f.t === 'fwdoffer' ? [f] : []));
+  const held = p.frame(boot.peerId, fwdJoin('b:20'), 20, WALL + 20);
+  t.deepEqual(offered(held), [], 'held (parked), not answered');
+  t.true(sends(held, n63.peerId).some((f) => f.t === 'sync'), 'and it asks the peers it is linked to for their records now');
+  const c64 = below.get(64)!;
+  const rec64 = makeRecord(c64, WALL + 12, { publicKey: c64.publicKey, slot: 64, addrs: [`sim:${c64.peerId}`], name: 'b', attestations: [] }).record;
+  const placed = offered(p.frame(n63.peerId, encodeMeshFrame({ t: 'records', records: [rec64] }), 30, WALL + 30));
+  t.deepEqual(placed.map((f) => f.slot), [75], 'placed as soon as the missing record arrives');
+  t.true(placed[0]!.records.some((r) => r.origin === c64.peerId), 'and the joiner is handed it');
+  t.is(p.counters.placedUnseen, 0);
+  // A record that never comes (a hole nobody saw, a phantom's lapsed reservation) holds the slot back arrivalMs at most.
+  const { boot: b2, x: q } = latticeFrontier({}, [64]);
+  t.deepEqual(offered(q.frame(b2.peerId, fwdJoin('b:20'), 20, WALL + 20), b2.peerId), []);
+  const later = fireTimers(q, 20, 3030) + 1;
+  t.deepEqual(offered(q.frame(b2.peerId, fwdJoin('b:later'), later, WALL + later), b2.peerId).map((f) => f.slot), [75]);
+  t.is(q.counters.placedUnseen, 1);
+});
+
+test('answers take the short way back: a relay far from the slot hands one to the entry point it is linked to, the path gets a copy without records', (t) => {
+  // The bootstrap is a relay here: `p` passes it joins that entry point `e` forwarded.
+  const { boot, up, rec } = fullBootstrap();
+  const [e, p, placer] = [mk(), mk(), mk()];
+  boot.linkUp(e.peerId, e.publicKey, false, 3, WALL + 3);
+  boot.linkUp(p.peerId, p.publicKey, false, 3, WALL + 3);
+  const ask = (id: string, at: number) => sends(boot.frame(p.peerId, encodeMeshFrame({ t: 'fwd', id, kind: 'join', hops: 2, slot: 0, waited: 0, entry: e.peerId, records: [] }), at, WALL + at), up.peerId)[0];
+  const answer = (id: string, slot: number, at: number) => boot.frame(up.peerId, encodeMeshFrame({ t: 'fwdoffer', id, slot, reservedTo: slot, records: [rec(placer, slot - 1)] }), at, WALL + at);
+  const offers = (acts: MeshNodeAction[], to: string) => sends(acts, to).map((f) => (f.t === 'fwdoffer' ? { slot: f.slot, records: f.records.length } : f.t));
+  t.like(ask('e:1', 4), { t: 'fwd', id: 'e:1', hops: 3, entry: e.peerId }, 'the entry point travels with the join');
+  // Slot 400 is far beyond the bootstrap's scope: the entry point gets the answer, the path a copy without records.
+  const far = answer('e:1', 400, 5);
+  t.deepEqual(offers(far, e.peerId), [{ slot: 400, records: 1 }]);
+  t.deepEqual(offers(far, p.peerId), [{ slot: 400, records: 0 }]);
+  t.is(boot.counters.answersShortened, 1);
+  // A relay that relays the copy without records passes it on as it is, and never to the entry point.
+  ask('e:2', 6);
+  const notice = boot.frame(up.peerId, encodeMeshFrame({ t: 'fwdoffer', id: 'e:2', slot: 400, reservedTo: 400, records: [] }), 7, WALL + 7);
+  t.deepEqual([offers(notice, p.peerId), offers(notice, e.peerId)], [[{ slot: 400, records: 0 }], []]);
+  // Slot 20 is within its scope: it may add nearer records, so the answer goes on along the path, whole.
+  ask('e:3', 8);
+  const near = answer('e:3', 20, 9);
+  t.deepEqual(offers(near, e.peerId), []);
+  t.true((offers(near, p.peerId)[0] as { records: number }).records >= 1);
+  // Not linked to the entry point: along the path, whole.
+  boot.linkDown(e.peerId, 10, WALL + 10);
+  ask('e:4', 11);
+  t.deepEqual(offers(answer('e:4', 400, 12), p.peerId), [{ slot: 400, records: 1 }]);
+  t.is(boot.counters.answersShortened, 1);
+});
+
+test('an entry point hands its joiner the answer with records, whichever copy comes first, and only once', (t) => {
+  const { boot, up, rec, join } = fullBootstrap();
+  const first = join(3);
+  const fwd = sends(first.acts, up.peerId)[0];
+  if (fwd?.t !== 'fwd') return t.fail('the join was not passed uphill');
+  t.is(fwd.entry, boot.peerId);
+  const [relay, frontier] = [mk(), mk()];
+  boot.linkUp(relay.peerId, relay.publicKey, false, 4, WALL + 4);
+  const copy = (from: string, records: ReturnType<typeof rec>[], at: number) =>
+    sends(boot.frame(from, encodeMeshFrame({ t: 'fwdoffer', id: fwd.id, slot: 121, reservedTo: 121, records }), at, WALL + at), first.j.peerId);
+  t.deepEqual(copy(up.peerId, [], 5), [], 'the copy along the path, without records, first: nothing for the joiner yet');
+  t.like(copy(relay.peerId, [rec(frontier, 120)], 6)[0], { t: 'offer', slot: 121 });
+  t.deepEqual(copy(up.peerId, [rec(frontier, 120)], 7), [], 'once');
 });
 
 test('a record that arrives in the same millisecond as a recomputation, just after it, is still applied', (t) => {

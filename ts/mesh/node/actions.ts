@@ -54,6 +54,10 @@ export interface MeshNodeCounters {
   strandedRejoins: number;
   /** Dials to the highest occupant we know, made because we had holes to report and no link uphill. */
   reachedAbove: number;
+  /** Slots we placed as the frontier although records of lattice cells below them were still missing after arrivalMs. */
+  placedUnseen: number;
+  /** Frontier answers we relayed and also handed straight to the joiner's entry point, which we are linked to. */
+  answersShortened: number;
   /** Verified work handed to `verdict` that is not steps within a height range (not kept; it cannot be attested). */
   workInconsistent: number;
   pruned: number;
@@ -64,6 +68,6 @@ export function newCounters(): MeshNodeCounters {
     framesMalformed: 0,
     records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
     tombstonesForged: 0, tombstonesRefuted: 0, tombstonesImplausible: 0, attestationsRejected: 0, joinsServed: 0, slotsReturned: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
-    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, holeMovesDeferred: 0, noShowsGivenUp: 0, strandedRejoins: 0, reachedAbove: 0, workInconsistent: 0, pruned: 0,
+    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, holeMovesDeferred: 0, noShowsGivenUp: 0, strandedRejoins: 0, reachedAbove: 0, answersShortened: 0, placedUnseen: 0, workInconsistent: 0, pruned: 0,
   };
 }

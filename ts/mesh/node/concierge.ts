@@ -23,8 +23,11 @@ const MAX_PARKED = 64;
 /** A forwarded join we could neither place nor pass on yet: who sent it, the request, and since when we hold it. */
 export interface Parked<F> { readonly from: string; readonly frame: F; readonly since: number }
 
-/** A forwarded join waiting for the frontier's answer: who to pass it back to, where we sent it, and until when. */
-export interface Relay { readonly back: string; readonly to: string; readonly joiner: boolean; readonly until: number }
+/**
+ * A forwarded join waiting for the frontier's answer: who to pass it back to, where we sent it, and until when;
+ * `entry`, the concierge holding the joiner's link (the request's first node), when the request named it.
+ */
+export interface Relay { readonly back: string; readonly to: string; readonly joiner: boolean; readonly until: number; readonly entry?: string }
 
 /** What a node knows when it places a joiner. */
 export interface PlacementView {
@@ -83,6 +86,10 @@ export class Concierge {
   #seq = 0;
   /** Holes we reported uphill, and when (reported again only after holeStableMs). */
   readonly #holeReported = new Map<number, number>();
+  /** The slot we hold back for want of records below it (Concierge.#sees), and since when. */
+  #viewWait = { slot: -1, since: Infinity };
+  #held: 'no' | 'began' | 'yes' = 'no';
+  #placedUnseen = 0;
   readonly #idPrefix: string;
   /** The id of our own forwarded join, when we lost our slot (one at a time). */
   readonly rejoinId: string;
@@ -178,6 +185,7 @@ export class Concierge {
    *   offered: its record may simply not have reached us yet.
    */
   place(v: PlacementView, now: number): number | undefined {
+    this.#held = 'no';
     const { me, occupied } = v;
     const taken = new Set(occupied);
     for (const s of this.#reserved.keys()) if (!this.#noShows.has(s)) taken.add(s);
@@ -208,11 +216,56 @@ export class Concierge {
         if (topo.distance(slot, me) > this.scope) return undefined;
         const links = topo.neighbours(slot, [...occupied, slot].sort((a, b) => a - b));
         if (links.length === 0) return undefined;
+        if (this.#sees(slot, me, taken, now) !== true) return undefined;
       }
     }
+    this.#viewWait = { slot: -1, since: Infinity };
     this.#reserved.set(slot, now + this.config.reservationMs);
     this.#noShows.delete(slot);
     return slot;
+  }
+
+  /**
+   * Do we hold what a joiner at `slot` must be handed: the records of its lattice cells below it within our scope,
+   * which a mesh that fills its slots in order has taken (ours reserved count: their joiners are on their way)? A frontier placed a
+   * moment before knows little more than its offer; handing on only that, a chain of frontiers each placed by the
+   * last lost sight of the shell below, linked only among themselves, and their slots were handed out again there
+   * (docs/mesh-node.md, "A frontier places only what it can see"). It waits for the missing records (its first
+   * exchanges with its neighbours bring them) at most arrivalMs for one slot, then places anyway: a hole or a
+   * phantom's lapsed reservation below the slot is never filled in from records. Undefined: a cell below the slot
+   * lies beyond our scope, so the slot is beyond our room (our turn passes on, as at the edge of our scope).
+   */
+  #sees(slot: number, me: number, taken: ReadonlySet<number>, now: number): boolean | undefined {
+    let missing = false;
+    for (const a of this.topology.adjacent(slot)) {
+      if (a > slot || taken.has(a)) continue;
+      // Beyond our scope we keep no record: that slot is no room of ours, but our joiner's nearer the top.
+      if (this.topology.distance(a, me) > this.scope) return undefined;
+      missing = true;
+    }
+    if (!missing) return true;
+    this.#held = 'yes';
+    if (this.#viewWait.slot !== slot) {
+      this.#viewWait = { slot, since: now };
+      this.#held = 'began';
+    }
+    if (now - this.#viewWait.since < this.config.arrivalMs) return false;
+    this.#held = 'no';
+    this.#placedUnseen++;
+    return true;
+  }
+
+  /** The last `place` held the next slot back for want of records (#sees): the join should wait here, parked. */
+  get heldForView(): boolean { return this.#held !== 'no'; }
+  /** …and it began to, for that slot: time to ask our neighbours for their records. */
+  get heldForViewBegan(): boolean { return this.#held === 'began'; }
+  /** Slots placed although records of cells below them were still missing after arrivalMs. */
+  get placedUnseen(): number { return this.#placedUnseen; }
+
+  /** Is `cell` one of the cells below a slot we hold back for want of its record (#sees)? */
+  awaits(cell: number, now: number): boolean {
+    const w = this.#viewWait;
+    return cell < w.slot && now - w.since < this.config.arrivalMs && this.topology.adjacent(w.slot).includes(cell);
   }
 
   /**

@@ -30,7 +30,7 @@ import { PenaltyBox } from './penalty.js';
 import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from './constants.js';
 import { newCounters, type MeshNodeAction, type MeshNodeCounters, type SlotReason } from './actions.js';
 import { Attestations } from './attestations.js';
-import { BUSY, Concierge, MAX_FWD_HOPS } from './concierge.js';
+import { BUSY, Concierge, MAX_FWD_HOPS, type Relay } from './concierge.js';
 import { LinkTable } from './links.js';
 import { RecordView } from './record-view.js';
 import { SlotView } from './slot-view.js';
@@ -119,8 +119,10 @@ export class MeshNode {
   #urgent = false;
   /** When the urgent recomputation is due (spliceRoundMs after the last one), or Infinity. */
   #urgentAt = Infinity;
-  /** We took a slot from an offer and have not synced with a neighbour since (#fill). */
-  #filling = false;
+  /** We took a slot from an offer: until then each neighbour that links is synced with at once (#fill). */
+  #fillUntil = -Infinity;
+  /** The neighbours synced with since the offer. */
+  readonly #filled = new Set<string>();
   /** Tombstones of neighbours we vouched for when they came, by subject (see #onTomb). */
   readonly #heldTombs = new Map<string, { from: string; bytes: Uint8Array }>();
   #topologyAt = -Infinity;
@@ -207,7 +209,7 @@ export class MeshNode {
       return out;
     }
     this.#sendOwn(out, peerId);
-    if (this.#filling && this.#links.neighbours.has(peerId)) this.#fill(peerId, out);
+    this.#fill(peerId, out);
     if (this.#links.neighbours.has(peerId)) out.push({ type: 'event', event: { e: 'neighbours', added: [{ peerId, publicKey }], removed: [] } });
     else if (this.#probation.has(peerId)) out.push({ type: 'event', event: { e: 'watch', peerId, publicKey } });
     // Only links this machine made or uses are its to close; others (federation, discovery) are left alone.
@@ -266,7 +268,8 @@ export class MeshNode {
         // A joiner announces itself with its record once linked: the frontier's turn may pass to it now, not at the
         // next tick (half a tick per turn was most of a turn past the scope). Only then: records answering a sync
         // WANT are far more frequent, and each retry recomputes the occupancy once per parked join.
-        if (this.#slot !== null && this.#concierge.hasParked && f.records.some((r) => r.origin === peerId)) this.#retryParked(out);
+        // Likewise a record of a cell the frontier holds its next slot back for (Concierge.#sees).
+        if (this.#slot !== null && this.#concierge.hasParked && f.records.some((r) => r.origin === peerId || this.#awaited(r))) this.#retryParked(out);
         break;
       case 'sync': this.#onSync(peerId, f.phase, f.spore, out); break;
       case 'want': this.#sendRecords(out, peerId, f.ids); break;
@@ -346,7 +349,7 @@ export class MeshNode {
     // parked on its way while the frontier changes hands, and an answer that finds its relay gone strands the slot
     // reserved for it until the reservation lapses (10 s stalls at N = 600 with scope 3).
     this.#concierge.relay(id, { back: peerId, to: next, joiner: true, until: this.#now + this.config.reservationMs });
-    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, records: [] });
+    this.#sendFrame(out, next, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, entry: this.peerId, records: [] });
     this.counters.joinsForwarded++;
   }
 
@@ -388,6 +391,7 @@ export class MeshNode {
       return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked, asFrontier, reservedBelow }, this.#now);
     };
     const slot = place();
+    this.counters.placedUnseen = this.#concierge.placedUnseen;
     if (slot !== undefined || !asFrontier) return slot;
     // No room, and the turn would go to our highest joiner: unless it never came (Concierge.giveUpNoShows).
     const given = this.#concierge.giveUpNoShows(this.#now, view.occupants).length;
@@ -485,6 +489,10 @@ export class MeshNode {
         this.counters.joinsServed++;
         return;
       }
+      // We are the frontier but lack the records of the next slot's cells below it (Concierge.#sees): hold the join
+      // until they arrive (parked joins are retried whenever records do), unless a joiner of ours can take the turn.
+      if (this.#concierge.heldForViewBegan) this.#askLinked(out);
+      if (this.#concierge.heldForView && this.#concierge.successor(this.#now) === undefined && this.#concierge.park({ from: peerId, frame: f, since: this.#now })) return;
     }
     const next = f.kind === 'join' ? this.#towardFrontier(Math.max(f.slot, this.#concierge.reservedTo(this.#now))) : this.#uphill();
     if (f.kind === 'hole' && next === undefined) {
@@ -501,9 +509,25 @@ export class MeshNode {
       this.#answerBusy(out, peerId, f.id);
       return;
     }
-    if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, to: next, joiner: false, until: this.#now + this.config.reservationMs });
+    if (f.kind === 'join') this.#concierge.relay(f.id, { back: peerId, to: next, joiner: false, until: this.#now + this.config.reservationMs, ...(f.entry !== undefined ? { entry: f.entry } : {}) });
     const slot = f.kind === 'join' ? Math.max(f.slot, this.#concierge.reservedTo(this.#now)) : f.slot;
     this.#sendFrame(out, next, { ...f, hops: f.hops + 1, slot });
+  }
+
+  #awaited(r: SporeRecord): boolean {
+    const slot = this.#records.get(r.origin)?.info.slot;
+    return slot !== undefined && this.#concierge.awaits(slot, this.#now);
+  }
+
+  /**
+   * Sync with every peer we are linked to now, not at the next rounds: we are the frontier and lack records
+   * (Concierge.#sees). Not only our neighbours: a frontier placed a moment ago may not have recomputed them yet.
+   * Only peers with a slot in our view: a joiner waiting for its answer must not be sent our scope.
+   */
+  #askLinked(out: MeshNodeAction[]): void {
+    for (const p of this.#links.links.keys()) {
+      if (this.#records.get(p) !== undefined) this.#sendFrame(out, p, { t: 'sync', phase: 0, spore: this.#sync.start(p, this.#slot, this.#now) });
+    }
   }
 
   /** No slot for forwarded join `id` now: the joiner asks again soon. */
@@ -535,7 +559,7 @@ export class MeshNode {
     const id = this.#concierge.rejoinId;
     this.#rejoinWhy = why;
     this.#concierge.relay(id, { back: this.peerId, to: via, joiner: true, until: this.#now + this.config.joinRetryMs });
-    this.#sendFrame(out, via, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, records: [] });
+    this.#sendFrame(out, via, { t: 'fwd', id, kind: 'join', hops: 1, slot: Math.max(0, this.#concierge.reservedTo(this.#now)), waited: 0, entry: this.peerId, records: [] });
   }
 
   /**
@@ -566,6 +590,10 @@ export class MeshNode {
 
   #onForwardedOffer(from: string, id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): void {
     const relay = this.#concierge.relayOf(id);
+    // An offer always carries its placer's record: one without records is the copy along the path of an answer that
+    // took the short way (below), which its joiner's entry point acts on. It only clears the relays on the way.
+    const notice = slot !== BUSY && records.length === 0;
+    if (notice && (relay?.back === this.peerId || relay?.joiner === true)) return;
     if (relay?.back === this.peerId && this.#slot !== null) {
       this.#concierge.answered(id);
       if (slot === BUSY) { this.#markDirty(); return; } // asked again at the next recomputation
@@ -584,7 +612,25 @@ export class MeshNode {
     if (relay.joiner && slot !== BUSY) this.#followFrontier(records[0], out);
     if (relay.joiner && slot === BUSY) this.#sendFrame(out, relay.back, { t: 'refuse', reason: 'the frontier is busy' });
     else if (relay.joiner) this.#sendOffer(out, relay.back, slot, reservedTo, records);
+    else if (this.#shortWayBack(relay, id, slot, reservedTo, records, out)) this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, reservedTo, records: [] });
     else this.#sendFrame(out, relay.back, { t: 'fwdoffer', id, slot, reservedTo, records });
+  }
+
+  /**
+   * The short way back: hand a frontier answer we relay straight to the joiner's entry point when we are linked to it
+   * (the entry point follows the frontier, so the relays near the top usually are), once the answer has left the
+   * slot's neighbourhood (relays near the slot add the records the joiner needs, Concierge.relayRecords). The path
+   * then gets a copy without records, which clears its relays. Walking back along the whole path, the answer had
+   * grown as long as the chain of recent frontiers the joins were parked along (10–20 hops in a lattice run past the
+   * scope), and a turn of the frontier waits for its last answer (docs/mesh-node.md, "Answers take the short way back").
+   */
+  #shortWayBack(relay: Relay, id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): boolean {
+    const entry = relay.entry;
+    if (slot === BUSY || records.length === 0 || entry === undefined || entry === relay.back || entry === this.peerId || !this.#links.has(entry)) return false;
+    if (this.#slot !== null && this.#concierge.topology.distance(this.#slot, slot) <= this.#concierge.scope) return false;
+    this.#sendFrame(out, entry, { t: 'fwdoffer', id, slot, reservedTo, records });
+    this.counters.answersShortened++;
+    return true;
   }
 
   /**
@@ -660,8 +706,9 @@ export class MeshNode {
     this.#concierge.placedBelow(reservedTo, this.#now, placer ?? peerId);
     this.#putAround(slot, records, peerId);
     this.#setSlot(slot, 'offer', out);
-    this.#filling = true;
-    if (this.#links.neighbours.has(peerId)) this.#fill(peerId, out);
+    this.#fillUntil = this.#now + this.config.syncIntervalMs;
+    this.#filled.clear();
+    for (const p of this.#links.neighbours) if (this.#links.has(p)) this.#fill(p, out);
     // The concierge learns at once that its reservation was taken (it may not be a neighbour, and sync could take
     // longer than the reservation lasts: a lapsed reservation it never saw taken looks like a hole).
     if (!this.#links.neighbours.has(peerId)) this.#sendOwn(out, peerId);
@@ -686,13 +733,16 @@ export class MeshNode {
 
   /**
    * A joiner holds only its offer's records (offerRecords of them), and its links follow from the records of its
-   * whole scope (the rule reads up to its view radius): it syncs with its first neighbour at once instead of at its
-   * next round (syncIntervalMs). Waiting, it computed its links from the offer alone, and older neighbours it had
-   * missed came in one by one over the next seconds, each wanting a first VDF proof (join → meshed p99 4,010 ms at
-   * N = 400 in the simulator, 3,010 ms with this; docs/mesh-node.md, "APE").
+   * whole scope (the rule reads up to its view radius): it syncs with each neighbour as it links, during its first
+   * syncIntervalMs, instead of at its next rounds. Waiting, it computed its links from the offer alone, and older
+   * neighbours it had missed came in one by one over the next seconds, each wanting a first VDF proof (join →
+   * meshed p99 4,010 ms at N = 400 in the simulator, 3,010 ms syncing with the first neighbour at once). Past the
+   * scope a joiner soon places others as the frontier, from what it holds (docs/mesh-node.md, "A frontier places
+   * only what it can see").
    */
   #fill(peerId: string, out: MeshNodeAction[]): void {
-    this.#filling = false;
+    if (this.#now >= this.#fillUntil || this.#filled.has(peerId) || !this.#links.neighbours.has(peerId)) return;
+    this.#filled.add(peerId);
     this.#sendFrame(out, peerId, { t: 'sync', phase: 0, spore: this.#sync.start(peerId, this.#slot, this.#now) });
   }
 

@@ -34,17 +34,23 @@ export type MeshFrame =
    * on the path have reserved for other joiners (0 if none), which the
    * frontier node cannot see yet and must not hand out again. `waited`: the
    * ms the request has been held (parked) on its way so far, summed over the
-   * nodes that held it.
+   * nodes that held it. `entry`: the peer id of the concierge that holds the
+   * joiner's link (the request's first node; absent for a hole report), so a
+   * relay on the way back that is linked to it can hand it the answer
+   * directly instead of along the whole path (docs/mesh-node.md, "Answers
+   * take the short way back").
    */
-  | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; slot: number; waited: number; records: SporeRecord[] }
+  | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; slot: number; waited: number; entry?: string; records: SporeRecord[] }
   /** The frontier node's answer to a forwarded join, passed back along the same path. */
   | { t: 'fwdoffer'; id: string; slot: number; reservedTo: number; records: SporeRecord[] };
 
 const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8, have: 9, fwd: 10, fwdoffer: 11 } as const;
 /** A forwarded request's id: the first concierge's choice, opaque to everyone else. */
 export const MAX_FWD_ID_BYTES = 64;
+/** A forwarded join's entry: a peer id (`b3b3/` and 64 hex digits, 69 bytes), with room to spare. */
+const MAX_FWD_ENTRY_BYTES = 96;
 const FWD_KINDS = ['join', 'hole'] as const;
-/** A forwarded request's fixed part: kind (1), hops (1), slot (6), waited ms (4). */
+/** A forwarded request's fixed part: kind (1), hops (1), slot (6), waited ms (4); the entry (1 + length) follows it. */
 const FWD_FIXED_BYTES = 12;
 
 export function isMeshFrame(f: Uint8Array): boolean {
@@ -80,7 +86,7 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
       fixed.writeUInt8(Math.min(255, f.hops), 1);
       fixed.writeUIntBE(f.slot, 2, 6);
       fixed.writeUInt32BE(Math.min(0xffff_ffff, Math.max(0, Math.round(f.waited))), 8);
-      return Buffer.concat([head, idBytes(f.id), fixed, recordsBytes(f.records)]);
+      return Buffer.concat([head, idBytes(f.id), fixed, entryBytes(f.entry), recordsBytes(f.records)]);
     }
     case 'fwdoffer': return Buffer.concat([head, idBytes(f.id), slotPair(f.slot, f.reservedTo), recordsBytes(f.records)]);
   }
@@ -95,6 +101,13 @@ function slotPair(slot: number, reservedTo: number): Buffer {
 
 function idBytes(id: string): Buffer {
   const b = Buffer.from(id, 'utf8').subarray(0, MAX_FWD_ID_BYTES);
+  return Buffer.concat([Buffer.from([b.length]), b]);
+}
+
+/** A forwarded request's entry peer id, length-prefixed (0: none). */
+function entryBytes(entry: string | undefined): Buffer {
+  const b = Buffer.from(entry ?? '', 'utf8');
+  if (b.length > MAX_FWD_ENTRY_BYTES) throw new RangeError(`entry peer id of ${b.length} bytes`);
   return Buffer.concat([Buffer.from([b.length]), b]);
 }
 
@@ -165,9 +178,14 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
       const id = readId(b, 2);
       if (id === undefined || b.length < id.next + FWD_FIXED_BYTES) return undefined;
       const kind = FWD_KINDS[b[id.next]!];
-      const records = decodeRecords(b, id.next + FWD_FIXED_BYTES);
+      const at = id.next + FWD_FIXED_BYTES;
+      if (b.length < at + 1) return undefined;
+      const entryLen = b[at]!;
+      if (entryLen > MAX_FWD_ENTRY_BYTES || b.length < at + 1 + entryLen) return undefined;
+      const records = decodeRecords(b, at + 1 + entryLen);
       if (kind === undefined || records === undefined) return undefined;
-      return { t: 'fwd', id: id.id, kind, hops: b[id.next + 1]!, slot: b.readUIntBE(id.next + 2, 6), waited: b.readUInt32BE(id.next + 8), records };
+      const f: MeshFrame = { t: 'fwd', id: id.id, kind, hops: b[id.next + 1]!, slot: b.readUIntBE(id.next + 2, 6), waited: b.readUInt32BE(id.next + 8), records };
+      return entryLen === 0 ? f : { ...f, entry: b.subarray(at + 1, at + 1 + entryLen).toString('utf8') };
     }
     case SUB.fwdoffer: {
       const id = readId(b, 2);

@@ -55,7 +55,14 @@ export interface MeshScenario {
   readonly earlyWindows?: boolean;
   /** The liveness stand-in's VDF window, ms. Default 1,000 (the real default is 1,250). */
   readonly windowMs?: number;
+  /** Record in `MeshWorld.blindOffers` every offer taken without the record of a settled lattice cell below its slot. */
+  readonly checkOffers?: boolean;
 }
+
+/** A slot taken from an offer that lacked the records of lattice cells below it, held for OFFER_SETTLED_MS or more. */
+export interface BlindOffer { readonly joiner: string; readonly slot: number; readonly missing: readonly number[]; readonly atMs: number }
+/** How long a cell must have been held for an offer to be expected to carry its record. */
+export const OFFER_SETTLED_MS = 3000;
 
 export interface MeshWorld {
   readonly sim: Simulator<SimMeshMsg>;
@@ -71,6 +78,8 @@ export interface MeshWorld {
   readonly lastStartMs: number;
   /** When the `crashed` nodes go down (Infinity without a crash). */
   readonly crashAtMs: number;
+  /** With `checkOffers`: offers taken blind to settled cells below their slot (docs/mesh-node.md, "A frontier places only what it can see"). */
+  readonly blindOffers: BlindOffer[];
 }
 
 /** round(fraction · n) of `ids`, drawn without replacement by a partial Fisher–Yates shuffle on `rng`. */
@@ -126,6 +135,22 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
     faults.partitions!.push({ atMs: s.partition.atMs, healAtMs: s.partition.healAtMs, groups: [ids.slice(0, split), ids.slice(split)] });
   }
   const events: MeshWorld['events'] = [];
+  const blindOffers: BlindOffer[] = [];
+  // Who took each slot, and when (slot events), for checkOffers.
+  const holders = new Map<number, { id: string; atMs: number }>();
+  const onSlot = (node: string, slot: number, why: string, atMs: number): void => {
+    if (s.checkOffers !== true) return;
+    if (why === 'offer') {
+      // The joiner holds just its offer's records now (a node without a slot does not sync).
+      const joiner = all.get(node)!.machine;
+      const missing = topology.adjacent(slot).filter((a) => {
+        const h = holders.get(a);
+        return a < slot && h !== undefined && atMs - h.atMs >= OFFER_SETTLED_MS && all.get(h.id)?.machine.slot === a && joiner.record(h.id) === undefined;
+      });
+      if (missing.length > 0) blindOffers.push({ joiner: node, slot, missing, atMs });
+    }
+    holders.set(slot, { id: node, atMs });
+  };
   const sim = new Simulator<SimMeshMsg>({ seed: s.seed, faults, maxEmitted: 0 });
   const all = new Map<string, SimMeshNode>();
   const boot = honestKeys[0]!.peerId;
@@ -144,7 +169,10 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
       ...(s.earlyWindows !== undefined ? { earlyWindows: s.earlyWindows } : {}),
       ...(s.windowMs !== undefined ? { windowMs: s.windowMs } : {}),
       ...(s.restart?.peerCache === true ? { peerCache: true } : {}),
-      onEvent: (node, e, atMs) => { if (e.e !== 'neighbours' && e.e !== 'watch') events.push({ node, e, atMs }); },
+      onEvent: (node, e, atMs) => {
+        if (e.e === 'slot') onSlot(node, e.slot, e.why, atMs);
+        if (e.e !== 'neighbours' && e.e !== 'watch') events.push({ node, e, atMs });
+      },
     });
     all.set(k.peerId, node);
     sim.addNode(k.peerId, node);
@@ -153,7 +181,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const honest = honestKeys.map((k, i) => make(k, i, 'honest', true));
   const adversaries = advKeys.map((k, i) => make(k, 1 + orderRng.int(Math.max(1, s.n - 1)), advSpecs[i]!));
   const lastStartMs = Math.max(...[...all.values()].map((n) => n.nextTimeout() ?? 0));
-  return { sim, honest, adversaries, crashed, restarted, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity };
+  return { sim, honest, adversaries, crashed, restarted, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity, blindOffers };
 }
 
 export interface InvariantReport {
