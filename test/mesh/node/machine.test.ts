@@ -167,29 +167,36 @@ test("a restarted node that gets its previous run's record before it has a slot 
   t.true(again.ownRecord()!.seq > old.seq);
 });
 
-test('a joiner syncs its scope with each neighbour as it links during its first sync interval, not at its next rounds', (t) => {
+test('a joiner syncs its scope with its first neighbour at once; placed by a frontier behind a relay, with each neighbour as it links in its first sync interval', (t) => {
   // Its links follow from the records of its whole scope, and the offer brings only the nearest few: computed from
-  // those alone, older neighbours it had missed came in one by one later, each wanting a first VDF proof. Past the
-  // scope it may soon place others as the frontier from what it holds (Concierge.#sees).
+  // those alone, older neighbours it had missed came in one by one later, each wanting a first VDF proof. Placed by
+  // the frontier past the scope, it may soon place others as the frontier from what it holds (Concierge.#sees).
   const lattice = (c = mk()) => new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n', config: { syncIntervalMs: 60_000 } });
   const rec = (c: ReturnType<typeof mk>, slot: number) => makeRecord(c, WALL, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'r', attestations: [] }).record;
   const syncs = (acts: MeshNodeAction[], to: string) => sends(acts, to).filter((f) => f.t === 'sync');
-  // The concierge (slot 1) is not a lattice neighbour of slot 21; slots 20, 22 and 23 are.
-  const [c, n20, n22, n23] = [mk(), mk(), mk(), mk()];
-  const x = lattice();
-  x.start(0, WALL, false);
-  x.linkUp(c.peerId, c.publicKey, true, 10, WALL + 10);
-  const offered = x.frame(c.peerId, encodeMeshFrame({ t: 'offer', slot: 21, reservedTo: 21, records: [rec(c, 1), rec(n20, 20), rec(n22, 22), rec(n23, 23)] }), 11, WALL + 11);
-  t.is(x.slot, 21);
-  t.deepEqual([...x.neighbours].sort(), [n20.peerId, n22.peerId, n23.peerId].sort());
-  t.deepEqual(syncs(offered, c.peerId), [], 'no exchange with a concierge that is not a neighbour');
-  const first = syncs(x.linkUp(n20.peerId, n20.publicKey, false, 20, WALL + 20), n20.peerId);
+  // The concierge (slot 1) and the frontier (slot 300) are not lattice neighbours of slot 21; slots 20, 22 and 23 are.
+  const [c, frontier, n20, n22, n23] = [mk(), mk(), mk(), mk(), mk()];
+  const joiner = (placer: ReturnType<typeof mk>) => {
+    const x = lattice();
+    x.start(0, WALL, false);
+    x.linkUp(c.peerId, c.publicKey, true, 10, WALL + 10);
+    const offered = x.frame(c.peerId, encodeMeshFrame({ t: 'offer', slot: 21, reservedTo: 21, records: [rec(placer, placer === c ? 1 : 300), rec(n20, 20), rec(n22, 22), rec(n23, 23)] }), 11, WALL + 11);
+    t.is(x.slot, 21);
+    t.deepEqual([...x.neighbours].sort(), [n20.peerId, n22.peerId, n23.peerId].sort());
+    t.deepEqual(syncs(offered, c.peerId), [], 'no exchange with a concierge that is not a neighbour');
+    return x;
+  };
+  const direct = joiner(c);
+  const first = syncs(direct.linkUp(n20.peerId, n20.publicKey, false, 20, WALL + 20), n20.peerId);
   t.is(first.length, 1, 'the first neighbour link starts an exchange at once');
   t.like(first[0], { t: 'sync', phase: 0 });
-  t.is(syncs(x.linkUp(n22.peerId, n22.publicKey, false, 21, WALL + 21), n22.peerId).length, 1, 'so does the next one');
-  x.linkDown(n22.peerId, 30, WALL + 30);
-  t.deepEqual(syncs(x.linkUp(n22.peerId, n22.publicKey, false, 31, WALL + 31), n22.peerId), [], 'once per neighbour');
-  t.deepEqual(syncs(x.linkUp(n23.peerId, n23.publicKey, false, 60_011, WALL + 60_011), n23.peerId), [], 'a neighbour linking after the first sync interval waits for the rounds');
+  t.deepEqual(syncs(direct.linkUp(n22.peerId, n22.publicKey, false, 21, WALL + 21), n22.peerId), [], 'placed by its concierge: only the first');
+  const far = joiner(frontier);
+  t.is(syncs(far.linkUp(n20.peerId, n20.publicKey, false, 20, WALL + 20), n20.peerId).length, 1);
+  t.is(syncs(far.linkUp(n22.peerId, n22.publicKey, false, 21, WALL + 21), n22.peerId).length, 1, 'placed by a frontier: the next one too');
+  far.linkDown(n22.peerId, 30, WALL + 30);
+  t.deepEqual(syncs(far.linkUp(n22.peerId, n22.publicKey, false, 31, WALL + 31), n22.peerId), [], 'once per neighbour');
+  t.deepEqual(syncs(far.linkUp(n23.peerId, n23.publicKey, false, 60_011, WALL + 60_011), n23.peerId), [], 'a neighbour linking after the first sync interval waits for the rounds');
 
   // A concierge that is a neighbour is the first: the exchange starts with the offer.
   const boot = node();
