@@ -235,7 +235,7 @@ export async function startNode(config: LagoonConfig, logger: Logger): Promise<L
   counterFrom(registry, 'lagoon_mesh_records_forged_total', 'Peer records dropped for a bad signature.', () => runtime.machine.counters.records.forged);
   counterFrom(registry, 'lagoon_mesh_slots_returned_total', 'Joiners offered back the slot their record still held (restarted nodes).', () => runtime.machine.counters.slotsReturned);
   counterFrom(registry, 'lagoon_mesh_stranded_rejoins_total', 'Times this node, with no SPIRAL neighbour for strandedMs, asked an entry point for a slot again.', () => runtime.machine.counters.strandedRejoins);
-  counterFrom(registry, 'lagoon_mesh_placed_unseen_total', 'Slots this node placed as the frontier without the records of the cells below them, after waiting arrivalMs for them.', () => runtime.machine.counters.placedUnseen);
+  counterFrom(registry, 'lagoon_mesh_placed_unseen_total', 'Slots this node placed as the frontier without the records of the cells below them, after waiting a tick (tickMs) for them.', () => runtime.machine.counters.placedUnseen);
   counterFrom(registry, 'lagoon_mesh_stale_links_replaced_total', 'Old links replaced by a new link from the same peer (it restarted, or the old one was half-open).', () => mesh.status().counters.staleLinksReplaced);
   counterFrom(registry, 'lagoon_mesh_machine_errors_total', 'Inputs the mesh node machine threw on, dropped and logged (a bug: report it).', () => runtime.machineErrors);
   http.route('GET', '/metrics', async (_req, res) => {

@@ -11,7 +11,7 @@ import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.
 import { Rng } from '../../../ts/sim/rng.js';
 
 const topology = latticeTopology();
-const config = { reservationMs: 10_000, holeStableMs: 10_000, offerRecords: 20, arrivalMs: 3000 };
+const config = { reservationMs: 10_000, holeStableMs: 10_000, offerRecords: 20, arrivalMs: 3000, tickMs: 500 };
 const prefix = (n: number) => Array.from({ length: n }, (_, i) => i);
 const concierge = () => new Concierge('sim/00112233445566778899', topology, 2, config);
 const top = (occupied: readonly number[], extra: Partial<PlacementView> = {}): PlacementView =>

@@ -577,7 +577,7 @@ test("a joiner's entry point links to the frontier node that placed it and sends
   t.deepEqual(forgedAnswer.filter((a) => a.type === 'dial'), []);
 });
 
-test('a frontier places a slot only once it holds the records of the cells below it in its scope, or arrivalMs on', (t) => {
+test('a frontier places a slot only once it holds the records of the cells below it in its scope, or a tick on', (t) => {
   // Slot 75's cells below it include 64, within the frontier's scope (lattice distance 2 from 74): unseen here.
   const { boot, x: p, below } = latticeFrontier({}, [64]);
   const n63 = below.get(63)!;
@@ -592,11 +592,12 @@ test('a frontier places a slot only once it holds the records of the cells below
   t.deepEqual(placed.map((f) => f.slot), [75], 'placed as soon as the missing record arrives');
   t.true(placed[0]!.records.some((r) => r.origin === c64.peerId), 'and the joiner is handed it');
   t.is(p.counters.placedUnseen, 0);
-  // A record that never comes (a hole nobody saw, a phantom's lapsed reservation) holds the slot back arrivalMs at most.
+  // A record that never comes (a hole nobody saw, a phantom's lapsed reservation) holds the slot back a tick at most.
   const { boot: b2, x: q } = latticeFrontier({}, [64]);
   t.deepEqual(offered(q.frame(b2.peerId, fwdJoin('b:20'), 20, WALL + 20), b2.peerId), []);
-  const later = fireTimers(q, 20, 3030) + 1;
-  t.deepEqual(offered(q.frame(b2.peerId, fwdJoin('b:later'), later, WALL + later), b2.peerId).map((f) => f.slot), [75]);
+  const retried = timerActions(q, 20, 600);
+  t.deepEqual(offered(retried.map((x) => x.a), b2.peerId).map((f) => f.slot), [75], 'placed at the next tick');
+  t.true(retried.every((x) => x.at >= 500), 'not before');
   t.is(q.counters.placedUnseen, 1);
 });
 

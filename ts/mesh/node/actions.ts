@@ -54,7 +54,7 @@ export interface MeshNodeCounters {
   strandedRejoins: number;
   /** Dials to the highest occupant we know, made because we had holes to report and no link uphill. */
   reachedAbove: number;
-  /** Slots we placed as the frontier although records of lattice cells below them were still missing after arrivalMs. */
+  /** Slots we placed as the frontier although records of lattice cells below them were still missing after tickMs. */
   placedUnseen: number;
   /** Frontier answers we relayed and also handed straight to the joiner's entry point, which we are linked to. */
   answersShortened: number;

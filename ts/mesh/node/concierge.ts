@@ -37,6 +37,11 @@ export interface PlacementView {
   readonly occupied: readonly number[];
   /** Holes we know (free slot → since when). */
   readonly holes: ReadonlyMap<number, number>;
+  /**
+   * Slots we know about without a winner in `occupied`: holes we saw taken before, and slots held only by peers we
+   * keep out under a penalty (Concierge.#sees: known, not merely never seen).
+   */
+  readonly known?: (slot: number) => boolean;
   /** A linked peer holds a slot above ours. */
   readonly higherLinked: boolean;
   /**
@@ -55,7 +60,7 @@ export interface PlacementView {
   readonly reservedBelow?: number;
 }
 
-export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStableMs' | 'offerRecords' | 'arrivalMs'>;
+export type ConciergeConfig = Pick<MeshNodeConfig, 'reservationMs' | 'holeStableMs' | 'offerRecords' | 'arrivalMs' | 'tickMs'>;
 
 export class Concierge {
   readonly #reserved = new Map<number, number>();
@@ -216,7 +221,7 @@ export class Concierge {
         if (topo.distance(slot, me) > this.scope) return undefined;
         const links = topo.neighbours(slot, [...occupied, slot].sort((a, b) => a - b));
         if (links.length === 0) return undefined;
-        if (this.#sees(slot, me, taken, now) !== true) return undefined;
+        if (this.#sees(slot, me, (a) => taken.has(a) || v.known?.(a) === true, now) !== true) return undefined;
       }
     }
     this.#viewWait = { slot: -1, since: Infinity };
@@ -231,14 +236,15 @@ export class Concierge {
    * moment before knows little more than its offer; handing on only that, a chain of frontiers each placed by the
    * last lost sight of the shell below, linked only among themselves, and their slots were handed out again there
    * (docs/mesh-node.md, "A frontier places only what it can see"). It waits for the missing records (its first
-   * exchanges with its neighbours bring them) at most arrivalMs for one slot, then places anyway: a hole or a
-   * phantom's lapsed reservation below the slot is never filled in from records. Undefined: a cell below the slot
+   * exchanges with its links bring them within a round trip or two) at most tickMs for one slot, then places anyway:
+   * a hole nobody saw, a phantom's lapsed reservation, or a node the other side of a healed partition buried is
+   * never filled in from records (holding 3 s each made the scoped partition's merge 45 s instead of 35 s). Undefined: a cell below the slot
    * lies beyond our scope, so the slot is beyond our room (our turn passes on, as at the edge of our scope).
    */
-  #sees(slot: number, me: number, taken: ReadonlySet<number>, now: number): boolean | undefined {
+  #sees(slot: number, me: number, known: (cell: number) => boolean, now: number): boolean | undefined {
     let missing = false;
     for (const a of this.topology.adjacent(slot)) {
-      if (a > slot || taken.has(a)) continue;
+      if (a > slot || known(a)) continue;
       // Beyond our scope we keep no record: that slot is no room of ours, but our joiner's nearer the top.
       if (this.topology.distance(a, me) > this.scope) return undefined;
       missing = true;
@@ -249,7 +255,7 @@ export class Concierge {
       this.#viewWait = { slot, since: now };
       this.#held = 'began';
     }
-    if (now - this.#viewWait.since < this.config.arrivalMs) return false;
+    if (now - this.#viewWait.since < this.config.tickMs) return false;
     this.#held = 'no';
     this.#placedUnseen++;
     return true;
@@ -259,13 +265,13 @@ export class Concierge {
   get heldForView(): boolean { return this.#held !== 'no'; }
   /** …and it began to, for that slot: time to ask our neighbours for their records. */
   get heldForViewBegan(): boolean { return this.#held === 'began'; }
-  /** Slots placed although records of cells below them were still missing after arrivalMs. */
+  /** Slots placed although records of cells below them were still missing after tickMs. */
   get placedUnseen(): number { return this.#placedUnseen; }
 
   /** Is `cell` one of the cells below a slot we hold back for want of its record (#sees)? */
   awaits(cell: number, now: number): boolean {
     const w = this.#viewWait;
-    return cell < w.slot && now - w.since < this.config.arrivalMs && this.topology.adjacent(w.slot).includes(cell);
+    return cell < w.slot && now - w.since < this.config.tickMs && this.topology.adjacent(w.slot).includes(cell);
   }
 
   /**

@@ -390,7 +390,7 @@ export class MeshNode {
       const ours = this.#concierge.turnPassed(this.#now) ? this.#concierge.pendingTo(view.occupants) : (this.#concierge.successor(this.#now) ?? -1);
       const above = Math.max(me, ours);
       const higherLinked = this.#slots.highestAbove(above, this.#links.links.keys()) !== undefined;
-      return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, higherLinked, asFrontier, reservedBelow }, this.#now);
+      return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, known: (s) => view.vacated.has(s) || view.withheld.has(s), higherLinked, asFrontier, reservedBelow }, this.#now);
     };
     const slot = place();
     this.counters.placedUnseen = this.#concierge.placedUnseen;

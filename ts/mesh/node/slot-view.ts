@@ -27,6 +27,8 @@ export class SlotView {
   #occupied: number[] = [];
   #withheld = new Map<number, PeerRecord>();
   readonly #freeSince = new Map<number, number>();
+  /** Of those, the ones we saw taken before (a departure or a move), not merely never seen taken. */
+  readonly #vacated = new Set<number>();
   /** Verified work per record (origin/seq): checking its attestations is the costly part of a recomputation. */
   readonly #weights = new Map<string, bigint>();
 
@@ -39,9 +41,14 @@ export class SlotView {
   get withheld(): ReadonlyMap<number, PeerRecord> { return this.#withheld; }
   /** Holes we know: free slots below the highest taken one, and since when. */
   get freeSince(): ReadonlyMap<number, number> { return this.#freeSince; }
+  /** Holes we saw taken before (Concierge.#sees counts them known: a merge's losers leave them behind). */
+  get vacated(): ReadonlySet<number> { return this.#vacated; }
   markFree(slot: number, now: number): void { this.#freeSince.set(slot, now); }
   /** `slot` is ours now: not a hole. */
-  taken(slot: number): void { this.#freeSince.delete(slot); }
+  taken(slot: number): void {
+    this.#freeSince.delete(slot);
+    this.#vacated.delete(slot);
+  }
 
   #weight(r: PeerRecord): bigint {
     const key = `${r.origin}/${r.seq}`;
@@ -128,12 +135,17 @@ export class SlotView {
     // decides whom we link to), while everyone else may count it as the holder. Moving into it made a double
     // claim that stood until the penalty lapsed (partition seed 1 with slot-ranked claims, docs/mesh-node.md).
     const taken = (s: number) => occupants.has(s) || withheld.has(s);
-    for (const s of prev) if (!taken(s) && s < max && !this.#freeSince.has(s) && inScope(s)) this.#freeSince.set(s, now);
+    for (const s of prev) {
+      if (taken(s) || s >= max || !inScope(s)) continue;
+      this.#vacated.add(s);
+      if (!this.#freeSince.has(s)) this.#freeSince.set(s, now);
+    }
     // Free cells next to us and below a slot we know taken are holes too, whether or not we saw them
     // taken: a node that arrived after the departure must still know (it may be the one to report it), and the
     // order is continuous, so the nodes above a run of departed slots learn of the run from its top end.
     if (me !== null) for (const s of this.#o.topology.adjacent(me)) if (s < max && !taken(s) && !this.#freeSince.has(s)) this.#freeSince.set(s, now);
     for (const s of this.#freeSince.keys()) if (taken(s) || s > max || !inScope(s)) this.#freeSince.delete(s);
+    for (const s of this.#vacated) if (!this.#freeSince.has(s)) this.#vacated.delete(s);
     return lost;
   }
 }
