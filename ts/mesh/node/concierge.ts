@@ -93,8 +93,8 @@ export class Concierge {
   readonly #holeReported = new Map<number, number>();
   /** The slot we hold back for want of records below it (Concierge.#sees), and since when. */
   #viewWait = { slot: -1, since: Infinity };
-  #held: 'no' | 'began' | 'yes' = 'no';
-  #placedUnseen = 0;
+  /** What the last `place` did about those records: held the slot back (first for it, or again), or placed it unseen. */
+  #held: 'no' | 'began' | 'yes' | 'unseen' = 'no';
   readonly #idPrefix: string;
   /** The id of our own forwarded join, when we lost our slot (one at a time). */
   readonly rejoinId: string;
@@ -232,14 +232,16 @@ export class Concierge {
 
   /**
    * Do we hold what a joiner at `slot` must be handed: the records of its lattice cells below it within our scope,
-   * which a mesh that fills its slots in order has taken (ours reserved count: their joiners are on their way)? A frontier placed a
+   * which a mesh that fills its slots in order has taken? Our reserved slots count (their joiners are on their way),
+   * and so do slots `known` otherwise (holes we saw taken, peers we keep out under a penalty). A frontier placed a
    * moment before knows little more than its offer; handing on only that, a chain of frontiers each placed by the
    * last lost sight of the shell below, linked only among themselves, and their slots were handed out again there
    * (docs/mesh-node.md, "A frontier places only what it can see"). It waits for the missing records (its first
    * exchanges with its links bring them within a round trip or two) at most tickMs for one slot, then places anyway:
    * a hole nobody saw, a phantom's lapsed reservation, or a node the other side of a healed partition buried is
-   * never filled in from records (holding 3 s each made the scoped partition's merge 45 s instead of 35 s). Undefined: a cell below the slot
-   * lies beyond our scope, so the slot is beyond our room (our turn passes on, as at the edge of our scope).
+   * never filled in from records (holding 3 s each made the scoped partition's merge 45 s instead of 35 s).
+   * Undefined: a cell below the slot lies beyond our scope, so the slot is beyond our room (our turn passes on, as
+   * at the edge of our scope).
    */
   #sees(slot: number, me: number, known: (cell: number) => boolean, now: number): boolean | undefined {
     let missing = false;
@@ -256,17 +258,16 @@ export class Concierge {
       this.#held = 'began';
     }
     if (now - this.#viewWait.since < this.config.tickMs) return false;
-    this.#held = 'no';
-    this.#placedUnseen++;
+    this.#held = 'unseen';
     return true;
   }
 
   /** The last `place` held the next slot back for want of records (#sees): the join should wait here, parked. */
-  get heldForView(): boolean { return this.#held !== 'no'; }
+  get heldForView(): boolean { return this.#held === 'began' || this.#held === 'yes'; }
   /** …and it began to, for that slot: time to ask our neighbours for their records. */
   get heldForViewBegan(): boolean { return this.#held === 'began'; }
-  /** Slots placed although records of cells below them were still missing after tickMs. */
-  get placedUnseen(): number { return this.#placedUnseen; }
+  /** …or it placed the slot although records of cells below it were still missing after tickMs. */
+  get placedUnseen(): boolean { return this.#held === 'unseen'; }
 
   /** Is `cell` one of the cells below a slot we hold back for want of its record (#sees)? */
   awaits(cell: number, now: number): boolean {
@@ -423,6 +424,9 @@ export class Concierge {
       .slice(0, this.config.offerRecords);
   }
 
+  /** Does a relay at `me` reach `slot` with its scope (it holds records near the slot a joiner there needs)? */
+  nearSlot(me: number, slot: number): boolean { return this.topology.distance(me, slot) <= this.scope; }
+
   /**
    * The records of an offer passing back through us to its joiner: the
    * placer's, improved with ours. Beyond the scope the frontier is usually a
@@ -436,7 +440,7 @@ export class Concierge {
    */
   relayRecords(slot: number, received: readonly SporeRecord[], me: number, occupied: readonly number[], occupants: ReadonlyMap<number, PeerRecord>): readonly SporeRecord[] {
     const [placer, ...rest] = received;
-    if (placer === undefined || this.topology.distance(me, slot) > this.scope) return received;
+    if (placer === undefined || !this.nearSlot(me, slot)) return received;
     // Ours first: we verified them, the placer's are passed on unread (the joiner verifies every record).
     const best = new Map<string, { r: SporeRecord; d: number; s: number }>();
     const consider = (r: SporeRecord, s: number, d: number): void => {

@@ -390,10 +390,11 @@ export class MeshNode {
       const ours = this.#concierge.turnPassed(this.#now) ? this.#concierge.pendingTo(view.occupants) : (this.#concierge.successor(this.#now) ?? -1);
       const above = Math.max(me, ours);
       const higherLinked = this.#slots.highestAbove(above, this.#links.links.keys()) !== undefined;
-      return this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, known: (s) => view.vacated.has(s) || view.withheld.has(s), higherLinked, asFrontier, reservedBelow }, this.#now);
+      const slot = this.#concierge.place({ me, occupied: view.occupied, holes: view.freeSince, known: (s) => view.vacated.has(s) || view.withheld.has(s), higherLinked, asFrontier, reservedBelow }, this.#now);
+      if (this.#concierge.placedUnseen) this.counters.placedUnseen++;
+      return slot;
     };
     const slot = place();
-    this.counters.placedUnseen = this.#concierge.placedUnseen;
     if (slot !== undefined || !asFrontier) return slot;
     // No room, and the turn would go to our highest joiner: unless it never came (Concierge.giveUpNoShows).
     const given = this.#concierge.giveUpNoShows(this.#now, view.occupants).length;
@@ -528,7 +529,7 @@ export class MeshNode {
    */
   #askLinked(out: MeshNodeAction[]): void {
     for (const p of this.#links.links.keys()) {
-      if (this.#records.get(p) !== undefined) this.#sendFrame(out, p, { t: 'sync', phase: 0, spore: this.#sync.start(p, this.#slot, this.#now) });
+      if (this.#records.get(p) !== undefined) this.#startSync(p, out);
     }
   }
 
@@ -629,7 +630,7 @@ export class MeshNode {
   #shortWayBack(relay: Relay, id: string, slot: number, reservedTo: number, records: SporeRecord[], out: MeshNodeAction[]): boolean {
     const entry = relay.entry;
     if (slot === BUSY || records.length === 0 || entry === undefined || entry === relay.back || entry === this.peerId || !this.#links.has(entry)) return false;
-    if (this.#slot !== null && this.#concierge.topology.distance(this.#slot, slot) <= this.#concierge.scope) return false;
+    if (this.#slot !== null && this.#concierge.nearSlot(this.#slot, slot)) return false;
     this.#sendFrame(out, entry, { t: 'fwdoffer', id, slot, reservedTo, records });
     this.counters.answersShortened++;
     return true;
@@ -746,6 +747,11 @@ export class MeshNode {
   #fill(peerId: string, out: MeshNodeAction[]): void {
     if (this.#now >= this.#fillUntil || this.#filled.size >= this.#fillMax || this.#filled.has(peerId) || !this.#links.neighbours.has(peerId)) return;
     this.#filled.add(peerId);
+    this.#startSync(peerId, out);
+  }
+
+  /** Start a SPORE exchange with `peerId` now, whatever the sync rounds say. */
+  #startSync(peerId: string, out: MeshNodeAction[]): void {
     this.#sendFrame(out, peerId, { t: 'sync', phase: 0, spore: this.#sync.start(peerId, this.#slot, this.#now) });
   }
 
