@@ -5,7 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isFetchFailure, spawnCli, testEnv, type Listening, type Spawned } from '../node/helpers.js';
+import { spawnCli, testEnv, type Listening, type Spawned } from '../node/helpers.js';
+import { holds, httpJson, pollUntil } from '../helpers/poll.js';
 import { RawClient } from '../irc/helpers/net.js';
 
 export const OPER_PASSWORD = 'fed-oper-pw';
@@ -41,32 +42,16 @@ export async function stopServer(s: Server): Promise<void> {
   await s.proc.exit;
 }
 
-export async function getJson<T>(s: Server, path: string, signal: AbortSignal = AbortSignal.timeout(10_000)): Promise<T> {
-  return (await (await fetch(`http://127.0.0.1:${s.ports.httpPort}${path}`, { signal })).json()) as T;
+export async function getJson<T>(s: Server, path: string, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
+  return httpJson<T>(s.ports.httpPort, path);
 }
 
 export interface FedStatus { enabled: boolean; siteKey: string; denied: string[]; remotes: { server: string; state: string; visitors: number }[]; counters: Record<string, number> }
 
-/**
- * Poll an HTTP status until `pred` holds, bounded by `signal` (a mesh redial
- * after a restart can take seconds of backoff). Each poll is a real request;
- * the 10 ms between polls only keeps a loaded machine from being hammered.
- */
-export async function until<T>(s: Server, path: string, pred: (v: T) => boolean, signal: AbortSignal): Promise<T> {
-  let failed: unknown;
-  while (!signal.aborted) {
-    try {
-      const v = await getJson<T>(s, path);
-      if (pred(v)) return v;
-    } catch (err) {
-      // A pooled keep-alive connection the server closed as fetch reused it ("fetch failed", cause
-      // ECONNRESET or "other side closed") is a transport hiccup, not the server's answer: poll again.
-      if (!isFetchFailure(err)) throw err;
-      failed = err;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${path} never reached the expected state: ${String(signal.reason)}${failed === undefined ? '' : ` (last request: ${String((failed as Error).cause ?? failed)})`}`);
+/** Poll an HTTP status until `pred` holds, bounded by `signal` (a mesh redial after a restart can take seconds of backoff). */
+export function until<T>(s: Server, path: string, pred: (v: T) => boolean, signal: AbortSignal): Promise<T> {
+  return pollUntil(() => httpJson<T>(s.ports.httpPort, path), holds(pred), { signal, what: `${s.name} ${path}` });
 }
 
 export async function waitLinked(a: Server, b: Server, signal: AbortSignal): Promise<void> {

@@ -56,11 +56,3 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, signal: AbortSi
   listening.catch(() => undefined);
   return { child, listening, stderr: () => err, exit };
 }
-
-/** fetch's failure on a reused keep-alive connection (undici throws TypeError 'fetch failed' with the socket error as cause). */
-export function isFetchFailure(err: unknown): boolean {
-  if (!(err instanceof TypeError) || err.message !== 'fetch failed') return false;
-  // Only a connection the server closed under a reused request; a refused connection means nobody listens.
-  const cause = err.cause as { code?: string } | undefined;
-  return cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'EPIPE';
-}

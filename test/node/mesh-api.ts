@@ -1,5 +1,6 @@
 /** Reading real nodes' GET /api/mesh in node tests: one poll, polling until a predicate holds, and convergence. */
-import { isFetchFailure, type Listening } from './helpers.js';
+import type { Listening } from './helpers.js';
+import { httpJson, pollUntil } from '../helpers/poll.js';
 
 export interface Spiral {
   slot: number | null; neighbours: string[]; records: number; tombstones: number; counters: { pruned: number; slotsReturned: number; holesFilled: number }; meshed: boolean; meshedAfterMs: number | null;
@@ -9,29 +10,12 @@ export interface MeshApi { peerId: string; links: Array<{ peerId: string }>; spi
 
 export async function mesh(p: Listening, signal: AbortSignal): Promise<MeshApi> {
   signal.throwIfAborted();
-  // A fresh signal per request: fetch leaves its listener on a long-lived one.
-  return (await (await fetch(`http://127.0.0.1:${p.httpPort}/api/mesh`, { signal: AbortSignal.timeout(10_000) })).json()) as MeshApi;
+  return httpJson<MeshApi>(p.httpPort, '/api/mesh');
 }
 
-/** Poll every node until `pred` holds for the whole set; bounded by `signal` and a count. */
-export async function until(nodes: Listening[], pred: (all: MeshApi[]) => string | null, signal: AbortSignal): Promise<MeshApi[]> {
-  let why: string | null = 'not checked';
-  for (let i = 0; i < 5000 && !signal.aborted; i++) {
-    let all: MeshApi[];
-    try {
-      all = await Promise.all(nodes.map((n) => mesh(n, signal)));
-    } catch (err) {
-      // A keep-alive connection closed under fetch as it reused it is not the node's answer: poll again.
-      if (!isFetchFailure(err)) throw err;
-      why = `request failed: ${String((err as Error).cause ?? err)}`;
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    why = pred(all);
-    if (why === null) return all;
-    await new Promise((r) => setTimeout(r, 100)); // pacing between polls of real state, not a synchronisation sleep
-  }
-  throw new Error(`mesh never converged: ${why}`);
+/** Poll every node until `pred` holds for the whole set (null; else it says why not); bounded by `signal` and a count. */
+export function until(nodes: Listening[], pred: (all: MeshApi[]) => string | null, signal: AbortSignal): Promise<MeshApi[]> {
+  return pollUntil(() => Promise.all(nodes.map((n) => mesh(n, signal))), pred, { signal, what: 'the mesh', paceMs: 100, maxPolls: 5000 });
 }
 
 /** Unique slots 0..n−1 and every node's neighbours are exactly all the others (n ≤ 21: SPIRAL is complete). */

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnCli, testEnv, type Listening } from './helpers.js';
+import { holds, httpJson, pollUntil } from '../helpers/poll.js';
 import { Transport } from '../../ts/transport/transport.js';
 import { ephemeralIdentity } from '../../ts/core/identity.js';
 
@@ -10,18 +11,9 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'lagoon-mesh-'));
 
 interface MeshStatus { peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string }>; spiral: { slot: number | null } }
 
-async function meshOf(p: Listening, signal: AbortSignal): Promise<MeshStatus> {
-  return (await (await fetch(`http://127.0.0.1:${p.httpPort}/api/mesh`, { signal })).json()) as MeshStatus;
-}
-
-/** Poll /api/mesh until `pred` holds; bounded by `signal` (each poll is a real request, not a sleep). */
-async function until(p: Listening, pred: (s: MeshStatus) => boolean, signal: AbortSignal): Promise<MeshStatus> {
-  for (let i = 0; i < 2000; i++) {
-    const s = await meshOf(p, signal);
-    if (pred(s)) return s;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error('mesh never reached the expected state');
+/** Poll /api/mesh until `pred` holds; bounded by `signal` and a count. */
+function until(p: Listening, pred: (s: MeshStatus) => boolean, signal: AbortSignal): Promise<MeshStatus> {
+  return pollUntil(() => httpJson<MeshStatus>(p.httpPort, '/api/mesh'), holds(pred), { signal, what: '/api/mesh' });
 }
 
 test('one address is enough: B joins A through LAGOON_PEERS, both see an authenticated link', async (t) => {

@@ -9,23 +9,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnCli, testEnv, type Listening } from '../../node/helpers.js';
+import { holds, httpJson, pollUntil } from '../../helpers/poll.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'lagoon-pc-restart-'));
 
 interface MeshStatus { links: Array<{ peerId: string }>; dials: Array<{ address: string; state: string; attempts: number }> }
 
-async function json<T>(p: Listening, path: string, signal: AbortSignal): Promise<T> {
-  return (await (await fetch(`http://127.0.0.1:${p.httpPort}${path}`, { signal })).json()) as T;
-}
-
-/** Poll until `pred` holds; each poll is a real request, bounded by `signal` and a count. */
-async function until<T>(p: Listening, path: string, pred: (s: T) => boolean, signal: AbortSignal): Promise<T> {
-  for (let i = 0; i < 5000; i++) {
-    const s = await json<T>(p, path, signal);
-    if (pred(s)) return s;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`${path} never reached the expected state`);
+/** Poll `path` until `pred` holds; bounded by `signal` and a count. */
+function until<T>(p: Listening, path: string, pred: (s: T) => boolean, signal: AbortSignal): Promise<T> {
+  return pollUntil(() => httpJson<T>(p.httpPort, path), holds(pred), { signal, what: path });
 }
 
 /** A loopback port with nothing listening on it (bound, then released). */
@@ -65,7 +57,7 @@ test('a restarted node dials its cached peer first and joins though its bootstra
   // The bootstrap address is added only once the cached dial has an outcome.
   const after = await until<MeshStatus>(pb2, '/api/mesh', (m) => m.dials.some((d) => d.address === `tcp://127.0.0.1:${dead}`), signal);
   t.is(after.dials.findIndex((d) => d.address === `tcp://127.0.0.1:${dead}`), 1);
-  const pc = await json<{ size: number; best: Array<{ peerId: string; successes: number }> }>(pb2, '/api/peer-cache', signal);
+  const pc = await httpJson<{ size: number; best: Array<{ peerId: string; successes: number }> }>(pb2.httpPort, '/api/peer-cache');
   t.is(pc.best.find((e) => e.peerId === pa.peer)?.successes, 2, 'one success per run');
   t.false(JSON.stringify(pc).includes('127.0.0.1'), '/api/peer-cache shows no addresses');
 
