@@ -84,21 +84,32 @@ const suite: BenchSuite = async (ctx) => {
     if (meshed.length > 0) {
       const p99 = quantile(meshed, 0.99);
       rows.push({
-        figure: `join → meshed p99, ${tag} (virtual time)`, value: p99, unit: 'ms',
+        figure: `join → first meshed p99, ${tag} (virtual time)`, value: p99, unit: 'ms',
         baseline: { name: '3 round trips + 1 VDF window', value: goalMs }, ratio: p99 / goalMs,
-        goal: '≤ 1.0×', pass: p99 <= goalMs, note: `p50 ${quantile(meshed, 0.5)} ms; counting neighbours that joined after it too: p50 ${quantile(fully, 0.5)} ms, p99 ${quantile(fully, 0.99)} ms; waves of ${Math.min(200, n)} every 5 s`,
+        goal: '≤ 1.0×', pass: p99 <= goalMs, note: `against the neighbours each had computed then (joins in flight keep reshaping them); p50 ${quantile(meshed, 0.5)} ms; counting neighbours that joined after it too: p50 ${quantile(fully, 0.5)} ms, p99 ${quantile(fully, 0.99)} ms; waves of ${Math.min(200, n)} every 5 s`,
       });
     }
     if (trickle !== undefined) {
-      // Each one alone: wait for the last to be meshed (bounded: 10 s of virtual time after it started).
-      w.sim.run({ maxTimeMs: w.lastStartMs + 10_000, maxEvents: 1e10 });
-      const alone = w.honest.slice(n).map((node) => (node.meshedAtMs ?? Infinity) - (node.startedAtMs ?? Infinity)).sort((a, b) => a - b);
+      // Each one alone, read just before the next one starts (the last: a gap after it): when it last became meshed
+      // with the neighbours it then wants. Its first meshed time counts only the neighbours it had computed then
+      // (from its offer and first exchange), which its settling splices keep adding to for a second or more.
+      const joiners = w.honest.slice(n);
+      const starts = joiners.map((node) => node.nextTimeout() ?? Infinity);
+      const alone: number[] = [];
+      const first: number[] = [];
+      for (const [i, node] of joiners.entries()) {
+        w.sim.run({ maxTimeMs: (starts[i + 1] ?? starts[i]! + trickle.gapMs) - 1, maxEvents: 1e10 });
+        alone.push((node.lastMeshedAtMs ?? Infinity) - (node.startedAtMs ?? -Infinity));
+        first.push((node.meshedAtMs ?? Infinity) - (node.startedAtMs ?? -Infinity));
+      }
+      alone.sort((a, b) => a - b);
+      first.sort((a, b) => a - b);
       const worst = alone.at(-1)!;
       rows.push({
         figure: `join → meshed, one joiner at a time into it, ${tag} (max of ${trickle.count})`, value: worst, unit: 'ms',
         baseline: { name: '3 round trips + 1 VDF window', value: goalMs }, ratio: worst / goalMs,
         goal: '≤ 1.0×', pass: worst <= goalMs,
-        note: `${trickle.count} joiners ${trickle.gapMs / 1000} s apart from ${trickleFromMs / 1000} s virtual (the waves: converged ${Number.isFinite(converged) ? `${converged / 1000} s after their last join` : 'NOT before the first of them'}); median ${alone[Math.floor(alone.length / 2)]} ms`,
+        note: `${trickle.count} joiners ${trickle.gapMs / 1000} s apart from ${trickleFromMs / 1000} s virtual, each read before the next (the waves: converged ${Number.isFinite(converged) ? `${converged / 1000} s after their last join` : 'NOT before the first of them'}); median ${alone[Math.floor(alone.length / 2)]} ms; first meshed with the neighbours computed then: median ${first[Math.floor(first.length / 2)]} ms, max ${first.at(-1)} ms`,
       });
     }
     rows.push({

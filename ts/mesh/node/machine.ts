@@ -821,10 +821,7 @@ export class MeshNode {
       const claim = this.#slots.occupants.get(u)?.info.splices?.find((c) => c.axis === axis);
       if (claim !== undefined) named.add(claim.v);
     }
-    if (this.#slot !== null && named.has(this.#slot)) {
-      this.#urgent = true;
-      this.#urgentAt = Math.max(this.#now, this.#topologyAt + this.config.spliceRoundMs);
-    }
+    if (this.#slot !== null && named.has(this.#slot)) this.#markUrgent();
     if (from !== r.origin) return;
     for (const s of named) {
       const to = this.#slots.occupants.get(s)?.origin;
@@ -968,6 +965,17 @@ export class MeshNode {
   #markDirty(): void {
     this.#dirty = true;
     this.#dirtyAt = this.#now;
+    // A joiner filling its view (#fill) recomputes at the pace of splice rounds, not after a quiet settleMs: it holds
+    // only its offer's records when it takes its slot, and its first links come from them; the rest of its scope
+    // arrives within a few round trips and keeps arriving in small batches as its neighbours' rounds run, so a quiet
+    // view came seconds later (a lone joiner into 100 nodes sat at 10 of its 20 neighbours for 4.9 s).
+    if (this.#now < this.#fillUntil && !this.#urgent) this.#markUrgent();
+  }
+
+  /** Recompute spliceRoundMs after the last recomputation instead of after a quiet settleMs. */
+  #markUrgent(): void {
+    this.#urgent = true;
+    this.#urgentAt = Math.max(this.#now, this.#topologyAt + this.config.spliceRoundMs);
   }
 
   #recomputeOccupancy(): { slot: number; winner: string } | undefined { return this.#slots.recompute(this.peerId, this.#slot, this.#now); }

@@ -95,8 +95,15 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   fullyMeshedAtMs: number | undefined;
   /** When a neighbour older than this node last became a linked neighbour (its first proof is due within a window). */
   olderNeighbourAddedAtMs: number | undefined;
-  /** `olderNeighbourAddedAtMs` when the node was first meshed: the last neighbour it waited for. */
-  meshedLastAddedAtMs: number | undefined;
+  /**
+   * When the node last became meshed, against the neighbours it wants now, or undefined while it is not: an older
+   * neighbour it adds later unmeshes it until that one is linked and proved. `meshedAtMs` is the first time, against
+   * the neighbours it had computed then; a lone joiner's set keeps growing for a second or more after that as its
+   * splices settle, so `lastMeshedAtMs` read just before the next join is what that join took (docs/sim.md, "Trickle").
+   */
+  lastMeshedAtMs: number | undefined;
+  /** Neighbours, links, proofs or the slot changed since `lastMeshedAtMs` was last decided. */
+  #meshedStale = true;
 
   constructor(opts: SimMeshNodeOptions) {
     this.#o = opts;
@@ -134,6 +141,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
     this.links.clear();
     this.#pending.clear();
     this.#proved.clear();
+    this.#meshedStale = true;
     this.#nextEntryDial = Infinity;
     this.#started = false;
     this.restarts++;
@@ -184,6 +192,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
         this.#pending.delete(from);
         if (entry === undefined || this.links.has(from)) break;
         this.links.set(from, { entry });
+        this.#meshedStale = true;
         this.#apply(this.machine.linkUp(from, msg.publicKey, entry, now, wall), now, out);
         this.#liveness(this.liveness.relinked(from), now, out);
         break;
@@ -209,6 +218,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
 
   #down(peer: string, now: number, out: Out<SimMeshMsg>[]): void {
     if (!this.links.delete(peer)) return;
+    this.#meshedStale = true;
     // As in the real runtime: a SPIRAL neighbour whose link dropped stays watched until it proves or is pruned.
     if (!this.machine.neighbours.has(peer)) this.liveness.remove(peer);
     this.#apply(this.machine.linkDown(peer, now, SIM_WALL_EPOCH_MS + now), now, out);
@@ -237,7 +247,10 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
   #liveness(r: ReturnType<StandinLiveness['window']>, now: number, out: Out<SimMeshMsg>[]): void {
     for (const s of r.send) out.push({ send: { to: s.to, msg: s.msg, bytes: LIVENESS_MSG_BYTES } });
     for (const v of r.verdicts) {
-      if (v.alive) this.#proved.add(v.peer);
+      if (v.alive && !this.#proved.has(v.peer)) {
+        this.#proved.add(v.peer);
+        this.#meshedStale = true;
+      }
       const work = { steps: v.steps, fromHeight: 0, toHeight: v.steps, end: new Uint8Array(32) };
       this.#apply(this.machine.verdict(v.peer, v.alive, work, now, SIM_WALL_EPOCH_MS + now), now, out);
     }
@@ -245,7 +258,12 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
 
   #apply(actions: MeshNodeAction[], now: number, out: Out<SimMeshMsg>[]): void {
     this.#applyActions(actions, now, out);
-    if (this.fullyMeshedAtMs !== undefined || this.machine.slot === null || this.machine.neighbours.size === 0) return;
+    if (!this.#meshedStale) return;
+    this.#meshedStale = false;
+    if (this.machine.slot === null || this.machine.neighbours.size === 0) {
+      this.lastMeshedAtMs = undefined;
+      return;
+    }
     let older = true;
     let all = true;
     for (const p of this.machine.neighbours) {
@@ -253,11 +271,12 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
       all = false;
       if (this.#olderThanUs(p)) older = false;
     }
-    if (older && this.meshedAtMs === undefined) {
-      this.meshedAtMs = now;
-      this.meshedLastAddedAtMs = this.olderNeighbourAddedAtMs;
+    if (!older) this.lastMeshedAtMs = undefined;
+    else {
+      this.lastMeshedAtMs ??= now;
+      this.meshedAtMs ??= now;
     }
-    if (all) this.fullyMeshedAtMs = now;
+    if (all) this.fullyMeshedAtMs ??= now;
   }
 
   /** Was `peer` in the mesh before us (not its own join, measured when it joins)? */
@@ -285,6 +304,7 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
           this.#dialEntry(now, out);
           break;
         case 'event':
+          if (a.event.e === 'neighbours' || a.event.e === 'slot') this.#meshedStale = true;
           if (a.event.e === 'neighbours') {
             // A former neighbour stays paired until its link goes (#down), as in the real runtime; one already
             // unlinked goes now.
