@@ -2,6 +2,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { MeshNode, type MeshNodeAction } from '../../../ts/mesh/node/machine.js';
 import { decodeMeshFrame, encodeMeshFrame, type MeshFrame } from '../../../ts/mesh/node/messages.js';
+import { decodeMessage } from '../../../ts/mesh/spore/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
 import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
 import { BUSY } from '../../../ts/mesh/node/concierge.js';
@@ -190,6 +191,9 @@ test('a joiner syncs its scope with its first neighbour at once; placed by a fro
   const first = syncs(direct.linkUp(n20.peerId, n20.publicKey, false, 20, WALL + 20), n20.peerId);
   t.is(first.length, 1, 'the first neighbour link starts an exchange at once');
   t.like(first[0], { t: 'sync', phase: 0 });
+  // It holds its offer's few records: they go whole as ids, so the neighbour answers with what it lacks at once.
+  const opening = first[0]?.t === 'sync' ? decodeMessage(first[0].spore) : undefined;
+  t.deepEqual(opening?.ok === true ? opening.msg.ranges.map((r) => r.mode) : [], ['idlist']);
   t.deepEqual(syncs(direct.linkUp(n22.peerId, n22.publicKey, false, 21, WALL + 21), n22.peerId), [], 'placed by its concierge: only the first');
   const far = joiner(frontier);
   t.is(syncs(far.linkUp(n20.peerId, n20.publicKey, false, 20, WALL + 20), n20.peerId).length, 1);

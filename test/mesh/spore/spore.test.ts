@@ -83,6 +83,26 @@ test('one side empty: the other learns everything in bounded messages', (t) => {
   t.is(r.aOnly.length, 0);
 });
 
+test('an initiator holding little sends its whole set as ids: the responder learns both differences from that one message and replies nothing', (t) => {
+  const base = baseOf(2000);
+  const mine = [...base.slice(0, 20), ...syntheticItems(3, 'joiner')];
+  const a = new SporeSession(new ItemSet(mine), MESH_SPORE_OPTIONS);
+  const b = new SporeSession(new ItemSet(base), MESH_SPORE_OPTIONS);
+  t.true(a.initiatesWhole(64));
+  t.false(a.initiatesWhole(22));
+  const first = a.initiate(64);
+  const decoded = decodeMessage(first);
+  if (!decoded.ok) return t.fail('undecodable');
+  t.deepEqual(decoded.msg.ranges.map((r) => r.mode), ['idlist']);
+  const res = b.reconcile(first);
+  t.is(res.reply, undefined);
+  t.is(res.have.length, 1980, 'what the joiner lacks');
+  t.deepEqual(res.need.map(idKey).sort(), syntheticItems(3, 'joiner').map((it) => idKey(it.id)).sort(), 'what the responder lacks');
+  // Above the bound, the usual fingerprint (a set of 23 is not sent whole under a bound of 22).
+  const above = decodeMessage(new SporeSession(new ItemSet(mine), MESH_SPORE_OPTIONS).initiate(22));
+  t.deepEqual(above.ok ? above.msg.ranges.map((r) => r.mode) : [], ['fingerprint']);
+});
+
 test('a reply marked final asks nothing back: the peer answers it with nothing, so both sides may drop the exchange', (t) => {
   let finals = 0;
   let open = 0;

@@ -752,7 +752,7 @@ export class MeshNode {
 
   /** Start a SPORE exchange with `peerId` now, whatever the sync rounds say. */
   #startSync(peerId: string, out: MeshNodeAction[]): void {
-    this.#sendFrame(out, peerId, { t: 'sync', phase: 0, spore: this.#sync.start(peerId, this.#slot, this.#now) });
+    this.#sendFrame(out, peerId, { t: 'sync', phase: 0, spore: this.#sync.start(peerId, this.#slot, this.#now, true) });
   }
 
   #setSlot(slot: number, why: SlotReason, out: MeshNodeAction[]): void {

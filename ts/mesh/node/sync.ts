@@ -30,6 +30,13 @@ export interface SyncRecords {
  */
 export const MESH_SPORE_OPTIONS: SporeOptions = Object.freeze({ branching: 8, idListThreshold: 16 });
 
+/**
+ * A joiner's first exchanges send its whole set as ids up to this size (1 KiB of ids, about two records): it holds
+ * its offer's records (offerRecords, 20) and a few more. The responder answers with what it has that the joiner
+ * lacks (HAVE) at once, one round trip instead of two before the joiner can ask for them.
+ */
+export const EAGER_ID_LIST = 64;
+
 export type SyncConfig = Pick<MeshNodeConfig, 'syncIntervalMs' | 'syncFanout' | 'antiEntropyMs' | 'requestTimeoutMs'>;
 
 export class SporeSync {
@@ -105,13 +112,20 @@ export class SporeSync {
     return candidates.slice(0, this.config.syncFanout).map(({ p }) => ({ peerId: p, spore: this.start(p, mySlot, now) }));
   }
 
-  /** Start an exchange with `peerId` now, whatever the round says; returns its first SYNC message. */
-  start(peerId: string, mySlot: number | null, now: number): Uint8Array {
+  /**
+   * Start an exchange with `peerId` now, whatever the round says; returns its first SYNC message. `eager`: we know we
+   * hold little (a joiner filling its view), so a set of at most EAGER_ID_LIST items goes whole as ids, and the
+   * exchange takes one message instead of three (SporeSession.initiate).
+   */
+  start(peerId: string, mySlot: number | null, now: number, eager = false): Uint8Array {
     this.#behind.delete(peerId);
     const s = new SporeSession(this.#items(peerId, mySlot), MESH_SPORE_OPTIONS);
-    this.#initiated.set(peerId, s);
     this.#lastSync.set(peerId, now);
-    return s.initiate();
+    const upTo = eager ? EAGER_ID_LIST : 0;
+    // Sent whole, the exchange is over on our side: kept as in flight, it held off our next round with that peer.
+    if (s.initiatesWhole(upTo)) this.#initiated.delete(peerId);
+    else this.#initiated.set(peerId, s);
+    return s.initiate(upTo);
   }
 
   /** A SYNC message of `phase` from `peerId`; undefined for an exchange we no longer hold. */
