@@ -530,7 +530,7 @@ test('a phantom successor (crashed after its offer, or its answer lost) holds th
   for (const arrivalMs of [0, 10_000, 1.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { arrivalMs } }), { message: /arrivalMs/ });
 });
 
-test('a record naming our slot in its splice claims is acted on spliceRoundMs after our last recomputation, not at the next tick', (t) => {
+test('a record naming our slot in its splice claims is acted on spliceRoundMs after our last recomputation, not at the next tick, and so is any change for settleMs after it', (t) => {
   // A joiner's links take a few claim/grant rounds with the nodes around it; rounds at the 500 ms tick outlasted its
   // first VDF window, and every older neighbour it found after that window cost it one more.
   const a = node();
@@ -545,11 +545,26 @@ test('a record naming our slot in its splice claims is acted on spliceRoundMs af
   t.true(a.config.spliceRoundMs < a.config.tickMs);
   a.handleTimeout(a.config.spliceRoundMs, WALL + a.config.spliceRoundMs);
   t.is(a.occupantOf(1), x.peerId, 'recomputed then');
-  // An ordinary record waits for a quiet view (settleMs), as before.
+  // Named in a splice round, it keeps that pace for settleMs: the records a claim it must answer depends on (a new
+  // occupant's) come by sync, name nobody, and waited for a quiet view; a lone joiner's last neighbours then came
+  // seconds late (docs/bench.md, "What a lone join takes").
+  const ordinary = (c: ReturnType<typeof mk>, slot: number, at: number) => a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [makeRecord(c, WALL + at, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'o', attestations: [] }).record] }), at, WALL + at);
   const y = mk();
   const now = a.config.spliceRoundMs + 10;
-  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [makeRecord(y, WALL, { publicKey: y.publicKey, slot: 2, addrs: [`sim:${y.peerId}`], name: 'y', attestations: [] }).record] }), now, WALL + now);
-  t.true(a.nextTimeout()! >= a.config.tickMs);
+  ordinary(y, 2, now);
+  t.is(a.nextTimeout(), 2 * a.config.spliceRoundMs, 'within settleMs of being named: at splice pace');
+  a.handleTimeout(2 * a.config.spliceRoundMs, WALL + 2 * a.config.spliceRoundMs);
+  t.is(a.occupantOf(2), y.peerId);
+  // Past that window an ordinary record waits for a quiet view (settleMs), as before.
+  const fireBefore = (until: number) => { for (let due = a.nextTimeout()!; due < until; due = a.nextTimeout()!) a.handleTimeout(due, WALL + due); };
+  const later = 50 + a.config.settleMs + 1;
+  fireBefore(later);
+  const z = mk();
+  ordinary(z, 3, later);
+  fireBefore(later + a.config.settleMs);
+  t.is(a.occupantOf(3), undefined, 'not before settleMs');
+  fireBefore(later + a.config.settleMs + a.config.tickMs + 1);
+  t.is(a.occupantOf(3), z.peerId);
   for (const spliceRoundMs of [0, 60_001, 2.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { spliceRoundMs } }), { message: /spliceRoundMs/ });
 });
 

@@ -121,6 +121,11 @@ export class MeshNode {
   #urgentAt = Infinity;
   /** We took a slot from an offer: until then each neighbour that links is synced with at once (#fill). */
   #fillUntil = -Infinity;
+  /**
+   * Named by a splice claim or grant: until then every change of our view is acted on at splice pace (#markDirty).
+   * Whether we may grant a claim depends on occupancy records that name nobody (a new joiner's, synced to us).
+   */
+  #spliceActiveUntil = -Infinity;
   /** How many of them: every one when a frontier placed us (we may soon be the frontier), else the first. */
   #fillMax = 1;
   /** The neighbours synced with since the offer. */
@@ -821,7 +826,10 @@ export class MeshNode {
       const claim = this.#slots.occupants.get(u)?.info.splices?.find((c) => c.axis === axis);
       if (claim !== undefined) named.add(claim.v);
     }
-    if (this.#slot !== null && named.has(this.#slot)) this.#markUrgent();
+    if (this.#slot !== null && named.has(this.#slot)) {
+      this.#markUrgent();
+      this.#spliceActiveUntil = this.#now + this.config.settleMs;
+    }
     if (from !== r.origin) return;
     for (const s of named) {
       const to = this.#slots.occupants.get(s)?.origin;
@@ -968,8 +976,11 @@ export class MeshNode {
     // A joiner filling its view (#fill) recomputes at the pace of splice rounds, not after a quiet settleMs: it holds
     // only its offer's records when it takes its slot, and its first links come from them; the rest of its scope
     // arrives within a few round trips and keeps arriving in small batches as its neighbours' rounds run, so a quiet
-    // view came seconds later (a lone joiner into 100 nodes sat at 10 of its 20 neighbours for 4.9 s).
-    if (this.#now < this.#fillUntil && !this.#urgent) this.#markUrgent();
+    // view came seconds later (a lone joiner into 100 nodes sat at 10 of its 20 neighbours for 4.9 s). So does a node
+    // in a splice round (named by a claim or grant within settleMs): a claim it must answer is valid only once the
+    // joiner's record has reached it, by sync, naming nobody; waiting then for a quiet view left a lone joiner's last
+    // neighbours seconds late (with the defaults, p90 2,970 ms against 1,490 ms; docs/bench.md).
+    if ((this.#now < this.#fillUntil || this.#now < this.#spliceActiveUntil) && !this.#urgent) this.#markUrgent();
   }
 
   /** Recompute spliceRoundMs after the last recomputation instead of after a quiet settleMs. */
