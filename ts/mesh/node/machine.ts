@@ -755,7 +755,7 @@ export class MeshNode {
     this.#startSync(peerId, out);
   }
 
-  /** Start a SPORE exchange with `peerId` now, whatever the sync rounds say. */
+  /** Start a SPORE exchange with `peerId` now, whatever the sync rounds say; a small set goes whole as ids (EAGER_ID_LIST). */
   #startSync(peerId: string, out: MeshNodeAction[]): void {
     this.#sendFrame(out, peerId, { t: 'sync', phase: 0, spore: this.#sync.start(peerId, this.#slot, this.#now, true) });
   }

@@ -31,9 +31,10 @@ export interface SyncRecords {
 export const MESH_SPORE_OPTIONS: SporeOptions = Object.freeze({ branching: 8, idListThreshold: 16 });
 
 /**
- * A joiner's first exchanges send its whole set as ids up to this size (1 KiB of ids, about two records): it holds
- * its offer's records (offerRecords, 20) and a few more. The responder answers with what it has that the joiner
- * lacks (HAVE) at once, one round trip instead of two before the joiner can ask for them.
+ * The exchanges a node starts outside its rounds (a joiner filling its view, a frontier asking for missing records)
+ * send the whole set as ids up to this size (1 KiB of ids, about two records): a joiner holds its offer's records
+ * (offerRecords, 20) and a few more. The responder answers with what it has that we lack (HAVE) at once, one round
+ * trip instead of two before we can ask for them. A frontier's set is larger and goes as a fingerprint, as in rounds.
  */
 export const EAGER_ID_LIST = 64;
 
@@ -114,8 +115,8 @@ export class SporeSync {
 
   /**
    * Start an exchange with `peerId` now, whatever the round says; returns its first SYNC message. `eager`: we know we
-   * hold little (a joiner filling its view), so a set of at most EAGER_ID_LIST items goes whole as ids, and the
-   * exchange takes one message instead of three (SporeSession.initiate).
+   * lack records (EAGER_ID_LIST), so a set of at most that many items goes whole as ids, and the exchange takes one
+   * message instead of three (SporeSession.initiate).
    */
   start(peerId: string, mySlot: number | null, now: number, eager = false): Uint8Array {
     this.#behind.delete(peerId);
