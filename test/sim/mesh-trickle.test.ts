@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { resolveSeed } from '../../ts/sim/testing.js';
-import { buildMeshWorld, checkMeshInvariants } from '../../ts/sim/mesh/scenario.js';
+import { buildMeshWorld, checkMeshInvariants, trickleReadings } from '../../ts/sim/mesh/scenario.js';
 import { explain } from './mesh-helpers.js';
 
 test('trickled joiners start one at a time after the waves, which start as without them; each is meshed with the neighbours it wants before the next one starts, its first proofs well within a VDF window of its last neighbour (early windows)', (t) => {
@@ -21,10 +21,8 @@ test('trickled joiners start one at a time after the waves, which start as witho
   t.is(w.lastStartMs, lastWave + 1000 + 20_000 + 4 * 4000);
   // Each trickled joiner is read just before the next one starts (the last, a gap after it): its splices have
   // settled around it by then, with no other join in flight.
-  const joiners = w.honest.slice(60);
   const figures: string[] = [];
-  for (const [i, n] of joiners.entries()) {
-    w.sim.run({ maxTimeMs: (joiners[i + 1]?.nextTimeout() ?? w.lastStartMs + 4000) - 1, maxEvents: 50_000_000 });
+  for (const n of trickleReadings(w, 5, 4000, 50_000_000)) {
     t.not(n.lastMeshedAtMs, undefined, `seed=${seed}: slot ${n.machine.slot} is not linked to and proved by every older neighbour it wants, 4 s after it started`);
     const meshed = n.lastMeshedAtMs! - n.startedAtMs!;
     const added = n.olderNeighbourAddedAtMs! - n.startedAtMs!;

@@ -6,7 +6,7 @@
  * one VDF window, the issue's goal), and the records each node holds
  * (baseline: N, what a node without a scope would hold).
  */
-import { buildMeshWorld, checkMeshInvariants } from '../../../ts/sim/mesh/scenario.js';
+import { buildMeshWorld, checkMeshInvariants, trickleReadings } from '../../../ts/sim/mesh/scenario.js';
 import { latticeTopology } from '../../../ts/mesh/node/topology.js';
 import { ballSize } from '../../../ts/mesh/spiral/slots.js';
 import type { BenchRow, BenchSuite } from '../types.js';
@@ -93,12 +93,9 @@ const suite: BenchSuite = async (ctx) => {
       // Each one alone, read just before the next one starts (the last: a gap after it): when it last became meshed
       // with the neighbours it then wants. Its first meshed time counts only the neighbours it had computed then
       // (from its offer and first exchange), which its settling splices keep adding to for a second or more.
-      const joiners = w.honest.slice(n);
-      const starts = joiners.map((node) => node.nextTimeout() ?? Infinity);
       const alone: number[] = [];
       const first: number[] = [];
-      for (const [i, node] of joiners.entries()) {
-        w.sim.run({ maxTimeMs: (starts[i + 1] ?? starts[i]! + trickle.gapMs) - 1, maxEvents: 1e10 });
+      for (const node of trickleReadings(w, trickle.count, trickle.gapMs)) {
         alone.push((node.lastMeshedAtMs ?? Infinity) - (node.startedAtMs ?? -Infinity));
         first.push((node.meshedAtMs ?? Infinity) - (node.startedAtMs ?? -Infinity));
       }

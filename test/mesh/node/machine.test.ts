@@ -36,6 +36,8 @@ const fireTimers = (n: MeshNode, now: number, until: number, done: () => boolean
   }
   return now;
 };
+/** Fire every timer of `n` due before `until`, and none at or after it. */
+const fireBefore = (n: MeshNode, until: number): void => { for (let due = n.nextTimeout()!; due < until; due = n.nextTimeout()!) n.handleTimeout(due, WALL + due); };
 /** Fire `n`'s timers from `now` until `until` has passed, collecting what it asks for, with when. */
 const timerActions = (n: MeshNode, now: number, until: number): { at: number; a: MeshNodeAction }[] => {
   const acts: { at: number; a: MeshNodeAction }[] = [];
@@ -233,13 +235,12 @@ test('a joiner filling its view recomputes at the pace of splice rounds; after i
   x.handleTimeout(11 + x.config.spliceRoundMs, WALL + 11 + x.config.spliceRoundMs);
   t.true(x.neighbours.has(n3.peerId), 'linked then, not settleMs later');
   // Past its first sync interval a record waits for a quiet view again.
-  const fireBefore = (until: number) => { for (let due = x.nextTimeout()!; due < until; due = x.nextTimeout()!) x.handleTimeout(due, WALL + due); };
   const at = 11 + config.syncIntervalMs + 1;
-  fireBefore(at);
+  fireBefore(x, at);
   x.frame(c.peerId, encodeMeshFrame({ t: 'records', records: [rec(n4, 4, at)] }), at, WALL + at);
-  fireBefore(at + config.settleMs);
+  fireBefore(x, at + config.settleMs);
   t.false(x.neighbours.has(n4.peerId), 'not before settleMs');
-  fireBefore(at + config.settleMs + x.config.tickMs + 1);
+  fireBefore(x, at + config.settleMs + x.config.tickMs + 1);
   t.true(x.neighbours.has(n4.peerId));
 });
 
@@ -556,14 +557,13 @@ test('a record naming our slot in its splice claims is acted on spliceRoundMs af
   a.handleTimeout(2 * a.config.spliceRoundMs, WALL + 2 * a.config.spliceRoundMs);
   t.is(a.occupantOf(2), y.peerId);
   // Past that window an ordinary record waits for a quiet view (settleMs), as before.
-  const fireBefore = (until: number) => { for (let due = a.nextTimeout()!; due < until; due = a.nextTimeout()!) a.handleTimeout(due, WALL + due); };
   const later = 50 + a.config.settleMs + 1;
-  fireBefore(later);
+  fireBefore(a, later);
   const z = mk();
   ordinary(z, 3, later);
-  fireBefore(later + a.config.settleMs);
+  fireBefore(a, later + a.config.settleMs);
   t.is(a.occupantOf(3), undefined, 'not before settleMs');
-  fireBefore(later + a.config.settleMs + a.config.tickMs + 1);
+  fireBefore(a, later + a.config.settleMs + a.config.tickMs + 1);
   t.is(a.occupantOf(3), z.peerId);
   for (const spliceRoundMs of [0, 60_001, 2.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { spliceRoundMs } }), { message: /spliceRoundMs/ });
 });

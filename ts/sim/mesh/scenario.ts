@@ -257,6 +257,19 @@ export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean }
 }
 
 /**
+ * The trickled joiners (`trickle`: the last `count` of `w.honest`), each yielded once the world has run to just before
+ * the next one starts (the last: `gapMs` after it started). A lone joiner's splices settle around it for a second or
+ * more after it is first meshed, so this is when its `lastMeshedAtMs` says what its join took (docs/sim.md, "Trickle").
+ */
+export function* trickleReadings(w: MeshWorld, count: number, gapMs: number, maxEvents = 1e10): Generator<SimMeshNode> {
+  const joiners = w.honest.slice(w.honest.length - count);
+  for (const [i, node] of joiners.entries()) {
+    w.sim.run({ maxTimeMs: (joiners[i + 1]?.nextTimeout() ?? w.lastStartMs + gapMs) - 1, maxEvents });
+    yield node;
+  }
+}
+
+/**
  * Run in steps of `stepMs` until the invariants hold and `settled` (if given)
  * says so too (returns the report), or `maxMs` passes.
  */
