@@ -17,10 +17,12 @@ const HEAL_AT_MS = 120_000;
 
 /**
  * The mesh of these tests: the last `cut` of its joiners are cut off from 60 s to HEAL_AT_MS. The seed is the
- * title's, or `pinned` (the seed a test was written for) unless LAGOON_SEED asks for another.
+ * title's (or LAGOON_SEED's), or `pinned` for a test whose situation only some seeds produce (a node left alone, an
+ * island of two): such a test is a fixture of that one run, so it keeps its seed whatever LAGOON_SEED says (under
+ * LAGOON_SEED=random or another seed it failed its own precondition, which told nothing about the mesh).
  */
 function scopedSplit(title: string, cut: number, pinned?: number): { w: MeshWorld; seed: number } {
-  const seed = pinned === undefined || process.env['LAGOON_SEED'] ? resolveSeed(title) : pinned;
+  const seed = pinned ?? resolveSeed(title);
   const w = buildMeshWorld({
     seed, n: N, wave: 50, waveGapMs: 3000, topology: latticeTopology(), partition: { atMs: 60_000, healAtMs: HEAL_AT_MS, cut },
     config: { scopeMargin: 1, holeStableMs: 10_000 },
@@ -45,8 +47,10 @@ test('a partition of a mesh larger than its scopes heals: nodes re-placed after 
   t.deepEqual(report.violations, [], explain(seed, report.violations));
   t.true(report.maxRecords <= ballSize(2), `seed=${seed}: ${report.maxRecords} records`);
   const lost = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0) - lostBefore;
-  // Each loser counts a conflict again at every answer of BUSY while it waits: 260–400 on those seeds before, 40–70 since.
-  t.true(lost >= 1 && lost <= 2 * N, `seed=${seed}: ${lost} conflicts lost in the merge`);
+  // One loser per slot held twice, and each counts again at every answer of BUSY while the frontier re-places the
+  // losers one at a time: at most 8 per such slot on seeds 101–108 (45–263 in all, 21–40 slots held twice). When
+  // losers never reached their placer it was 260–400 on seeds 1–5.
+  t.true(lost >= 1 && lost <= 10 * twice, `seed=${seed}: ${lost} conflicts lost in the merge, ${twice} slots held twice`);
   t.log(`${twice} slots held twice at the heal; merged ${(atMs - HEAL_AT_MS) / 1000} s after it; ${lost} conflicts lost`);
 });
 
@@ -56,7 +60,7 @@ test('a tenth of the mesh cut off and healed: a node left with no neighbour gets
   // and the rest of the mesh has given that slot to another node; it kept it, unlinked (seeds 1 and 3 of this
   // scenario had not merged 300 s after the heal, seed 1 not 680 s after it), until a stranded node asked its entry
   // point again.
-  // Seed 1 by default: its lone node asks its entry point (on this scenario's own seed it links up first instead).
+  // Seed 1: its lone node asks its entry point (on this scenario's own seed it links up first instead).
   // Without the stranded rule it merges too (35 s; it links up to report its holes, loses its slot, asks on that
   // link), but more slowly on seed 3 (60 s against 35 s): the count of stranded rejoins is what tells the rule ran.
   const { w, seed } = scopedSplit('mesh-island-of-one', 0.1, 1);
@@ -83,8 +87,7 @@ test('an island of two cut off and healed: a node with holes to report and no li
   // Seed 9 of the sweep (seeds 1–10, 5/10/20 % cut off) is the one that left an island of two: slots 76 and 77, each
   // the other's only neighbour, holding records of higher slots they could not check (not neighbours, so never
   // pruned). Neither was the top of its view, neither had a link uphill to report its holes on, and the two stayed
-  // split from the rest, their slots held twice, until those records expired 600–700 s into the run. LAGOON_SEED
-  // replays another seed, which must leave such an island too.
+  // split from the rest, their slots held twice, until those records expired 600–700 s into the run.
   const { w, seed } = scopedSplit('mesh-island-of-two', 0.05, 9);
   const cut = new Set(w.honest.slice(N - Math.floor(N * 0.05)).map((node) => node.id));
   w.sim.run({ maxTimeMs: HEAL_AT_MS - 1, maxEvents: 50_000_000 });

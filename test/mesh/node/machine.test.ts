@@ -960,6 +960,45 @@ test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a s
   t.true(got.some((a) => a.type === 'event' && a.event.e === 'slot' && a.event.slot === 5 && a.event.why === 'stranded'));
 });
 
+test("a node that drops a claim because its node moved out of scope passes the newer record to links that may hold the claim and that sync will not bring it to", (t) => {
+  // Plain lattice adjacency with a scope of 2. The mover tells only its own links, so a node two cells from its old
+  // slot kept the old claim until it expired unless a neighbour happened to offer it the old copy and know better.
+  const lattice = latticeTopology();
+  const config = { scopeMargin: 1 };
+  const a = (() => { const c = mk(); return new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'a', config }); })();
+  a.start(0, WALL, true);
+  const d = (x: number, y: number) => lattice.distance(x, y);
+  const slots = Array.from({ length: 400 }, (_, i) => i + 1);
+  // q held `old` (two cells from a's slot 0) and moves to `moved`, beyond a's scope. a's links: p1 may hold the old
+  // claim and will not sync the new record; p2 holds both slots in its scope; p3's scope never held the old one.
+  const old = slots.find((s) => d(s, 0) === 2)!;
+  const near = slots.filter((s) => d(s, 0) <= 2 && s !== old);
+  const cells = (moved: number) => ({
+    moved,
+    p1At: near.find((s) => d(s, old) <= 2 && d(s, moved) > 2),
+    p2At: near.find((s) => d(s, old) <= 2 && d(s, moved) <= 2),
+    p3At: near.find((s) => d(s, old) > 2),
+  });
+  const { moved, p1At, p2At, p3At } = slots.filter((s) => d(s, 0) > 2).map(cells).find((c) => c.p1At !== undefined && c.p2At !== undefined && c.p3At !== undefined)!;
+  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [], name: 'n', attestations: [] }).record;
+  const [p0, p1, p2, p3, q] = [mk(), mk(), mk(), mk(), mk()];
+  const peers: [ReturnType<typeof mk>, number][] = [[p1, p1At!], [p2, p2At!], [p3, p3At!]];
+  for (const c of [p0, p1, p2, p3]) a.linkUp(c.peerId, c.publicKey, false, 1, WALL + 1);
+  a.frame(p0.peerId, encodeMeshFrame({ t: 'records', records: [...peers.map(([c, at]) => rec(c, 1, at)), rec(q, 1, old)] }), 2, WALL + 2);
+  t.is(a.record(q.peerId)?.info.slot, old);
+  const acts = a.frame(p0.peerId, encodeMeshFrame({ t: 'records', records: [rec(q, 3, moved)] }), 3, WALL + 3);
+  t.is(a.record(q.peerId), undefined, 'the old claim is dropped');
+  const carried = (to: string) => sends(acts, to).filter((f) => f.t === 'records' && f.records.some((r) => r.origin === q.peerId)).length;
+  t.is(carried(p1.peerId), 1);
+  t.is(carried(p2.peerId), 0, 'sync brings it the new record');
+  t.is(carried(p3.peerId), 0, 'its scope never held the old claim');
+  t.is(carried(p0.peerId), 0, 'the sender has it');
+  t.is(a.counters.movesPassedOn, 1);
+  // Passed on once: a second copy finds nothing to drop.
+  const again = a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [rec(q, 3, moved)] }), 4, WALL + 4);
+  t.deepEqual(sends(again).filter((f) => f.t === 'records'), []);
+});
+
 test('a node that lost its slot with no neighbour and no link uphill asks through any link it has, at once', (t) => {
   // Plain lattice adjacency with a scope of 1: slot 30 has no occupied neighbour, and its view of the slots below
   // is incomplete, so a loss there cannot be settled by taking a free slot it sees.

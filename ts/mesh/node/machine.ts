@@ -802,6 +802,7 @@ export class MeshNode {
     // never carries the new one there. Send ours back, so the sender can drop the old claim.
     if (res.newer !== undefined && out !== undefined && from !== this.peerId && this.#links.has(from)) this.#sendFrame(out, from, { t: 'records', records: [res.newer] });
     if (res.dropped === true) this.#changed();
+    if (res.moved !== undefined && out !== undefined) this.#passMoveOn(r, res.moved, from, out);
     if (res.accepted === undefined) return;
     if (r.origin === this.peerId) this.#onOwnEcho(res.accepted);
     this.#changed(from);
@@ -834,6 +835,26 @@ export class MeshNode {
     for (const s of named) {
       const to = this.#slots.occupants.get(s)?.origin;
       if (to !== undefined && to !== from && this.#links.has(to)) this.#sendFrame(out, to, { t: 'records', records: [r] });
+    }
+  }
+
+  /**
+   * We dropped `r`'s old claim to slot `moved.from` because `r` places its node outside our scope. Pass it on to our
+   * links that may hold that claim too (within the scope of the old slot) and that sync will not bring it to (the new
+   * slot lies outside their scope). The mover tells only its own links, and an old copy offered to someone who knew
+   * was the only other way to hear of it: a node two cells from the old slot with no such neighbour kept the claim
+   * until it expired (recordTtlMs, 10 min), one record over the scope's bound (a scoped partition's merge, seeds 101
+   * and 102: 96 records against ball(2) = 95, a claim to slot 70 whose node had moved to slot 99). Each holder
+   * passes it on once, when it drops the claim, so a move reaches the old claim's holders along their links.
+   */
+  #passMoveOn(r: SporeRecord, moved: { from: number; to: number }, from: string, out: MeshNodeAction[]): void {
+    const { topology } = this.#o;
+    for (const p of this.#links.links.keys()) {
+      if (p === from || p === r.origin) continue;
+      const at = this.#records.get(p)?.info.slot;
+      if (at === undefined || topology.distance(at, moved.from) > this.#scope || topology.distance(at, moved.to) <= this.#scope) continue;
+      this.counters.movesPassedOn++;
+      this.#sendFrame(out, p, { t: 'records', records: [r] });
     }
   }
 

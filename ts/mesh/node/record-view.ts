@@ -23,6 +23,8 @@ export interface PutResult {
   readonly accepted?: PeerRecord;
   /** A record we held was dropped on the way: our set changed. */
   readonly dropped?: boolean;
+  /** The old claim's slot and the new one, when a newer record placing its node outside our scope dropped that claim. */
+  readonly moved?: { readonly from: number; readonly to: number };
 }
 
 /** What a record is judged against: our latest own seq, our slot (its scope) and the wall clock. */
@@ -116,7 +118,7 @@ export class RecordView {
         if (this.#movedAway.size >= this.#o.config.maxTombstones) this.#movedAway.delete(this.#movedAway.keys().next().value as string);
         this.#movedAway.set(r.origin, r);
       }
-      return { outcome: 'outOfScope', dropped };
+      return dropped && held !== undefined ? { outcome: 'outOfScope', dropped, moved: { from: held.info.slot, to: p.info.slot } } : { outcome: 'outOfScope', dropped };
     }
     this.#parsing = p;
     const outcome = this.#store.put(r, this.#o.topology.coord(p.info.slot));
