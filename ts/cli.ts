@@ -104,7 +104,7 @@ async function status(argv: string[]): Promise<void> {
   let body: {
     peerId: string; port: number;
     links: Array<{ peerId: string; nodeName: string; siteName: string; kind: string; direction: string; remoteAddress: string }>;
-    spiral?: { slot: number | null; neighbours: string[]; records: number; meshed?: boolean; meshedAfterMs?: number | null; machineErrors?: number };
+    spiral?: { slot: number | null; neighbours: string[]; records: number; meshed?: boolean; meshedAfterMs?: number | null; machineErrors?: number; rttMs?: Record<string, number> };
   };
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -120,7 +120,10 @@ async function status(argv: string[]): Promise<void> {
     if ((body.spiral.machineErrors ?? 0) > 0) lines.push(`errors    ${body.spiral.machineErrors} inputs the mesh machine threw on (a bug: see the node's log)`);
   }
   lines.push(`links     ${body.links.length}`);
-  for (const l of body.links) lines.push(`  ${l.peerId}  ${l.nodeName} (${l.siteName})  ${l.kind} ${l.direction} ${l.remoteAddress}`);
+  for (const l of body.links) {
+    const rtt = body.spiral?.rttMs?.[l.peerId];
+    lines.push(`  ${l.peerId}  ${l.nodeName} (${l.siteName})  ${l.kind} ${l.direction} ${l.remoteAddress}${rtt === undefined ? '' : `  rtt ${rtt} ms`}`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -9,7 +9,10 @@ import { ephemeralIdentity } from '../../ts/core/identity.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'lagoon-mesh-'));
 
-interface MeshStatus { peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string }>; spiral: { slot: number | null } }
+interface MeshStatus {
+  peerId: string; port: number; links: Array<{ peerId: string; nodeName: string; siteName: string }>;
+  spiral: { slot: number | null; rttMs: Record<string, number>; spliceRoundMs: number };
+}
 
 /** Poll /api/mesh until `pred` holds; bounded by `signal` and a count. */
 function until(p: Listening, pred: (s: MeshStatus) => boolean, signal: AbortSignal): Promise<MeshStatus> {
@@ -29,7 +32,11 @@ test('one address is enough: B joins A through LAGOON_PEERS, both see an authent
 
   const sa = await until(pa, (s) => s.links.some((l) => l.peerId === pb.peer), signal);
   // B joined through A (APE): A, the first node, holds slot 0 and gave B slot 1.
-  const sb = await until(pb, (s) => s.links.some((l) => l.peerId === pa.peer) && s.spiral.slot === 1, signal);
+  // Its first PING on the link measures the round trip to A (what its splice rounds follow).
+  const sb = await until(pb, (s) => s.links.some((l) => l.peerId === pa.peer) && s.spiral.slot === 1 && s.spiral.rttMs[pa.peer] !== undefined, signal);
+  const rtt = sb.spiral.rttMs[pa.peer]!;
+  t.true(rtt >= 0 && rtt < 1000, `loopback round trip ${rtt} ms`);
+  t.true(sb.spiral.spliceRoundMs >= 20, `splice round ${sb.spiral.spliceRoundMs} ms`);
   t.is(sa.spiral.slot, 0);
   t.is(sa.peerId, pa.peer);
   t.like(sa.links.find((l) => l.peerId === pb.peer), { nodeName: 'beta', siteName: 'beta.test' });
@@ -46,6 +53,7 @@ test('one address is enough: B joins A through LAGOON_PEERS, both see an authent
   t.is((await st.exit).code, 0);
   t.regex(out, new RegExp(`peer_id +${pb.peer.replace('/', '\\/')}`));
   t.true(out.includes(`${pa.peer}  alpha (alpha.test)`), out);
+  t.regex(out, /rtt [\d.]+ ms$/m);
   t.regex(out, /^slot +1$/m);
   t.regex(out, /^meshed +(yes \(first \d+ ms after start\)|no)$/m);
 

@@ -56,6 +56,10 @@ export interface MeshRuntimeStatus {
   readonly meshedAfterMs: number | null;
   /** Inputs the node machine threw on (a bug), dropped and logged instead of ending the process. */
   readonly machineErrors: number;
+  /** Smoothed round trip per linked peer, ms, where measured (PING/PONG on the mesh link). */
+  readonly rttMs: Record<string, number>;
+  /** The splice round this node waits now (a multiple of its slowest neighbour's round trip), ms. */
+  readonly spliceRoundMs: number;
 }
 
 export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
@@ -131,7 +135,17 @@ export class MeshRuntime extends EventEmitter<{ event: [MeshNodeEvent] }> {
       counters: structuredClone(this.machine.counters),
       vdf: { counters: { ...this.#vdf.machine.counters }, peers: this.#vdf.machine.neighbours().map((p) => { const v = this.#vdf.machine.peer(p); return v === undefined ? null : { peerId: p, verdict: v.verdict, height: v.height, work: v.work }; }) },
       meshed: this.#meshed(), meshedAfterMs: this.#meshedAfterMs, machineErrors: this.#machineErrors,
+      rttMs: this.#rtts(), spliceRoundMs: this.machine.spliceRoundMs,
     };
+  }
+
+  #rtts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const l of this.#svc.status().links) {
+      const rtt = this.machine.rttOf(l.peerId);
+      if (rtt !== undefined) out[l.peerId] = Math.round(rtt * 100) / 100;
+    }
+    return out;
   }
 
   #meshed(): boolean {

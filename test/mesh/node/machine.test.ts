@@ -6,7 +6,7 @@ import { decodeMessage } from '../../../ts/mesh/spore/messages.js';
 import { makeRecord } from '../../../ts/mesh/node/records.js';
 import { makeTombstone } from '../../../ts/mesh/node/tombstones.js';
 import { BUSY } from '../../../ts/mesh/node/concierge.js';
-import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from '../../../ts/mesh/node/constants.js';
+import { DEFAULT_MESH_NODE_CONFIG, SPLICE_ROUND_FLOOR_MS, type MeshNodeConfig } from '../../../ts/mesh/node/constants.js';
 import { latticeTopology, zigzagTopology } from '../../../ts/mesh/node/topology.js';
 import { StandinKeys, standinCrypto } from '../../../ts/sim/mesh/standin-crypto.js';
 import { Rng } from '../../../ts/sim/rng.js';
@@ -47,8 +47,11 @@ const timerActions = (n: MeshNode, now: number, until: number): { at: number; a:
   }
   return acts;
 };
-const sends = (acts: MeshNodeAction[], to?: string) =>
+/** Every frame sent (to `to`), round-trip probes included. */
+const sentFrames = (acts: MeshNodeAction[], to?: string) =>
   acts.filter((a): a is Extract<MeshNodeAction, { type: 'send' }> => a.type === 'send' && (to === undefined || a.peerId === to)).map((a) => decodeMeshFrame(a.frame)!);
+/** The frames sent (to `to`) other than round-trip probes (PING/PONG, which every new link starts with). */
+const sends = (acts: MeshNodeAction[], to?: string) => sentFrames(acts, to).filter((f) => f.t !== 'ping' && f.t !== 'pong');
 
 test('every frame type round-trips; truncated, oversized or unknown frames decode to undefined', (t) => {
   const c = mk();
@@ -59,7 +62,7 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
     { t: 'tomb', tomb: new Uint8Array([0, 1, 2]) }, { t: 'attest', attestation: new Uint8Array([9]) }, { t: 'refuse', reason: 'no' },
     { t: 'fwd', id: 'abc:1', kind: 'join', hops: 3, slot: 0, waited: 1234, records: [] }, { t: 'fwd', id: 'abc:2', kind: 'hole', hops: 1, slot: 2 ** 40, waited: 0, records: [rec] },
     { t: 'fwd', id: 'abc:3', kind: 'join', hops: 2, slot: 7, waited: 5, entry: c.peerId, records: [rec] },
-    { t: 'fwdoffer', id: 'abc:1', slot: 12, reservedTo: 14, records: [rec] },
+    { t: 'fwdoffer', id: 'abc:1', slot: 12, reservedTo: 14, records: [rec] }, { t: 'ping', n: 0 }, { t: 'pong', n: 2 ** 32 - 1 },
   ];
   for (const f of frames) {
     const bytes = encodeMeshFrame(f);
@@ -78,6 +81,8 @@ test('every frame type round-trips; truncated, oversized or unknown frames decod
   t.is(decodeMeshFrame(new Uint8Array([0x4d, 10, 1, 0x41, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0])), undefined, 'unknown request kind');
   t.is(decodeMeshFrame(new Uint8Array([0x4d, 0x63])), undefined);
   t.is(decodeMeshFrame(new Uint8Array([0x4d, 5, 1, 2, 3])), undefined, 'want ids must be whole 16-byte ids');
+  t.is(decodeMeshFrame(new Uint8Array([0x4d, 12, 1, 2, 3])), undefined, 'a ping carries a 4-byte nonce');
+  t.is(decodeMeshFrame(new Uint8Array([0x4d, 13, 1, 2, 3, 4, 5])), undefined, 'and so does a pong');
   t.is(decodeMeshFrame(new Uint8Array(2 * 1024 * 1024).fill(0x4d)), undefined);
 });
 
@@ -566,6 +571,47 @@ test('a record naming our slot in its splice claims is acted on spliceRoundMs af
   fireBefore(a, later + a.config.settleMs + a.config.tickMs + 1);
   t.is(a.occupantOf(3), z.peerId);
   for (const spliceRoundMs of [0, 60_001, 2.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { spliceRoundMs } }), { message: /spliceRoundMs/ });
+});
+
+test("a splice round is spliceRoundRtts of the slowest neighbour's measured round trip (PING/PONG), at least the floor; spliceRoundMs until one is measured", (t) => {
+  const rec = (c: ReturnType<typeof mk>, slot: number) => makeRecord(c, WALL, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [] }).record;
+  const pingOf = (acts: MeshNodeAction[], to: string) => (sentFrames(acts, to).find((f) => f.t === 'ping') as { n: number } | undefined)?.n;
+  /** A node at slot 0 whose neighbours are `peers` (at slots 1, 2, …), learnt from a link that is not one; returns when. */
+  const withNeighbours = (peers: ReturnType<typeof mk>[]) => {
+    const a = node();
+    a.start(0, WALL, true);
+    const e = mk();
+    a.linkUp(e.peerId, e.publicKey, false, 1, WALL + 1);
+    a.frame(e.peerId, encodeMeshFrame({ t: 'records', records: peers.map((c, i) => rec(c, i + 1)) }), 2, WALL + 2);
+    const now = fireTimers(a, 2, 2 + a.config.settleMs + a.config.tickMs, () => a.neighbours.size === peers.length);
+    t.is(a.neighbours.size, peers.length);
+    return { a, now };
+  };
+  const [p, q] = [mk(), mk()];
+  const { a, now } = withNeighbours([p, q]);
+  t.is(a.spliceRoundMs, a.config.spliceRoundMs, 'nothing measured yet');
+  const np = pingOf(a.linkUp(p.peerId, p.publicKey, false, now, WALL + now), p.peerId);
+  const nq = pingOf(a.linkUp(q.peerId, q.publicKey, false, now, WALL + now), q.peerId);
+  t.true(np !== undefined && nq !== undefined && np !== nq, 'every new link is pinged, each with its own nonce');
+  a.frame(p.peerId, encodeMeshFrame({ t: 'pong', n: np! + 1000 }), now + 5, WALL + now + 5);
+  t.is(a.spliceRoundMs, a.config.spliceRoundMs, 'a pong with another nonce measures nothing');
+  a.frame(p.peerId, encodeMeshFrame({ t: 'pong', n: np! }), now + 12, WALL + now + 12);
+  t.is(a.spliceRoundMs, a.config.spliceRoundRtts * 12);
+  a.frame(q.peerId, encodeMeshFrame({ t: 'pong', n: nq! }), now + 30, WALL + now + 30);
+  t.is(a.spliceRoundMs, a.config.spliceRoundRtts * 30, 'the slowest neighbour decides');
+  a.frame(q.peerId, encodeMeshFrame({ t: 'pong', n: nq! }), now + 31, WALL + now + 31);
+  t.is(a.spliceRoundMs, a.config.spliceRoundRtts * 30, 'a second pong for the same ping is ignored');
+  t.deepEqual(sentFrames(a.frame(q.peerId, encodeMeshFrame({ t: 'ping', n: 77 }), now + 32, WALL + now + 32), q.peerId), [{ t: 'pong', n: 77 }], 'a ping is answered at once with its nonce');
+  a.linkDown(q.peerId, now + 33, WALL + now + 33);
+  t.is(a.spliceRoundMs, a.config.spliceRoundRtts * 12, 'a link that went down no longer counts');
+  // On loopback the round would be under a millisecond: the floor holds it.
+  const b = withNeighbours([p]);
+  const nb = pingOf(b.a.linkUp(p.peerId, p.publicKey, false, b.now, WALL + b.now), p.peerId)!;
+  b.a.frame(p.peerId, encodeMeshFrame({ t: 'pong', n: nb }), b.now + 1, WALL + b.now + 1);
+  t.true(b.a.config.spliceRoundRtts * 1 < SPLICE_ROUND_FLOOR_MS);
+  t.is(b.a.spliceRoundMs, SPLICE_ROUND_FLOOR_MS);
+  for (const spliceRoundRtts of [0, 101, Number.NaN]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { spliceRoundRtts } }), { message: /spliceRoundRtts/ });
+  for (const rttProbeMs of [999, 1.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { rttProbeMs } }), { message: /rttProbeMs/ });
 });
 
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {

@@ -13,12 +13,21 @@ export interface MeshNodeConfig {
   /** …or at the latest this long after the previous recomputation while changes keep coming, ms. */
   readonly maxStaleMs: number;
   /**
-   * A record that names our slot in its splice claims or grants is acted on this long after our last
-   * recomputation instead of after a quiet settleMs, ms. Each splice round between neighbours costs this plus a
+   * A record that names our slot in its splice claims or grants is acted on one splice round after our last
+   * recomputation instead of after a quiet settleMs. Each splice round between neighbours costs a round plus a
    * link's latency, and a joiner's links settle only after a few rounds, each new neighbour wanting a first VDF
-   * proof; too short and two nodes' claims and grants flip each other at link latency (docs/mesh-node.md).
+   * proof; a round shorter than the time an answer takes lets two nodes' claims and grants flip each other
+   * (docs/mesh-node.md). A round is spliceRoundRtts of the slowest neighbour's measured round trip (PING/PONG), at
+   * least SPLICE_ROUND_FLOOR_MS; this is the round before any neighbour's round trip is measured, ms.
    */
   readonly spliceRoundMs: number;
+  /**
+   * A splice round in measured round trips to the slowest neighbour: a claim reaches the node it names through a
+   * relay (one round trip there and back) and the answer comes back the same way, so 4 lets two of them complete.
+   */
+  readonly spliceRoundRtts: number;
+  /** How often each neighbour's round trip is measured again, ms (once at every link's start too). */
+  readonly rttProbeMs: number;
   /** A joiner that got no offer asks again after this, ms. */
   readonly joinRetryMs: number;
   /** A slot the concierge offered is not offered again for this long, ms. */
@@ -73,6 +82,12 @@ export interface MeshNodeConfig {
   readonly maxTombstones: number;
 }
 
+/**
+ * The shortest splice round, ms, whatever the round trips: each round is a recomputation over the whole scope, and
+ * on loopback four round trips are well under a millisecond.
+ */
+export const SPLICE_ROUND_FLOOR_MS = 20;
+
 export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   tickMs: 500,
   syncIntervalMs: 1000,
@@ -81,6 +96,8 @@ export const DEFAULT_MESH_NODE_CONFIG: MeshNodeConfig = Object.freeze({
   settleMs: 1500,
   maxStaleMs: 10_000,
   spliceRoundMs: 200,
+  spliceRoundRtts: 4,
+  rttProbeMs: 30_000,
   joinRetryMs: 5000,
   reservationMs: 10_000,
   arrivalMs: 3000,

@@ -27,7 +27,8 @@ import { makeRecord, peerRecordOf, verifyPeerRecord, type GrantInfo, type PeerRe
 import { makeTombstone, openTombstone, TombstoneSet } from './tombstones.js';
 import { spliceSourceOf, type SpliceSource, type Topology } from './topology.js';
 import { PenaltyBox } from './penalty.js';
-import { DEFAULT_MESH_NODE_CONFIG, type MeshNodeConfig } from './constants.js';
+import { DEFAULT_MESH_NODE_CONFIG, SPLICE_ROUND_FLOOR_MS, type MeshNodeConfig } from './constants.js';
+import { LinkRtt } from './link-rtt.js';
 import { newCounters, type MeshNodeAction, type MeshNodeCounters, type SlotReason } from './actions.js';
 import { Attestations } from './attestations.js';
 import { BUSY, Concierge, MAX_FWD_HOPS, type Relay } from './concierge.js';
@@ -117,7 +118,7 @@ export class MeshNode {
   #dirty = false;
   /** A record naming our slot in its splice claims or grants arrived: recompute at the next tick, not after settleMs. */
   #urgent = false;
-  /** When the urgent recomputation is due (spliceRoundMs after the last one), or Infinity. */
+  /** When the urgent recomputation is due (a splice round after the last one), or Infinity. */
   #urgentAt = Infinity;
   /** We took a slot from an offer: until then each neighbour that links is synced with at once (#fill). */
   #fillUntil = -Infinity;
@@ -126,6 +127,8 @@ export class MeshNode {
    * Whether we may grant a claim depends on occupancy records that name nobody (a new joiner's, synced to us).
    */
   #spliceActiveUntil = -Infinity;
+  /** Round trips to our links (PING/PONG): a splice round follows the slowest neighbour's. */
+  readonly #rtt = new LinkRtt();
   /** How many of them: every one when a frontier placed us (we may soon be the frontier), else the first. */
   #fillMax = 1;
   /** The neighbours synced with since the offer. */
@@ -155,6 +158,12 @@ export class MeshNode {
     if (!Number.isSafeInteger(c.spliceRoundMs) || c.spliceRoundMs <= 0 || c.spliceRoundMs > 60_000) {
       throw LagoonError.config(`mesh spliceRoundMs must be an integer in 1..60000, got ${c.spliceRoundMs}`);
     }
+    if (!Number.isFinite(c.spliceRoundRtts) || c.spliceRoundRtts < 1 || c.spliceRoundRtts > 100) {
+      throw LagoonError.config(`mesh spliceRoundRtts must be a number in 1..100, got ${c.spliceRoundRtts}`);
+    }
+    if (!Number.isSafeInteger(c.rttProbeMs) || c.rttProbeMs < 1000 || c.rttProbeMs > 3_600_000) {
+      throw LagoonError.config(`mesh rttProbeMs must be an integer in 1000..3600000, got ${c.rttProbeMs}`);
+    }
     // A bound at or past reservationMs would never give a no-show up before its reservation lapses anyway.
     if (!Number.isSafeInteger(c.arrivalMs) || c.arrivalMs <= 0 || c.arrivalMs >= c.reservationMs) {
       throw LagoonError.config(`mesh arrivalMs must be an integer in 1..${c.reservationMs - 1} (below reservationMs), got ${c.arrivalMs}`);
@@ -177,6 +186,8 @@ export class MeshNode {
   get linkCount(): number { return this.#links.links.size; }
   get tombstoneCount(): number { return this.#tombs.size; }
   record(origin: string): PeerRecord | undefined { return this.#records.get(origin); }
+  /** The smoothed round trip to a linked peer, ms, once measured (PING/PONG). */
+  rttOf(peerId: string): number | undefined { return this.#rtt.srtt(peerId); }
   ownRecord(): PeerRecord | undefined { return this.#own; }
   isBuried(origin: string): boolean { return this.#tombs.get(origin) !== undefined && this.#tombs.buries(origin, this.#records.get(origin)?.seq ?? 0, this.#wall); }
   /** Who holds `slot` in this node's view (after conflicts are decided). */
@@ -211,6 +222,7 @@ export class MeshNode {
     const out: MeshNodeAction[] = [];
     const dialled = this.#links.up(peerId, publicKey, entry, now);
     this.#sync.linked(peerId);
+    this.#ping(out, peerId);
     if (this.#slot === null) {
       if (entry && this.#join === undefined) this.#askToJoin(peerId, out);
       return out;
@@ -229,6 +241,7 @@ export class MeshNode {
     const out: MeshNodeAction[] = [];
     if (!this.#links.down(peerId)) return out;
     this.#sync.unlinked(peerId);
+    this.#rtt.forget(peerId);
     this.#provenSince.delete(peerId);
     if (this.#join?.via === peerId) this.#join = undefined;
     // A neighbour whose link dropped is still our neighbour: it is redialled, and its liveness keeps being
@@ -283,6 +296,8 @@ export class MeshNode {
       case 'have': this.#onHave(peerId, f.ids, out); break;
       case 'tomb': this.#onTomb(peerId, f.tomb, out); break;
       case 'attest': this.#onAttest(peerId, f.attestation); break;
+      case 'ping': this.#sendFrame(out, peerId, { t: 'pong', n: f.n }); break;
+      case 'pong': this.#rtt.pong(peerId, f.n, now); break;
       case 'refuse': if (this.#join?.via === peerId) this.#join = { via: peerId, at: now - this.config.joinRetryMs + this.config.tickMs * 4 }; break;
     }
     this.#maybeTopology(out, false);
@@ -816,7 +831,7 @@ export class MeshNode {
    * origin but seldom linked to it: epidemic sync took several seconds per hop
    * to bring it there (syncFanout peers a round). So a neighbour that got it
    * from its origin passes it on to the named nodes it is linked to, and a
-   * named node recomputes spliceRoundMs after its last recomputation instead of waiting for a quiet view.
+   * named node recomputes a splice round after its last recomputation instead of waiting for a quiet view.
    */
   #onSpliceChange(r: SporeRecord, p: PeerRecord, from: string, out: MeshNodeAction[]): void {
     const named = new Set<number>();
@@ -1004,10 +1019,27 @@ export class MeshNode {
     if ((this.#now < this.#fillUntil || this.#now < this.#spliceActiveUntil) && !this.#urgent) this.#markUrgent();
   }
 
-  /** Recompute spliceRoundMs after the last recomputation instead of after a quiet settleMs. */
+  /** Recompute one splice round after the last recomputation instead of after a quiet settleMs. */
   #markUrgent(): void {
     this.#urgent = true;
-    this.#urgentAt = Math.max(this.#now, this.#topologyAt + this.config.spliceRoundMs);
+    this.#urgentAt = Math.max(this.#now, this.#topologyAt + this.spliceRoundMs);
+  }
+
+  /**
+   * The splice round now: spliceRoundRtts of the slowest neighbour's measured round trip, at least
+   * SPLICE_ROUND_FLOOR_MS; spliceRoundMs until one is measured. A fixed 200 ms was 20 round trips of the
+   * simulator's links, and a lone joiner's few rounds put its last neighbours past its first VDF window (join →
+   * meshed p50 1,280 ms into 100 nodes with the defaults; 40 ms rounds, 395 ms; docs/bench.md).
+   */
+  get spliceRoundMs(): number {
+    const slowest = this.#rtt.slowest(this.#links.neighbours);
+    return slowest === undefined ? this.config.spliceRoundMs : Math.max(SPLICE_ROUND_FLOOR_MS, Math.ceil(this.config.spliceRoundRtts * slowest));
+  }
+
+  /** Measure the round trip to `peerId` if it is due (rttProbeMs since the last probe). */
+  #ping(out: MeshNodeAction[], peerId: string): void {
+    const n = this.#rtt.ping(peerId, this.#now, this.config.rttProbeMs);
+    if (n !== undefined) this.#sendFrame(out, peerId, { t: 'ping', n });
   }
 
   #recomputeOccupancy(): { slot: number; winner: string } | undefined { return this.#slots.recompute(this.peerId, this.#slot, this.#now); }
@@ -1020,11 +1052,11 @@ export class MeshNode {
   #maybeTopology(out: MeshNodeAction[], force: boolean): void {
     if (this.#slot === null) return;
     if (!this.#dirty && !force) return;
-    // Urgent splice rounds still wait spliceRoundMs since the last recomputation: recomputing on every frame let two
+    // Urgent splice rounds still wait a round since the last recomputation: recomputing on every frame let two
     // nodes' claims and grants flip each other at link latency. Waiting for the next tick (500 ms) instead made the
     // few rounds a joiner's links take outlast its first VDF window (join → meshed p99 3,010 ms at N = 400 in the
     // simulator with the joiner's first sync, 2,010 ms with 200 ms rounds).
-    const urgent = this.#urgent && this.#now - this.#topologyAt >= this.config.spliceRoundMs;
+    const urgent = this.#urgent && this.#now - this.#topologyAt >= this.spliceRoundMs;
     if (!force && !urgent && this.#now - this.#dirtyAt < this.config.settleMs && this.#now - this.#topologyAt < this.config.maxStaleMs) return;
     this.#topologyAt = this.#now;
     this.#dirty = false;
@@ -1149,6 +1181,7 @@ export class MeshNode {
     }
     if (this.#concierge.expireRelays(this.#now)) this.#markDirty(); // our own request went unanswered: ask again
     if (this.#slot !== null) this.#retryParked(out);
+    for (const p of this.#links.neighbours) if (this.#links.has(p)) this.#ping(out, p);
     // A link a forwarded join went out or came in on stays until the answer has passed: closing it dropped the answer,
     // and the slot reserved for the joiner held up the frontier until the reservation lapsed (10 s stalls).
     for (const p of this.#links.lingerExpired(this.#now, (peer) => this.#concierge.carries(peer) || this.#probation.has(peer))) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });

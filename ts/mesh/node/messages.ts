@@ -42,9 +42,12 @@ export type MeshFrame =
    */
   | { t: 'fwd'; id: string; kind: 'join' | 'hole'; hops: number; slot: number; waited: number; entry?: string; records: SporeRecord[] }
   /** The frontier node's answer to a forwarded join, passed back along the same path. */
-  | { t: 'fwdoffer'; id: string; slot: number; reservedTo: number; records: SporeRecord[] };
+  | { t: 'fwdoffer'; id: string; slot: number; reservedTo: number; records: SporeRecord[] }
+  /** A round-trip probe (link-rtt.ts): answered at once with a PONG carrying the same nonce. */
+  | { t: 'ping'; n: number }
+  | { t: 'pong'; n: number };
 
-const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8, have: 9, fwd: 10, fwdoffer: 11 } as const;
+const SUB = { join: 1, offer: 2, records: 3, sync: 4, want: 5, tomb: 6, attest: 7, refuse: 8, have: 9, fwd: 10, fwdoffer: 11, ping: 12, pong: 13 } as const;
 /** A forwarded request's id: the first concierge's choice, opaque to everyone else. */
 export const MAX_FWD_ID_BYTES = 64;
 /** A forwarded join's entry: a peer id (`b3b3/` and 64 hex digits, 69 bytes), with room to spare. */
@@ -89,6 +92,12 @@ export function encodeMeshFrame(f: MeshFrame): Uint8Array {
       return Buffer.concat([head, idBytes(f.id), fixed, entryBytes(f.entry), recordsBytes(f.records)]);
     }
     case 'fwdoffer': return Buffer.concat([head, idBytes(f.id), slotPair(f.slot, f.reservedTo), recordsBytes(f.records)]);
+    case 'ping':
+    case 'pong': {
+      const n = Buffer.alloc(4);
+      n.writeUInt32BE(f.n >>> 0);
+      return Buffer.concat([head, n]);
+    }
   }
 }
 
@@ -193,6 +202,8 @@ export function decodeMeshFrame(bytes: Uint8Array): MeshFrame | undefined {
       const records = decodeRecords(b, id.next + 12);
       return records === undefined ? undefined : { t: 'fwdoffer', id: id.id, slot: b.readUIntBE(id.next, 6), reservedTo: b.readUIntBE(id.next + 6, 6), records };
     }
+    case SUB.ping:
+    case SUB.pong: return body.length === 4 ? { t: b[1] === SUB.ping ? 'ping' : 'pong', n: body.readUInt32BE(0) } : undefined;
     default: return undefined;
   }
 }
