@@ -614,6 +614,48 @@ test("a splice round is spliceRoundRtts of the slowest neighbour's measured roun
   for (const rttProbeMs of [999, 1.5]) t.throws(() => new MeshNode({ crypto: mk(), topology, addrs: [], name: 'n', config: { rttProbeMs } }), { message: /rttProbeMs/ });
 });
 
+test('a refresh that moves nothing does not make the view unquiet, unless its slot is contested', (t) => {
+  // Every node refreshes its record every recordRefreshMs: a scope of 1,651 records sees one every 70 ms, and a view
+  // that waited for settleMs without any record arriving was never quiet.
+  const a = node();
+  a.start(0, WALL, true);
+  const p = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
+  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [] }).record;
+  const put = (r: ReturnType<typeof rec>, at: number) => a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [r] }), at, WALL + at);
+  const [y, z] = [mk(), mk()];
+  put(rec(y, 10, 1), 10);
+  fireBefore(a, 10 + a.config.settleMs + a.config.tickMs + 1);
+  t.is(a.occupantOf(1), y.peerId);
+  // A new occupant at 2, then y's refresh just before the view would have been quiet for settleMs.
+  const t0 = 10 + 2 * a.config.settleMs;
+  fireBefore(a, t0);
+  put(rec(z, t0, 2), t0);
+  fireBefore(a, t0 + a.config.settleMs - 100);
+  put(rec(y, t0 + a.config.settleMs - 100, 1), t0 + a.config.settleMs - 100);
+  t.is(a.record(y.peerId)?.seq, WALL + t0 + a.config.settleMs - 100, 'the refresh is taken');
+  fireBefore(a, t0 + a.config.settleMs + a.config.tickMs + 1);
+  t.is(a.occupantOf(2), z.peerId, 'recomputed settleMs after the last change that could move anything');
+  // A record claiming a slot someone else claims is decided by attested work, which a refresh may change: it counts.
+  let w = mk();
+  while (w.peerId > y.peerId) w = mk(); // w wins slot 1 on equal (no) work
+  const t1 = t0 + 3 * a.config.settleMs;
+  fireBefore(a, t1);
+  put(rec(w, t1, 1), t1);
+  fireBefore(a, t1 + a.config.settleMs + a.config.tickMs + 1);
+  t.is(a.occupantOf(1), w.peerId);
+  const t2 = t1 + 3 * a.config.settleMs;
+  fireBefore(a, t2);
+  const v = mk();
+  put(rec(v, t2, 3), t2);
+  fireBefore(a, t2 + a.config.settleMs - 100);
+  put(rec(y, t2 + a.config.settleMs - 100, 1), t2 + a.config.settleMs - 100);
+  fireBefore(a, t2 + a.config.settleMs + a.config.tickMs + 1);
+  t.is(a.occupantOf(3), undefined, "a contested slot's refresh made the view unquiet again");
+  fireBefore(a, t2 + 2 * a.config.settleMs + a.config.tickMs + 1);
+  t.is(a.occupantOf(3), v.peerId);
+});
+
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {
   const { boot, p } = frontierWithJoiners();
   placeUntilFull(p, boot, 22);

@@ -44,3 +44,14 @@ test('a proof we verify ourselves lifts the penalty and drops the strikes', (t) 
   t.false(box.blocks('x', 4), 'strikes start again from nothing: one costs nothing');
   t.false(box.forgive('y', 5), 'nobody to forgive');
 });
+
+test('a block that ended in a span of time is reported for that span only', (t) => {
+  const box = new PenaltyBox('me', 1000, 3000, 10);
+  box.strike('x', 0, 'me');
+  t.false(box.lapsedBetween(-Infinity, 5000), 'a first strike blocks nothing, so nothing lapses');
+  box.strike('x', 10, 'me'); // blocks until 1010
+  t.false(box.lapsedBetween(-Infinity, 1009));
+  t.true(box.lapsedBetween(1009, 1010));
+  t.true(box.lapsedBetween(500, 1500));
+  t.false(box.lapsedBetween(1010, 5000), 'already reported');
+});

@@ -129,6 +129,8 @@ export class MeshNode {
   #spliceActiveUntil = -Infinity;
   /** Round trips to our links (PING/PONG): a splice round follows the slowest neighbour's. */
   readonly #rtt = new LinkRtt();
+  /** Penalties that lapsed after this were not yet seen by a recomputation (#housekeeping). */
+  #penaltyCheckedAt = -Infinity;
   /** How many of them: every one when a frontier placed us (we may soon be the frontier), else the first. */
   #fillMax = 1;
   /** The neighbours synced with since the offer. */
@@ -820,7 +822,13 @@ export class MeshNode {
     if (res.moved !== undefined && out !== undefined) this.#passMoveOn(r, res.moved, from, out);
     if (res.accepted === undefined) return;
     if (r.origin === this.peerId) this.#onOwnEcho(res.accepted);
-    this.#changed(from);
+    // A refresh that moves nothing (same slot, claims and grants; new seq and attestations) cannot change links or
+    // occupancy unless its slot is contested, where its attested work decides: it goes on to our peers, but does
+    // not make the view unquiet. Every node refreshes every recordRefreshMs, so a scope of S records sees one every
+    // recordRefreshMs / S (73 ms with 1,651): past a few hundred nodes a view was never quiet for settleMs, and
+    // every recomputation that waited for one waited for maxStaleMs instead.
+    if (before === undefined || before.info.slot !== res.accepted.info.slot || !sameSplices(before.info, res.accepted.info) || this.#slots.contested(res.accepted.info.slot)) this.#changed(from);
+    else this.#sync.changed(this.#links.links.keys(), from);
     if (out !== undefined && r.origin !== this.peerId && !sameSplices(before?.info, res.accepted.info)) this.#onSpliceChange(r, res.accepted, from, out);
   }
 
@@ -928,8 +936,15 @@ export class MeshNode {
 
   // ------------------------------------------------------------ liveness, ghosts, attestations
 
+  /** A strike or a second maker for `subject`: if it now stays out of our view, the view changed. */
+  #penalise(subject: string, f: () => void): void {
+    const was = this.#penalty.blocks(subject, this.#now);
+    f();
+    if (this.#penalty.blocks(subject, this.#now) !== was) this.#markDirty();
+  }
+
   #prune(peerId: string, out: MeshNodeAction[]): void {
-    this.#penalty.strike(peerId, this.#now, this.peerId);
+    this.#penalise(peerId, () => this.#penalty.strike(peerId, this.#now, this.peerId));
     const r = this.#records.get(peerId);
     if (r !== undefined && peerId !== this.peerId) {
       const t = makeTombstone(this.#o.crypto, peerId, r.seq, r.info.slot, Math.floor(this.#wall + this.config.tombstoneTtlMs));
@@ -971,13 +986,13 @@ export class MeshNode {
     const member = this.#records.get(t.by) !== undefined;
     if (!this.#tombs.add(t, this.#wall)) {
       // Several neighbours prune one ghost, each signing its own tombstone of the same seq: one more maker.
-      if (member && this.#tombs.get(t.subject)?.subjectSeq === t.subjectSeq) this.#penalty.witness(t.subject, this.#now, t.by);
+      if (member && this.#tombs.get(t.subject)?.subjectSeq === t.subjectSeq) this.#penalise(t.subject, () => this.#penalty.witness(t.subject, this.#now, t.by));
       return;
     }
     // A strike on hearsay, once per tombstoned seq: a node that never proves refutes every tombstone with a newer
     // record, and nodes that are not its neighbours (so never judge it) took it back each time, so their view of
     // the occupancy never agreed with its neighbours'. From the second tombstone on it stays out for a while.
-    if (member) this.#penalty.strike(t.subject, this.#now, t.by);
+    if (member) this.#penalise(t.subject, () => this.#penalty.strike(t.subject, this.#now, t.by));
     const held = this.#records.get(t.subject);
     if (held !== undefined && held.seq <= t.subjectSeq) this.#forget(t.subject);
     this.#passTomb(out, t.bytes, from);
@@ -1182,6 +1197,8 @@ export class MeshNode {
     if (this.#concierge.expireRelays(this.#now)) this.#markDirty(); // our own request went unanswered: ask again
     if (this.#slot !== null) this.#retryParked(out);
     for (const p of this.#links.neighbours) if (this.#links.has(p)) this.#ping(out, p);
+    if (this.#penalty.lapsedBetween(this.#penaltyCheckedAt, this.#now)) this.#markDirty();
+    this.#penaltyCheckedAt = this.#now;
     // A link a forwarded join went out or came in on stays until the answer has passed: closing it dropped the answer,
     // and the slot reserved for the joiner held up the frontier until the reservation lapsed (10 s stalls).
     for (const p of this.#links.lingerExpired(this.#now, (peer) => this.#concierge.carries(peer) || this.#probation.has(peer))) out.push({ type: 'close', peerId: p, reason: 'not a SPIRAL neighbour' });

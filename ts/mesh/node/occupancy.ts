@@ -15,6 +15,8 @@ export interface Occupancy {
   readonly lost: { slot: number; winner: string } | undefined;
   /** Slots claimed only by records left out (`excluded`), with one such record each: not ours to link to, not free either. */
   readonly withheld: Map<number, PeerRecord>;
+  /** Slots more than one record claims (decided by their attested work, which a record's next version may change). */
+  readonly contested: Set<number>;
 }
 
 export function decideOccupancy(
@@ -23,10 +25,12 @@ export function decideOccupancy(
   const occupants = new Map<number, PeerRecord>();
   let lost: Occupancy['lost'];
   const withheld = new Map<number, PeerRecord>();
+  const contested = new Set<number>();
   for (const r of records) {
     if (excluded(r.origin)) { withheld.set(r.info.slot, r); continue; }
     const held = occupants.get(r.info.slot);
     if (held === undefined) { occupants.set(r.info.slot, r); continue; }
+    contested.add(r.info.slot);
     const { winner, loser } = resolveSlotConflict(
       { peerId: held.origin, verifiedWork: weight(held), r: held },
       { peerId: r.origin, verifiedWork: weight(r), r },
@@ -35,5 +39,5 @@ export function decideOccupancy(
     if (loser.peerId === self) lost = { slot: r.info.slot, winner: winner.peerId };
   }
   for (const s of occupants.keys()) withheld.delete(s);
-  return { occupants, occupied: [...occupants.keys()].sort((a, b) => a - b), lost, withheld };
+  return { occupants, occupied: [...occupants.keys()].sort((a, b) => a - b), lost, withheld, contested };
 }

@@ -68,6 +68,15 @@ export class PenaltyBox {
     return blocked;
   }
 
+  /**
+   * Whether a block ended in (from, now]: the peer is back in the view without any record of it arriving, and a
+   * record's refresh no longer makes the view recompute (its slot, claims and grants are what count).
+   */
+  lapsedBetween(from: number, now: number): boolean {
+    for (const p of this.#peers.values()) if (p.until > from && p.until <= now) return true;
+    return false;
+  }
+
   blocks(peerId: string, now: number): boolean {
     const p = this.#peers.get(peerId);
     return p !== undefined && p.until > now;

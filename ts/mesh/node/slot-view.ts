@@ -26,6 +26,7 @@ export class SlotView {
   #occupants = new Map<number, PeerRecord>();
   #occupied: number[] = [];
   #withheld = new Map<number, PeerRecord>();
+  #contested = new Set<number>();
   readonly #freeSince = new Map<number, number>();
   /** Of those, the ones we saw taken before (a departure or a move), not merely never seen taken. */
   readonly #vacated = new Set<number>();
@@ -39,6 +40,8 @@ export class SlotView {
   get occupied(): readonly number[] { return this.#occupied; }
   /** Slots held only by peers we keep out under a penalty, with their records. */
   get withheld(): ReadonlyMap<number, PeerRecord> { return this.#withheld; }
+  /** Whether more than one record claimed `slot` at the last recomputation. */
+  contested(slot: number): boolean { return this.#contested.has(slot); }
   /** Holes we know: free slots below the highest taken one, and since when. */
   get freeSince(): ReadonlyMap<number, number> { return this.#freeSince; }
   /** Holes we saw taken before (Concierge.#sees counts them known: a merge's losers leave them behind). */
@@ -122,11 +125,12 @@ export class SlotView {
    * peerId), penalised peers left out; `me` is our slot. Returns our loss, if any.
    */
   recompute(self: string, me: number | null, now: number): { slot: number; winner: string } | undefined {
-    const { occupants, occupied, lost, withheld } = decideOccupancy(this.#o.records.values(), self, (r) => this.#weight(r), (o) => this.#o.penalty.blocks(o, now));
+    const { occupants, occupied, lost, withheld, contested } = decideOccupancy(this.#o.records.values(), self, (r) => this.#weight(r), (o) => this.#o.penalty.blocks(o, now));
     const prev = this.#occupied;
     this.#occupants = occupants;
     this.#occupied = occupied;
     this.#withheld = withheld;
+    this.#contested = contested;
     const max = occupied.at(-1) ?? 0;
     // A slot we stop seeing is a hole only if it lies within our scope: beyond it, records leave our view
     // because we moved, not because their nodes left.
