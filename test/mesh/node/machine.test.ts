@@ -656,6 +656,28 @@ test('a refresh that moves nothing does not make the view unquiet, unless its sl
   t.is(a.occupantOf(3), v.peerId);
 });
 
+test('a grant withdrawn names its claimer: it recomputes a splice round later, not after a quiet view', (t) => {
+  // The claim lost its grant and the claimer must look elsewhere, but the new record no longer names it: it waited
+  // for a quiet view, and a lone joiner's last neighbour came 4.4 s late (docs/bench.md, "What a lone join takes").
+  const a = node();
+  a.start(0, WALL, true);
+  const p = mk();
+  a.linkUp(p.peerId, p.publicKey, false, 10, WALL + 10);
+  const [x, y] = [mk(), mk()];
+  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number, grants: { other: number; key: number }[] = []) =>
+    makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [], grants }).record;
+  // x grants slot 0's claim on axis 4 (key 0 · 10 + 4), then withdraws it once our splice window has passed.
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(x, 20, 1, [{ other: 2, key: 4 }])] }), 20, WALL + 20);
+  const later = 20 + a.config.settleMs + 2 * a.config.tickMs;
+  fireBefore(a, later);
+  t.is(a.occupantOf(1), x.peerId);
+  // The withdrawal, with an ordinary new occupant beside it that only a recomputation shows.
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(x, later, 1), rec(y, later, 3)] }), later, WALL + later);
+  fireBefore(a, later + a.spliceRoundMs + 1);
+  t.is(a.occupantOf(3), y.peerId, 'recomputed a splice round after the last recomputation');
+  t.true(a.spliceRoundMs + 1 < a.config.settleMs);
+});
+
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {
   const { boot, p } = frontierWithJoiners();
   placeUntilFull(p, boot, 22);

@@ -829,7 +829,7 @@ export class MeshNode {
     // every recomputation that waited for one waited for maxStaleMs instead.
     if (before === undefined || before.info.slot !== res.accepted.info.slot || !sameSplices(before.info, res.accepted.info) || this.#slots.contested(res.accepted.info.slot)) this.#changed(from);
     else this.#sync.changed(this.#links.links.keys(), from);
-    if (out !== undefined && r.origin !== this.peerId && !sameSplices(before?.info, res.accepted.info)) this.#onSpliceChange(r, res.accepted, from, out);
+    if (out !== undefined && r.origin !== this.peerId && !sameSplices(before?.info, res.accepted.info)) this.#onSpliceChange(r, res.accepted, before, from, out);
   }
 
   /**
@@ -841,8 +841,12 @@ export class MeshNode {
    * from its origin passes it on to the named nodes it is linked to, and a
    * named node recomputes a splice round after its last recomputation instead of waiting for a quiet view.
    */
-  #onSpliceChange(r: SporeRecord, p: PeerRecord, from: string, out: MeshNodeAction[]): void {
+  #onSpliceChange(r: SporeRecord, p: PeerRecord, before: PeerRecord | undefined, from: string, out: MeshNodeAction[]): void {
     const named = new Set<number>();
+    // A grant withdrawn names its claimer too: the claim lost its grant and the claimer must look elsewhere, but the
+    // new record no longer names it, so it waited for a quiet view (a lone joiner's last neighbour 4.4 s late,
+    // traced in docs/bench.md).
+    for (const g of before?.info.grants ?? []) if (!(p.info.grants ?? []).some((h) => h.key === g.key)) named.add(claimOfKey(g.key).u);
     for (const c of p.info.splices ?? []) named.add(c.v).add(c.x).add(c.y);
     for (const g of p.info.grants ?? []) {
       const { u, axis } = claimOfKey(g.key);
