@@ -67,16 +67,23 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   const liar = survivors.find((node) => node.links.has(top.id))!;
   const lie = encodeMeshFrame({ t: 'fwd', id: 'liar:1', kind: 'hole', hops: 1, slot: victim.machine.slot!, waited: 0, records: [] });
   const lostBefore = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0);
-  const liedAt = w.sim.nowMs + 1;
-  w.sim.command(liedAt, liar.id, () => [{ send: { to: top.id, msg: { k: 'frame', bytes: lie }, bytes: lie.length } }]);
-  w.sim.run({ maxTimeMs: liedAt + 100, maxEvents: 50_000_000 });
-  t.is(top.machine.slot, victim.machine.slot, `seed=${seed}: the frontier believed the report (the attack this bounds)`);
+  // A frontier that placed (or was placed by) joiners still on their way does not move down, and drops the report:
+  // the liar tries again once those reservations have lapsed (seed 301: the top had just been re-placed).
+  const victimSlot = victim.machine.slot!;
+  let liedAt = w.sim.nowMs + 1;
+  let tries = 0;
+  for (; tries < 3 && top.machine.slot !== victimSlot; tries++) {
+    if (tries > 0) liedAt = w.sim.nowMs + top.machine.config.reservationMs;
+    w.sim.command(liedAt, liar.id, () => [{ send: { to: top.id, msg: { k: 'frame', bytes: lie }, bytes: lie.length } }]);
+    w.sim.run({ maxTimeMs: liedAt + 100, maxEvents: 50_000_000 });
+  }
+  t.is(top.machine.slot, victimSlot, `seed=${seed}: the frontier believed none of ${tries} reports (the attack this bounds)`);
   const afterLie = runUntilConverged(w, liedAt + 5000, liedAt + 200_000, 5000, 50_000_000, () => slotsArePrefix(survivors));
   t.deepEqual(afterLie.report.violations, [], explain(seed, afterLie.report.violations));
   t.true(slotsArePrefix(survivors), `seed=${seed}: slots are not a prefix after a false hole report`);
   const lostToLie = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0) - lostBefore;
   t.true(lostToLie >= 1 && lostToLie <= 2, `seed=${seed}: a false hole report cost ${lostToLie} slot conflicts`);
-  t.log(`a false hole report: ${lostToLie} conflict(s), slots 0..${survivors.length - 1} again ${((afterLie.atMs - liedAt) / 1000).toFixed(0)} s after it`);
+  t.log(`a false hole report (believed at try ${tries}): ${lostToLie} conflict(s), slots 0..${survivors.length - 1} again ${((afterLie.atMs - liedAt) / 1000).toFixed(0)} s after it`);
   t.log(`joins forwarded by the bootstrap ${boot.joinsForwarded}; slot conflicts during the joins ${lostInJoins}; records/node ≤ ${report.maxRecords} (bound ${bound}); ${w.crashed.size} crashed, ${reported} holes reported, ${filled} filled, converged ${((before.atMs - w.lastStartMs) / 1000).toFixed(0)} s after the last join and ${((atMs - crashAtMs) / 1000).toFixed(0)} s after the crash; join→meshed p50 ${meshed[Math.floor(meshed.length / 2)]} ms, p99 ${p99} ms`);
 });
 
