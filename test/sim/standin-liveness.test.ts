@@ -82,6 +82,21 @@ test('adversaries never prove; a neighbour silent for three judged windows is de
   t.deepEqual(v.relinked('p').send, [], 'nothing to a peer we do not watch');
 });
 
+test('a peer judged dead and added again (it became a neighbour) is judged again from scratch', (t) => {
+  // Judged dead while it was no neighbour (the mesh ignores that verdict), it was never judged again, and a forger
+  // taken back as a neighbour once its penalty lapsed was never pruned.
+  const { v } = pair('silent');
+  t.is(only(v.add('p').send, 'challenge').length, 1);
+  let dead = 0;
+  for (let i = 0; i < 5; i++) for (const x of v.window().verdicts) if (!x.alive) dead++;
+  t.is(dead, 1);
+  t.is(only(v.add('p').send, 'challenge').length, 1, 'a fresh nonce');
+  for (let i = 0; i < 5; i++) for (const x of v.window().verdicts) if (!x.alive) dead++;
+  t.is(dead, 2, 'dead again');
+  t.deepEqual(v.add('p').send.length, 1);
+  t.deepEqual(v.add('p').send, [], 'a peer being judged is left as it is');
+});
+
 test('with the real schedule, a first nonce is proved early (2 duty periods later), at most once per quarter window, as the real prover does', (t) => {
   const timing = { windowMs: 1000, graceMs: 500, delayMs: 40, early: true };
   const mk = (id: string) => new StandinLiveness(id, new Uint8Array([id.charCodeAt(0)]), (x) => new Uint8Array([x.charCodeAt(0)]), () => next++, 'honest', 3, timing);

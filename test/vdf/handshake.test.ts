@@ -89,6 +89,30 @@ test('a peer that goes silent is declared dead within 5 s under default settings
   t.is(m.peer('b')?.verdict, 'dead');
 });
 
+test('a peer judged dead and added again is judged again from scratch: a fresh nonce, and a dead verdict if it stays silent', (t) => {
+  // A dead verdict is given once. One given while the peer was no SPIRAL neighbour (the mesh ignores it) was never
+  // given again once the peer became one, so a silent peer taken back as a neighbour was never pruned.
+  const m = new VdfHandshake(rng(), vdfConfig({ deadAfterMissed: 2, windowMs: 100, graceMs: 0 }));
+  const deadWithin = (from: number): number | undefined => {
+    for (let now = from, i = 0; i < 100; i++) {
+      now = m.nextTimeout()!;
+      if (of(m.handleTimeout(now), 'verdict').some((v) => v.peerId === 'b' && v.verdict === 'dead')) return now;
+    }
+    return undefined;
+  };
+  m.neighbourAdded('b', PK, 0);
+  const first = deadWithin(0);
+  t.truthy(first);
+  const again = m.neighbourAdded('b', PK, first!);
+  t.is(of(again, 'send').length, 1, 'a fresh challenge goes out');
+  t.is(decodeFrame(of(again, 'send')[0]!.frame)?.type, 'challenge');
+  t.is(m.peer('b')?.verdict, 'unknown');
+  const second = deadWithin(first!);
+  t.truthy(second, 'and it is declared dead again');
+  m.neighbourAdded('b', PK, second!);
+  t.deepEqual(m.neighbourAdded('b', PK, second! + 1), [], 'a peer being checked is left as it is');
+});
+
 test('dead after N missed windows, configurable', (t) => {
   const m = new VdfHandshake(rng(), vdfConfig({ deadAfterMissed: 5, windowMs: 100, graceMs: 0 }));
   m.neighbourAdded('b', PK, 0);

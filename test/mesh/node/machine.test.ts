@@ -678,6 +678,29 @@ test('a grant withdrawn names its claimer: it recomputes a splice round later, n
   t.true(a.spliceRoundMs + 1 < a.config.settleMs);
 });
 
+test("a neighbour's first verified work is attested at once, and a record with no weight takes its first attestation within a tick", (t) => {
+  // Until its record carries an attestation a node weighs nothing in a slot conflict: a squatter with none took the
+  // bootstrap's slot 0 on the peerId tie-break on 6 of seeds 301–312, before the 15 s attestation round.
+  const xc = mk();
+  const { boot, x } = placedByOffer(() => node(), 1, 1, () => node(xc));
+  boot.linkUp(xc.peerId, xc.publicKey, false, 12, WALL + 12);
+  boot.frame(xc.peerId, encodeMeshFrame({ t: 'records', records: [x.ownRecord()!.record] }), 12, WALL + 12);
+  const now = fireTimers(boot, 12, 12 + boot.config.settleMs + boot.config.tickMs, () => boot.neighbours.has(xc.peerId));
+  t.true(boot.neighbours.has(xc.peerId));
+  t.true(now + boot.config.tickMs < boot.config.attestIntervalMs, 'long before the attestation round');
+  const work = { steps: 1000, fromHeight: 0, toHeight: 1000, end: new Uint8Array(32) };
+  const attests = (acts: MeshNodeAction[]) => sends(acts, xc.peerId).filter((f) => f.t === 'attest');
+  const first = attests(boot.verdict(xc.peerId, true, work, now, WALL + now));
+  t.is(first.length, 1);
+  t.deepEqual(attests(boot.verdict(xc.peerId, true, { ...work, steps: 2000, toHeight: 2000 }, now + 1, WALL + now + 1)), [], 'later work waits for the round');
+  // The subject takes it into its record within a tick.
+  fireBefore(x, now + 2);
+  t.is(x.ownRecord()!.info.attestations.length, 0);
+  x.frame(boot.peerId, encodeMeshFrame(first[0]!), now + 2, WALL + now + 2);
+  fireTimers(x, now + 2, now + 2 + x.config.tickMs);
+  t.is(x.ownRecord()!.info.attestations.length, 1);
+});
+
 test('a forwarded join is held on its way for 2 s in all, not 2 s at each node: then the answer is BUSY', (t) => {
   const { boot, p } = frontierWithJoiners();
   placeUntilFull(p, boot, 22);

@@ -10,6 +10,8 @@ import { MAX_ATTESTATIONS } from './records.js';
 export class Attestations {
   readonly #work = new Map<string, VerifiedWork>();
   readonly #ofMe = new Map<string, { bytes: Uint8Array; steps: number }>();
+  /** Peers we sent an attestation since we last verified them anew (forget). */
+  readonly #sent = new Set<string>();
 
   constructor(readonly crypto: MeshCrypto) {}
 
@@ -23,7 +25,10 @@ export class Attestations {
     this.#work.set(peerId, work);
     return true;
   }
-  forget(peerId: string): void { this.#work.delete(peerId); }
+  forget(peerId: string): void {
+    this.#work.delete(peerId);
+    this.#sent.delete(peerId);
+  }
   /** We verified this peer's work ourselves. */
   vouchFor(peerId: string): boolean { return this.#work.has(peerId); }
 
@@ -34,9 +39,18 @@ export class Attestations {
       const w = this.#work.get(p);
       const key = keyOf(p);
       if (w === undefined || key === undefined || w.steps <= 0) continue;
+      this.#sent.add(p);
       out.push({ peerId: p, attestation: this.crypto.attest(key, w) });
     }
     return out;
+  }
+
+  /** A signed attestation of the work we verified of `peerId` if we never sent it one, else undefined. */
+  first(peerId: string, key: Uint8Array | undefined): Uint8Array | undefined {
+    const w = this.#work.get(peerId);
+    if (this.#sent.has(peerId) || w === undefined || key === undefined || w.steps <= 0) return undefined;
+    this.#sent.add(peerId);
+    return this.crypto.attest(key, w);
   }
 
   /** An attestation about us from `from`: rejected if it is not, kept if stronger than what `from` said before. */

@@ -49,7 +49,11 @@ export class VdfDriver {
    */
   neighbourAdded(peerId: string, publicKey: Uint8Array, evictable?: (peerId: string) => boolean): void {
     const watched = this.machine.neighbours();
-    if (watched.includes(peerId)) return;
+    if (watched.includes(peerId)) {
+      // Judged dead already (while no neighbour of ours): the handshake judges it again from scratch.
+      if (this.machine.peer(peerId)?.verdict === 'dead') this.#run(this.machine.neighbourAdded(peerId, publicKey, performance.now()));
+      return;
+    }
     if (watched.length >= this.machine.config.maxNeighbours) {
       const victim = evictable === undefined ? undefined : watched.find(evictable);
       if (victim === undefined) {

@@ -144,9 +144,16 @@ export class VdfHandshake {
     out.push({ type: 'send', peerId, frame: bytes });
   }
 
+  /**
+   * Check `peerId`. A peer we already judged dead is judged again from scratch: a dead verdict is given once, and
+   * one given while the peer was no SPIRAL neighbour (a linked peer checked for other reasons; the mesh ignores
+   * such verdicts) was never given again once it became one, so it was never pruned.
+   */
   neighbourAdded(peerId: string, publicKey: Uint8Array, now: number): VdfAction[] {
     this.#tick(now);
-    if (this.#peers.has(peerId)) return [];
+    const held = this.#peers.get(peerId);
+    if (held !== undefined && held.verdict !== 'dead') return [];
+    this.#peers.delete(peerId);
     if (this.#peers.size >= this.config.maxNeighbours) throw LagoonError.invalidArgument(`vdf: more than ${this.config.maxNeighbours} neighbours`);
     if (publicKey.length !== 32) throw LagoonError.invalidArgument('vdf: public key must be 32 bytes');
     const nonce = this.#nonce();

@@ -95,10 +95,15 @@ export class StandinLiveness {
     return out;
   }
 
-  /** Watch `peer`: its first nonce goes out at once. */
+  /**
+   * Watch `peer`: its first nonce goes out at once. A peer we judged dead while it was no neighbour of ours (a
+   * linked peer that challenged us; the machine ignores such verdicts) is judged again from scratch: its dead
+   * verdict had been given, so it was never given again, and a forger taken back as a neighbour once its penalty
+   * lapsed was never pruned (the adversaries scenario, with first attestations sent at once).
+   */
   add(peer: string): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
-    if (this.#watched.has(peer)) return out;
+    if (this.#watched.get(peer)?.dead === false) return out;
     const nonce = this.nextNonce();
     this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false, owes: false, opening: undefined });
     out.send.push({ to: peer, msg: { k: 'challenge', nonce, first: true } });
