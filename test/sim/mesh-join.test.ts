@@ -5,8 +5,7 @@
  * LAGOON_SEED=<seed> replays it, LAGOON_SIM_JOIN_N=<n> runs another size.
  */
 import test from 'ava';
-import { encodeMeshFrame } from '../../ts/mesh/node/messages.js';
-import { runUntilConverged } from '../../ts/sim/mesh/scenario.js';
+import { largestRecordFrameBytes, runUntilConverged } from '../../ts/sim/mesh/scenario.js';
 import { ballSize } from '../../ts/mesh/spiral/slots.js';
 import { explain, scenario } from './mesh-helpers.js';
 
@@ -30,7 +29,7 @@ test(`${JOIN_N} nodes join through one address: unique slots, symmetric bounded 
   // What a joiner received before it had a slot: the concierge's offer (≤ 20 signed records, each with up to 4
   // attestations once its node has been proved), the concierge's own record, a few small frames; nothing that grows
   // with N.
-  const maxRecord = Math.max(...w.honest.map((node) => encodeMeshFrame({ t: 'records', records: [node.machine.ownRecord()!.record] }).length));
+  const maxRecord = largestRecordFrameBytes(w);
   t.true(report.maxJoinBytes < 21 * maxRecord + 2048, `max join bytes ${report.maxJoinBytes} (largest record ${maxRecord} B)`);
   // Records per node are bounded by the scope (the rule's view radius), not by N: at N ≤ 1,651 the scope is the whole mesh.
   t.true(report.maxRecords <= ballSize(w.topology.viewRadius), `seed=${seed}: ${report.maxRecords} records`);

@@ -3,7 +3,7 @@
  * the frontier node, and a frontier whose successor dies. Prints its seed on failure; LAGOON_SEED=<seed> replays it.
  */
 import test from 'ava';
-import { checkMeshInvariants, runUntilConverged, type MeshWorld } from '../../ts/sim/mesh/scenario.js';
+import { checkMeshInvariants, largestRecordFrameBytes, runUntilConverged, type MeshWorld } from '../../ts/sim/mesh/scenario.js';
 import { decodeMeshFrame, encodeMeshFrame } from '../../ts/mesh/node/messages.js';
 import { latticeTopology } from '../../ts/mesh/node/topology.js';
 import { ballSize } from '../../ts/mesh/spiral/slots.js';
@@ -39,7 +39,7 @@ test('scopes smaller than the mesh: joins and holes are passed uphill to the fro
   // link) and a few BUSY answers, however long a forwarded join waits: never the records of its entry point's scope
   // (it once pulled them over the entry link, 1.5–6× an offer).
   const maxOffer = Math.max(...w.events.flatMap((e) => (e.e.e === 'offered' ? [e.e.bytes] : [])));
-  const maxRecord = Math.max(...w.honest.map((node) => encodeMeshFrame({ t: 'records', records: [node.machine.ownRecord()!.record] }).length));
+  const maxRecord = largestRecordFrameBytes(w);
   t.true(before.report.maxJoinBytes <= maxOffer + maxRecord + 1024, `seed=${seed}: a joiner received ${before.report.maxJoinBytes} B before its slot (largest offer ${maxOffer} B, largest record ${maxRecord} B)`);
   // Converged means the invariants hold and the holes are refilled (slots 0..N−1 again).
   const survivors = w.honest.filter((node) => !w.crashed.has(node.id));

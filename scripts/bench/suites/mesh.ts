@@ -6,7 +6,7 @@
  * one VDF window, the issue's goal), and the records each node holds
  * (baseline: N, what a node without a scope would hold).
  */
-import { buildMeshWorld, checkMeshInvariants, trickleReadings } from '../../../ts/sim/mesh/scenario.js';
+import { buildMeshWorld, checkMeshInvariants, largestRecordFrameBytes, trickleReadings } from '../../../ts/sim/mesh/scenario.js';
 import { latticeTopology } from '../../../ts/mesh/node/topology.js';
 import { ballSize } from '../../../ts/mesh/spiral/slots.js';
 import type { BenchRow, BenchSuite } from '../types.js';
@@ -78,7 +78,7 @@ const suite: BenchSuite = async (ctx) => {
     const conflicts = w.honest.reduce((a, node) => a + node.machine.counters.conflictsLost, 0);
     // Flat in N means bounded by an offer's worth of records (offerRecords, 20, plus the concierge's own and a few
     // small frames), whatever their size: records carry up to 4 attestations once their nodes are proved.
-    const maxRecord = Math.max(...w.honest.map((node) => node.machine.ownRecord()?.record.payload.length ?? 0)) + 100;
+    const maxRecord = largestRecordFrameBytes(w);
     rows.push({
       figure: `bytes to a joiner before its slot, ${tag} (max)`, value: r.maxJoinBytes, unit: 'B',
       baseline: { name: 'whole peer table', value: tableBytes }, ratio: r.maxJoinBytes / tableBytes,

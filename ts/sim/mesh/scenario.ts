@@ -18,6 +18,7 @@ import { ephemeralIdentity } from '../../core/identity.js';
 import type { ProverBehaviour } from './standin-liveness.js';
 import { SimMeshNode, type SimMeshMsg } from './world.js';
 import { RecordInterner } from '../../mesh/node/record-interner.js';
+import { encodeMeshFrame } from '../../mesh/node/messages.js';
 
 export interface MeshScenario {
   readonly seed: number;
@@ -254,6 +255,19 @@ export function checkMeshInvariants(w: MeshWorld, opts: { expectRule?: boolean }
     if (seen.size !== live.length) v.push(`only ${seen.size} of ${live.length} live nodes reachable`);
   }
   return { live: live.length, violations: v, minDegree: Number.isFinite(minDegree) ? minDegree : 0, maxDegree, maxRecords, maxJoinBytes };
+}
+
+/**
+ * The largest RECORDS frame carrying one honest node's own record, bytes: what bounds an offer (offerRecords of
+ * them), now that records carry up to 4 attestations once their nodes are proved.
+ */
+export function largestRecordFrameBytes(w: MeshWorld): number {
+  let max = 0;
+  for (const node of w.honest) {
+    const own = node.machine.ownRecord();
+    if (own !== undefined) max = Math.max(max, encodeMeshFrame({ t: 'records', records: [own.record] }).length);
+  }
+  return max;
 }
 
 /**
