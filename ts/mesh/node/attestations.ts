@@ -36,19 +36,21 @@ export class Attestations {
   toSend(peers: Iterable<string>, keyOf: (peerId: string) => Uint8Array | undefined): { peerId: string; attestation: Uint8Array }[] {
     const out: { peerId: string; attestation: Uint8Array }[] = [];
     for (const p of peers) {
-      const w = this.#work.get(p);
-      const key = keyOf(p);
-      if (w === undefined || key === undefined || w.steps <= 0) continue;
-      this.#sent.add(p);
-      out.push({ peerId: p, attestation: this.crypto.attest(key, w) });
+      const attestation = this.#sign(p, keyOf(p));
+      if (attestation !== undefined) out.push({ peerId: p, attestation });
     }
     return out;
   }
 
   /** A signed attestation of the work we verified of `peerId` if we never sent it one, else undefined. */
   first(peerId: string, key: Uint8Array | undefined): Uint8Array | undefined {
+    return this.#sent.has(peerId) ? undefined : this.#sign(peerId, key);
+  }
+
+  /** An attestation of the work we verified of `peerId` (none if there is none to attest), marked sent. */
+  #sign(peerId: string, key: Uint8Array | undefined): Uint8Array | undefined {
     const w = this.#work.get(peerId);
-    if (this.#sent.has(peerId) || w === undefined || key === undefined || w.steps <= 0) return undefined;
+    if (w === undefined || key === undefined || w.steps <= 0) return undefined;
     this.#sent.add(peerId);
     return this.crypto.attest(key, w);
   }

@@ -832,9 +832,10 @@ export class MeshNode {
     // not make the view unquiet. Every node refreshes every recordRefreshMs, so a scope of S records sees one every
     // recordRefreshMs / S (73 ms with 1,651): past a few hundred nodes a view was never quiet for settleMs, and
     // every recomputation that waited for one waited for maxStaleMs instead.
-    if (before === undefined || before.info.slot !== res.accepted.info.slot || !sameSplices(before.info, res.accepted.info) || this.#slots.contested(res.accepted.info.slot)) this.#changed(from);
+    const splicesChanged = !sameSplices(before?.info, res.accepted.info);
+    if (before === undefined || before.info.slot !== res.accepted.info.slot || splicesChanged || this.#slots.contested(res.accepted.info.slot)) this.#changed(from);
     else this.#sync.changed(this.#links.links.keys(), from);
-    if (out !== undefined && r.origin !== this.peerId && !sameSplices(before?.info, res.accepted.info)) this.#onSpliceChange(r, res.accepted, before, from, out);
+    if (out !== undefined && r.origin !== this.peerId && splicesChanged) this.#onSpliceChange(r, res.accepted, before, from, out);
   }
 
   /**
