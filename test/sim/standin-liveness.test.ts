@@ -82,6 +82,27 @@ test('adversaries never prove; a neighbour silent for three judged windows is de
   t.deepEqual(v.relinked('p').send, [], 'nothing to a peer we do not watch');
 });
 
+test("a relink spares the next window, as a first nonce does, once per opened proof", (t) => {
+  // The real handshake's relinked: a process restarted just inside the deadline came back to windows it missed
+  // while down, and was dead at the next one before it could prove (the restart scenario, LAGOON_SEED=302).
+  const deadAt = (relinks: number[], proofs: number[] = []): number[] => {
+    const { v, p } = pair();
+    p.handle('v', only(v.add('p').send, 'challenge')[0]!);
+    p.add('v');
+    const dead: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      if (i === 0 || proofs.includes(i)) settle({ v, p }, 'p', 'v', p.window().send.filter((s) => s.to === 'v').map((s) => s.msg));
+      if (relinks.includes(i)) for (const s of v.relinked('p').send) p.handle('v', s.msg);
+      for (const x of v.window().verdicts) if (!x.alive) dead.push(i);
+    }
+    return dead;
+  };
+  t.deepEqual(deadAt([]), [3], 'proved in window 0, then silent: dead at the third judged window');
+  t.deepEqual(deadAt([2]), [4], 'relinked before window 2: window 2 is not judged');
+  t.deepEqual(deadAt([2, 3]), [4], 'once: a second relink without a proof spares nothing');
+  t.deepEqual(deadAt([2, 6], [4]), [8], 'an opened proof between relinks earns the next relink its window again');
+});
+
 test('a peer judged dead and added again (it became a neighbour) is judged again from scratch', (t) => {
   // Judged dead while it was no neighbour (the mesh ignores that verdict), it was never judged again, and a forger
   // taken back as a neighbour once its penalty lapsed was never pruned.

@@ -123,6 +123,34 @@ test('dead after N missed windows, configurable', (t) => {
   t.true((m.peer('b')?.missed ?? 0) >= 5);
 });
 
+test("a relinked neighbour gets a new neighbour's time for its first proof, once per verified proof", (t) => {
+  // A process restarted just inside the deadline came back to windows it missed while down and was declared dead
+  // at the next one, before it could prove (the simulator's restart scenario, LAGOON_SEED=302).
+  const cfg = vdfConfig({ deadAfterMissed: 3, windowMs: 100, graceMs: 0 });
+  /** Step to `until`, relinking at `relinks` and proving at `proofs`: the times of dead verdicts. */
+  const run = (m: VdfHandshake, from: number, until: number, relinks: number[], proofs: number[] = []): number[] => {
+    const dead: number[] = [];
+    for (let now = from; now <= until; now += 10) {
+      if (relinks.includes(now)) m.relinked('b', now);
+      if (proofs.includes(now)) honestWindow(m, 'b', now, now);
+      for (const v of of(m.handleTimeout(now), 'verdict')) if (v.verdict === 'dead') dead.push(now);
+    }
+    return dead;
+  };
+  const proved = () => {
+    const m = new VdfHandshake(rng(), cfg);
+    m.neighbourAdded('b', PK, 0);
+    honestWindow(m, 'b', 0, 10);
+    return m;
+  };
+  t.deepEqual(run(proved(), 20, 1000, []), [310], 'silent since 10: dead at its third missed deadline');
+  t.deepEqual(run(proved(), 20, 1000, [250]), [450], 'relinked at 250: two windows from then, as a new neighbour gets');
+  t.deepEqual(run(proved(), 20, 1000, [250, 300, 400]), [450], 'once: relinking again without a proof extends nothing');
+  // A proof between two relinks earns the next one its time again.
+  t.deepEqual(run(proved(), 20, 2000, [250, 640, 700], [400]), [840]);
+  t.deepEqual(run(proved(), 20, 2000, [250, 640], [400, 800]), [1100], 'proved in time after the second relink (at 800; silent again, dead three windows later)');
+});
+
 test('invalid proofs are counted per peer and lead to dead', (t) => {
   const m = new VdfHandshake(rng());
   m.neighbourAdded('b', PK, 0);

@@ -98,6 +98,8 @@ interface PeerState extends PeerView {
   owesChallenge: boolean;
   /** The newest header that arrived while another from this peer was being checked. */
   held: Uint8Array | null;
+  /** A relink extended the deadline since the last verified proof (`relinked`): once per proof. */
+  relinkGraced: boolean;
 }
 
 export class VdfHandshake {
@@ -162,7 +164,7 @@ export class VdfHandshake {
       lastHeader: null, lastNonce: nonce, pending: null, verifying: null, failures: 0,
       // The first proof may need a whole window to absorb the first nonce, so allow one more.
       deadline: now + 2 * this.config.windowMs + this.config.graceMs, anchored: false, challengesThisWindow: 0, rechallenged: false,
-      owesChallenge: false, held: null,
+      owesChallenge: false, held: null, relinkGraced: false,
     });
     this.#nextWindowAt ??= now + this.config.windowMs;
     const out: VdfAction[] = [];
@@ -174,12 +176,23 @@ export class VdfHandshake {
    * The link to a peer we kept checking (a neighbour whose link dropped) is back: our latest nonce again. The
    * peer may have dropped us from its own handshake while the link was down, and a prover sends its headers only
    * to peers in its handshake, so without a frame from us it stayed silent and we declared it dead.
+   *
+   * It gets the time a new neighbour gets for its first proof (its chain must absorb the nonce first), once per
+   * verified proof. A process restarted just inside the deadline otherwise came back to windows missed while it
+   * was down and was declared dead at the next one, before it could prove: a second prune of an honest node, which
+   * with its crash's prune put it in other nodes' penalty boxes (the simulator's restart scenario, LAGOON_SEED=302).
+   * Once per proof, so a peer that drops and relinks every window without proving is still dead in time.
    */
   relinked(peerId: string, now: number): VdfAction[] {
     this.#tick(now);
     const peer = this.#peers.get(peerId);
     const out: VdfAction[] = [];
-    if (peer !== undefined) this.#send(out, peerId, { type: 'challenge', window: null, nonce: peer.lastNonce, show: null });
+    if (peer === undefined) return out;
+    if (!peer.relinkGraced && peer.verdict !== 'dead') {
+      peer.relinkGraced = true;
+      peer.deadline = Math.max(peer.deadline, now + 2 * this.config.windowMs + this.config.graceMs);
+    }
+    this.#send(out, peerId, { type: 'challenge', window: null, nonce: peer.lastNonce, show: null });
     return out;
   }
 
@@ -339,6 +352,7 @@ export class VdfHandshake {
     peer.height = facts.endHeight;
     peer.end = facts.end;
     peer.failures = 0;
+    peer.relinkGraced = false;
     peer.deadline = now + this.config.windowMs + this.config.graceMs;
     peer.verdict = 'alive';
     out.push({ type: 'verdict', peerId, verdict: 'alive', height: peer.height, work: peer.work, reason: 'verified' });

@@ -46,6 +46,8 @@ export interface LivenessTiming extends EarlyWindowTiming { readonly early: bool
 
 interface Watched {
   nonce: number; judged: boolean; proved: boolean; resent: boolean; missed: number; work: number; dead: boolean; owes: boolean;
+  /** A relink spared the next window since the last opened proof (`relinked`): once per proof. */
+  graced: boolean;
   /** A valid proof waiting for its opening: its window, and the nonce the opening must be bound to. */
   opening: { window: number; nonce: number } | undefined;
 }
@@ -105,19 +107,25 @@ export class StandinLiveness {
     const out: LivenessOut = { send: [], verdicts: [] };
     if (this.#watched.get(peer)?.dead === false) return out;
     const nonce = this.nextNonce();
-    this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false, owes: false, opening: undefined });
+    this.#watched.set(peer, { nonce, judged: false, proved: false, resent: false, missed: 0, work: 0, dead: false, owes: false, graced: false, opening: undefined });
     out.send.push({ to: peer, msg: { k: 'challenge', nonce, first: true } });
     return out;
   }
 
   /**
    * A link to a peer we kept watching came back: our nonce again (the peer may have dropped us while the link
-   * was down, and proves only to peers that sent it one). The real handshake's `relinked`.
+   * was down, and proves only to peers that sent it one). The real handshake's `relinked`: the next window is not
+   * judged, as after a first nonce, once per opened proof.
    */
   relinked(peer: string): LivenessOut {
     const out: LivenessOut = { send: [], verdicts: [] };
     const w = this.#watched.get(peer);
-    if (w !== undefined) out.send.push({ to: peer, msg: { k: 'challenge', nonce: w.nonce, first: true } });
+    if (w === undefined) return out;
+    if (!w.graced && !w.dead) {
+      w.graced = true;
+      w.judged = false;
+    }
+    out.send.push({ to: peer, msg: { k: 'challenge', nonce: w.nonce, first: true } });
     return out;
   }
 
@@ -195,6 +203,7 @@ export class StandinLiveness {
       w.proved = true;
       w.missed = 0;
       w.dead = false;
+      w.graced = false;
       w.work += STEPS_PER_WINDOW;
       out.verdicts.push({ peer: from, alive: true, steps: w.work });
       return out;
