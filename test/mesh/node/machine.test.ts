@@ -1052,6 +1052,34 @@ test('a tombstone refused while its subject was a watched neighbour is applied o
   t.true(a.isBuried(x.peerId));
 });
 
+test('a tombstone refused for a neighbour we vouch for goes to its subject, once per tombstoned seq, so it can refute it', (t) => {
+  // Its maker closed the link and passes it to everyone else, and the subject's other neighbours vouch for it too:
+  // nobody told the subject, and a node pruned just after a restart stayed buried at 88 of 100 nodes for the
+  // tombstone TTL (the restart scenario, LAGOON_SEED=302).
+  const c = mk();
+  const a = new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'a' });
+  a.start(0, WALL, true);
+  let now = 10;
+  const settle = () => { now = fireTimers(a, now, now + a.config.settleMs + a.config.tickMs * 2); };
+  const [p, q, x] = [mk(), mk(), mk()];
+  for (const k of [p, q, x]) a.linkUp(k.peerId, k.publicKey, false, now, WALL + now);
+  a.frame(x.peerId, encodeMeshFrame({ t: 'records', records: [makeRecord(x, WALL + 1, { publicKey: x.publicKey, slot: 1, addrs: [`sim:${x.peerId}`], name: 'x', attestations: [] }).record] }), now, WALL + now);
+  settle();
+  t.true(a.neighbours.has(x.peerId));
+  a.verdict(x.peerId, true, { steps: 100, fromHeight: 0, toHeight: 100, end: new Uint8Array(32) }, now, WALL + now);
+  /** The peers `a` sends a tombstone frame to when `maker` tombstones x's `seq`. */
+  const tombTo = (maker: typeof p, seq: number) => {
+    const tomb = makeTombstone(maker, x.peerId, seq, 1, WALL + 600_000).bytes;
+    return a.frame(maker.peerId, encodeMeshFrame({ t: 'tomb', tomb }), now, WALL + now)
+      .filter((o): o is Extract<MeshNodeAction, { type: 'send' }> => o.type === 'send' && decodeMeshFrame(o.frame)?.t === 'tomb').map((o) => o.peerId);
+  };
+  t.deepEqual(tombTo(p, WALL + 1), [x.peerId], 'handed to its subject, and to nobody else');
+  t.deepEqual(tombTo(p, WALL + 1), [], 'not twice');
+  t.deepEqual(tombTo(q, WALL + 1), [], 'a second maker of the same seq adds nothing for the subject');
+  t.deepEqual(tombTo(p, WALL + 5), [x.peerId], 'a newer seq goes to the subject again');
+  t.truthy(a.record(x.peerId), 'we vouch for x: none of them is applied');
+});
+
 test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a slot again; the first node never does', (t) => {
   const cfg = { strandedMs: 30_000 };
   const make = () => { const c = mk(); return new MeshNode({ crypto: c, topology, addrs: [`sim:${c.peerId}`], name: 'n', config: cfg }); };

@@ -136,7 +136,7 @@ export class MeshNode {
   /** The neighbours synced with since the offer. */
   readonly #filled = new Set<string>();
   /** Tombstones of neighbours we vouched for when they came, by subject (see #onTomb). */
-  readonly #heldTombs = new Map<string, { from: string; bytes: Uint8Array }>();
+  readonly #heldTombs = new Map<string, { from: string; bytes: Uint8Array; seq: number }>();
   #topologyAt = -Infinity;
   #join: { via: string; at: number } | undefined;
   /** Holes we did not move into while joiners above us were on their way (counted once each; cleared once they arrived). */
@@ -983,12 +983,17 @@ export class MeshNode {
       if (this.#own !== undefined && t.subjectSeq >= this.#own.seq) this.#publish(out, t.subjectSeq + 1);
       return;
     }
-    // We watch this node's VDF proofs ourselves and they are good: the tombstone is wrong (or stale), and
-    // its subject will refute it. Neither apply it nor pass it on.
+    // We watch this node's VDF proofs ourselves and they are good: the tombstone is wrong (or stale). Neither apply
+    // it nor pass it on, but hand it to its subject, which refutes it with a newer record. Its maker closed the link
+    // and passes it to everyone else, and the subject's other neighbours vouch for it too, so without this nobody
+    // told it: a node pruned just after a restart stayed buried for the whole tombstone TTL at 88 of 100 nodes
+    // (LAGOON_SEED=302, the restart scenario). Once per tombstoned seq, not per maker.
     // Held, though: if it stops being our neighbour before we judge it ourselves, nobody who vouched is left to
     // decide, and the tombstone (passed on only once) would never reach us again (#applyNeighbours).
     if (this.#links.neighbours.has(t.subject) && this.#attest.vouchFor(t.subject) && this.#links.has(t.subject)) {
-      this.#heldTombs.set(t.subject, { from, bytes });
+      const before = this.#heldTombs.get(t.subject);
+      this.#heldTombs.set(t.subject, { from, bytes, seq: t.subjectSeq });
+      if (before === undefined || before.seq < t.subjectSeq) this.#sendFrame(out, t.subject, { t: 'tomb', tomb: bytes });
       return;
     }
     // Hearsay counts toward a penalty only from a mesh member (we hold its record: it keeps a slot with VDF work);
