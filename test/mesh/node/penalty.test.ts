@@ -1,6 +1,7 @@
 /** The penalty box on its own: which strikes count, and for how long they block. */
 import test from 'ava';
 import { PenaltyBox } from '../../../ts/mesh/node/penalty.js';
+import { Rng } from '../../../ts/sim/rng.js';
 
 test('our own prunes count alone; hearsay needs a second maker; the time doubles per strike and is capped', (t) => {
   const box = new PenaltyBox('me', 1000, 3000, 10);
@@ -54,4 +55,29 @@ test('a block that ended in a span of time is reported for that span only', (t) 
   t.true(box.lapsedBetween(1009, 1010));
   t.true(box.lapsedBetween(500, 1500));
   t.false(box.lapsedBetween(1010, 5000), 'already reported');
+});
+
+test('lapsedBetween agrees with a scan of every block over random strikes, witnesses, forgiveness and evictions', (t) => {
+  // It skips the scan while no block can have ended; this checks the shortcut against the definition, read through
+  // blocks(): a block ended in (from, now] iff it blocked at `from` and no longer blocks at `now`.
+  const rng = new Rng(11);
+  const box = new PenaltyBox('me', 1000, 8000, 6); // 10 peers, room for 6: evictions too
+  const peers = Array.from({ length: 10 }, (_, i) => `p${i}`);
+  let now = 0;
+  let checked = -Infinity;
+  let lapses = 0;
+  for (let i = 0; i < 5000; i++) {
+    now += rng.int(400);
+    const peer = peers[rng.int(peers.length)]!;
+    const op = rng.int(4);
+    if (op === 0) box.strike(peer, now, rng.int(2) === 0 ? 'me' : `m${rng.int(3)}`);
+    else if (op === 1) box.witness(peer, now, `m${rng.int(3)}`);
+    else if (op === 2) box.forgive(peer, now);
+    const expected = peers.some((p) => box.blocks(p, checked) && !box.blocks(p, now));
+    const got = box.lapsedBetween(checked, now);
+    if (got !== expected) { t.fail(`step ${i}: (${checked}, ${now}] lapsed ${got}, expected ${expected}`); return; }
+    if (got) lapses++;
+    checked = now;
+  }
+  t.true(lapses > 100, `${lapses} lapses seen`);
 });

@@ -22,6 +22,13 @@ interface Held {
 
 export class PenaltyBox {
   readonly #peers = new Map<string, Held>();
+  /**
+   * For lapsedBetween: no block ends in (#base, #next). A lower bound of the soonest end after #base (an entry
+   * deleted or extended since leaves it early, which costs one scan), so the check every tick is O(1) until
+   * something may have lapsed, instead of a scan of up to `max` entries.
+   */
+  #base = -Infinity;
+  #next = -Infinity;
 
   /** `self`: our own peer id; our own prunes are our own verdict, not hearsay, and count alone. */
   constructor(readonly self: string, readonly baseMs: number, readonly maxMs: number, readonly max: number) {}
@@ -54,7 +61,9 @@ export class PenaltyBox {
 
   /** Each strike restarts the time, and so does the second maker: from then on the strikes count. */
   #block(held: Held, now: number): void {
-    if (held.strikes >= 2 && held.distinct) held.until = now + Math.min(this.maxMs, this.baseMs * 2 ** (held.strikes - 2));
+    if (held.strikes < 2 || !held.distinct) return;
+    held.until = now + Math.min(this.maxMs, this.baseMs * 2 ** (held.strikes - 2));
+    if (held.until > this.#base) this.#next = Math.min(this.#next, held.until);
   }
 
   /**
@@ -73,8 +82,18 @@ export class PenaltyBox {
    * record's refresh no longer makes the view recompute (its slot, claims and grants are what count).
    */
   lapsedBetween(from: number, now: number): boolean {
-    for (const p of this.#peers.values()) if (p.until > from && p.until <= now) return true;
-    return false;
+    if (from >= this.#base && this.#next > now) return false;
+    let lapsed = false;
+    let next = Infinity;
+    for (const p of this.#peers.values()) {
+      if (p.until > from && p.until <= now) lapsed = true;
+      if (p.until > now) next = Math.min(next, p.until);
+    }
+    if (now >= this.#base) {
+      this.#base = now;
+      this.#next = next;
+    }
+    return lapsed;
   }
 
   blocks(peerId: string, now: number): boolean {
