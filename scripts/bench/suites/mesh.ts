@@ -49,7 +49,8 @@ const suite: BenchSuite = async (ctx) => {
   ];
   const rows: BenchRow[] = [];
   for (const { n, lattice } of runs) {
-    const started = Date.now();
+    const cpuFrom = process.cpuUsage();
+    const cpuSeconds = () => { const c = process.cpuUsage(cpuFrom); return (c.user + c.system) / 1e6; };
     // After the waves, TRICKLE more nodes join one at a time into the settled mesh (not counted in N).
     const trickle = !lattice && n >= 100 ? { count: TRICKLE, afterMs: TRICKLE_AFTER_MS, gapMs: TRICKLE_GAP_MS } : undefined;
     const w = buildMeshWorld({
@@ -66,6 +67,13 @@ const suite: BenchSuite = async (ctx) => {
     let converged = Number.NaN;
     for (let t = 5000; t <= lastWaveMs + 600_000 && t < trickleFromMs; t += 5000) {
       w.sim.run({ maxTimeMs: t, maxEvents: 1e10 });
+      // Past the scope a run takes long enough to want watching.
+      if (n > 1000 && t % 10_000 === 0) {
+        const on = waved.filter((node) => node.started);
+        const slotted = on.filter((node) => node.machine.slot !== null).length;
+        const records = Math.max(...on.map((node) => node.machine.recordCount));
+        ctx.log(`n=${n} at ${t / 1000} s virtual: ${on.length} started, ${slotted} with a slot, at most ${records} records on a node; ${cpuSeconds().toFixed(0)} s of CPU, ${(process.memoryUsage().rss / 1e9).toFixed(1)} GB`);
+      }
       if (t > lastWaveMs && checkMeshInvariants(w).violations.length === 0) { converged = t - lastWaveMs; break; }
     }
     const r = checkMeshInvariants(w);
@@ -116,9 +124,9 @@ const suite: BenchSuite = async (ctx) => {
       figure: `records per node, ${tag} (max)`, value: r.maxRecords, unit: 'records',
       baseline: { name: 'N', value: n }, ratio: r.maxRecords / n,
       goal: `≤ ball(scope) = ${ballSize(scope)}`, pass: r.maxRecords <= ballSize(scope),
-      note: `converged ${Number.isFinite(converged) ? `${converged / 1000} s` : 'NOT'} after the last join; degree ${r.minDegree}..${r.maxDegree}; ${conflicts} slot conflicts lost; ${((Date.now() - started) / 1000).toFixed(0)} s of CPU`,
+      note: `converged ${Number.isFinite(converged) ? `${converged / 1000} s` : 'NOT'} after the last join; degree ${r.minDegree}..${r.maxDegree}; ${conflicts} slot conflicts lost; ${cpuSeconds().toFixed(0)} s of CPU`,
     });
-    ctx.log(`mesh n=${n}: join bytes ${r.maxJoinBytes}, meshed p99 ${quantile(meshed, 0.99)} ms, records ≤ ${r.maxRecords}, converged ${converged} ms after the last join, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    ctx.log(`mesh n=${n}: join bytes ${r.maxJoinBytes}, meshed p99 ${quantile(meshed, 0.99)} ms, records ≤ ${r.maxRecords}, converged ${converged} ms after the last join, ${cpuSeconds().toFixed(0)} s of CPU`);
   }
   return {
     suite: 'mesh', rows,
