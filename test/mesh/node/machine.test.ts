@@ -371,6 +371,17 @@ test('a node does not move down into a reported hole while joiners placed above 
   t.is(top.counters.holesFilled, 1);
 });
 
+test('a node that moves into a hole syncs at once with its linked neighbours, as a joiner does', (t) => {
+  // It may hold little of its new surroundings; a frontier moved into a falsely reported hole took slots it thought
+  // free from that view and lost three conflicts in a row (the scoped scenario, LAGOON_SEED=5).
+  const { boot, bootRec, x } = placedByOffer(() => node(), 2, 2);
+  const at = 11 + x.config.syncIntervalMs + 100; // its joiner's fill window is over
+  fireBefore(x, at);
+  const acts = x.frame(boot.peerId, encodeMeshFrame({ t: 'fwd', id: 'b:1', kind: 'hole', hops: 1, slot: 1, waited: 0, records: [bootRec] }), at, WALL + at);
+  t.is(x.slot, 1);
+  t.true(sends(acts, boot.peerId).some((f) => f.t === 'sync'), 'an exchange starts with the linked neighbour at once');
+});
+
 /**
  * Plain lattice adjacency with a scope of 2: from slot 74 (shell 2) nothing above the bootstrap's slot 0 is known
  * to be complete, so only the frontier may hand out slots. `p` took 74 from the bootstrap, then learnt the records
@@ -1187,6 +1198,10 @@ test('a node new on its slot is passed on by a first-hand receiver to its neighb
   const closer = slots.find((x) => d(x, 0) === 2 && d(x, p2At!) <= 3 && d(x, p1At!) <= 3)!;
   t.deepEqual(carried(from(q, rec(q, 12, closer)), q.peerId).sort(), [p1.peerId, p2.peerId].sort(), 'a move is new on its slot');
   t.deepEqual(carried(from(p1, rec(r, 13, s)), r.peerId), [], 'second-hand: sync carries it on');
+  t.is(a.counters.occupantsPassedOn, 3);
+  const z = mk();
+  a.linkUp(z.peerId, z.publicKey, false, ++now, WALL + now);
+  t.deepEqual(carried(from(z, rec(z, 14, p2At!)), z.peerId), [], 'a claim on a slot another node holds is a conflict: not passed on');
   t.is(a.counters.occupantsPassedOn, 3);
 });
 

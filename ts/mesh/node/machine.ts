@@ -788,9 +788,21 @@ export class MeshNode {
     this.#slot = slot;
     this.#slots.taken(slot);
     out.push({ type: 'event', event: { e: 'slot', slot, why } });
+    // A node that moves (into a hole, to a slot after a lost conflict, out of an island) may hold little of its new
+    // surroundings: it syncs with each new neighbour as it links, as a joiner does (#fill; an offer sets its own
+    // window), instead of at its next round. A frontier moved into a falsely reported hole held nothing around it,
+    // lost that conflict, took slot 0 as free, lost again, then slot 28, and lost a third time (the scoped scenario,
+    // LAGOON_SEED=5).
+    const moved = why === 'hole' || why === 'conflict' || why === 'stranded';
+    if (moved) {
+      this.#fillUntil = this.#now + this.config.syncIntervalMs;
+      this.#fillMax = Infinity;
+      this.#filled.clear();
+    }
     this.#publish(out);
     this.#dropOutOfScope();
     this.#maybeTopology(out, true);
+    if (moved) for (const p of this.#links.neighbours) if (this.#links.has(p)) this.#fill(p, out);
   }
 
   // ------------------------------------------------------------ records
@@ -851,6 +863,11 @@ export class MeshNode {
    * after taking a slot, when every neighbour's record is new to us without being new on its slot.
    */
   #passOccupant(r: SporeRecord, slot: number, from: string, out: MeshNodeAction[]): void {
+    // A claim on a slot another node holds is a conflict, decided by the work each carries and spread by sync as
+    // before: passing the challenger on made the conflicts after a false hole report cascade (3 lost instead of
+    // 1–2 in the scoped scenario, LAGOON_SEED=5).
+    const held = this.#slots.occupants.get(slot);
+    if (held !== undefined && held.origin !== r.origin) return;
     const { topology } = this.#o;
     for (const p of this.#links.neighbours) {
       if (p === from || !this.#links.has(p)) continue;
