@@ -1091,6 +1091,30 @@ test('a tombstone refused for a neighbour we vouch for goes to its subject, once
   t.truthy(a.record(x.peerId), 'we vouch for x: none of them is applied');
 });
 
+test('a node resumes from a snapshot: its slot, claims and records as they were, nothing published, its neighbours dialled; a record not its own is refused', (t) => {
+  const lattice = latticeTopology();
+  const [c, p, q] = [mk(), mk(), mk()];
+  const rec = (k: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(k, seq, { publicKey: k.publicKey, slot, addrs: [`sim:${k.peerId}`], name: 'n', attestations: [] }).record;
+  const own = rec(c, WALL - 30_000, 1);
+  const a = new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'n' });
+  const acts = a.resume(own, [rec(p, WALL - 50_000, 0), rec(q, WALL - 10_000, 2)], 0, WALL);
+  t.is(a.slot, 1);
+  t.is(a.ownRecord()!.record, own, 'its own record as it was');
+  t.is(a.recordCount, 3);
+  t.deepEqual(acts.filter((x) => x.type === 'send'), [], 'nothing published');
+  t.deepEqual(acts.filter((x) => x.type === 'dial').map((x) => (x as { peerId: string }).peerId).sort(), [p.peerId, q.peerId].sort(), 'its neighbours dialled');
+  t.true(acts.some((x) => x.type === 'event' && x.event.e === 'slot' && x.event.why === 'resumed'));
+  // Its next refresh is a refresh period after its own record was made, not after the resume.
+  const dueAt = a.config.recordRefreshMs - 30_000;
+  fireBefore(a, dueAt);
+  t.is(a.ownRecord()!.record, own, 'not refreshed early');
+  fireBefore(a, dueAt + 1);
+  t.true(a.ownRecord()!.seq > own.seq, 'refreshed when due');
+  for (const bad of [rec(p, WALL, 1), { ...own, signature: new Uint8Array(16) }]) {
+    t.throws(() => new MeshNode({ crypto: c, topology: lattice, addrs: [], name: 'n' }).resume(bad, [], 0, WALL), { message: /own record/ });
+  }
+});
+
 test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a slot again; the first node never does', (t) => {
   const cfg = { strandedMs: 30_000 };
   const make = () => { const c = mk(); return new MeshNode({ crypto: c, topology, addrs: [`sim:${c.peerId}`], name: 'n', config: cfg }); };

@@ -1,7 +1,7 @@
 /** What the mesh node machine (machine.ts) hands its driver, and what it counts. */
 import type { PutOutcome } from '../spore/store.js';
 
-export type SlotReason = 'first' | 'offer' | 'conflict' | 'hole' | 'stranded';
+export type SlotReason = 'first' | 'offer' | 'conflict' | 'hole' | 'stranded' | 'resumed';
 
 export type MeshNodeEvent =
   | { e: 'slot'; slot: number; why: SlotReason }

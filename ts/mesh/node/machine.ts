@@ -221,6 +221,33 @@ export class MeshNode {
     return out;
   }
 
+  /**
+   * Start from a snapshot instead of joining: `own`, our own last record (signed by us: our slot, claims, grants
+   * and attestations), and the records we held. Nothing is published unless what we read changes our claims or
+   * grants; our next refresh is due recordRefreshMs after `own` was made. The simulator builds settled meshes this
+   * way at sizes where growing them join by join takes hours (docs/sim.md, "Settled worlds"); nothing on the wire
+   * leads here. Records that fail their checks are dropped and counted as on any other path.
+   */
+  resume(own: SporeRecord, records: Iterable<SporeRecord>, now: number, wallMs: number): MeshNodeAction[] {
+    const p = own.origin === this.peerId && verifyPeerRecord(this.#o.crypto, own) ? peerRecordOf(own) : undefined;
+    if (p === undefined) {
+      throw LagoonError.invalidArgument('mesh resume: our own record must be ours and validly signed');
+    }
+    const out = this.start(now, wallMs, false);
+    this.#own = p;
+    this.#seq = p.seq;
+    this.#slot = p.info.slot;
+    this.#splices = { splices: [...(p.info.splices ?? [])], grants: [...(p.info.grants ?? [])] };
+    this.#records.putOwn(p);
+    for (const r of records) this.#put(r, this.peerId);
+    this.#slots.taken(p.info.slot);
+    this.#next.refresh = now + Math.max(0, p.seq + this.config.recordRefreshMs - wallMs);
+    out.push({ type: 'event', event: { e: 'slot', slot: p.info.slot, why: 'resumed' } });
+    this.#dropOutOfScope();
+    this.#maybeTopology(out, true);
+    return out;
+  }
+
   linkUp(peerId: string, publicKey: Uint8Array, entry: boolean, now: number, wallMs: number): MeshNodeAction[] {
     this.#tick(now, wallMs);
     const out: MeshNodeAction[] = [];

@@ -16,9 +16,11 @@ import { StandinKeys, standinCrypto } from './standin-crypto.js';
 import { ed25519Crypto, type MeshCrypto } from '../../mesh/node/crypto.js';
 import { ephemeralIdentity } from '../../core/identity.js';
 import type { ProverBehaviour } from './standin-liveness.js';
-import { SimMeshNode, type SimMeshMsg } from './world.js';
+import { SIM_WALL_EPOCH_MS, SimMeshNode, type SimMeshMsg } from './world.js';
 import { RecordInterner } from '../../mesh/node/record-interner.js';
 import { encodeMeshFrame } from '../../mesh/node/messages.js';
+import { DEFAULT_MESH_NODE_CONFIG } from '../../mesh/node/constants.js';
+import { settledSnapshot, type SettledSnapshot } from './settled.js';
 
 export interface MeshScenario {
   readonly seed: number;
@@ -58,6 +60,12 @@ export interface MeshScenario {
   readonly windowMs?: number;
   /** Record in `MeshWorld.blindOffers` every offer taken without the record of a settled lattice cell below its slot. */
   readonly checkOffers?: boolean;
+  /**
+   * The first `count` honest nodes start at 0 already placed on slots 0..count−1, from a settled mesh's snapshot
+   * (settled.ts, MeshNode.resume), instead of joining; the others join from `joinFromMs` on, in waves (and the
+   * trickle after them). docs/sim.md, "Settled worlds".
+   */
+  readonly settled?: { count: number; joinFromMs: number };
 }
 
 /** A slot taken from an offer that lacked the records of lattice cells below it, held for OFFER_SETTLED_MS or more. */
@@ -81,6 +89,8 @@ export interface MeshWorld {
   readonly crashAtMs: number;
   /** With `checkOffers`: offers taken blind to settled cells below their slot (docs/mesh-node.md, "A frontier places only what it can see"). */
   readonly blindOffers: BlindOffer[];
+  /** With `settled`: the snapshot the first nodes started from. */
+  readonly snapshot?: SettledSnapshot;
 }
 
 /** round(fraction · n) of `ids`, drawn without replacement by a partial Fisher–Yates shuffle on `rng`. */
@@ -158,13 +168,23 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const interner = new RecordInterner();
   const trickled = s.trickle?.count ?? 0;
   const waved = s.n - trickled;
-  const waveStart = (i: number) => 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs;
+  const resumed = s.settled?.count ?? 0;
+  const waveStart = (i: number) => i < resumed ? 0
+    : s.settled !== undefined ? s.settled.joinFromMs + Math.floor((i - resumed) / s.wave) * s.waveGapMs
+      : 1000 + Math.floor((i - 1) / s.wave) * s.waveGapMs;
+  // After the last wave; with no wave after a settled start, from when joins start.
+  const trickleFrom = s.settled !== undefined && waved <= resumed ? s.settled.joinFromMs : waveStart(waved - 1) + 1000;
+  const cryptoOf = new Map(honestKeys.map((k) => [k.peerId, real.get(k.peerId) ?? standinCrypto(keys, k)]));
+  const snapshot = s.settled === undefined ? undefined
+    : settledSnapshot(topology, honestKeys.slice(0, resumed).map((k) => cryptoOf.get(k.peerId)!), topology.viewRadius + (s.config?.scopeMargin ?? 0),
+      SIM_WALL_EPOCH_MS, s.config?.recordRefreshMs ?? DEFAULT_MESH_NODE_CONFIG.recordRefreshMs, rng.fork('snapshot'));
   const make = (k: (typeof honestKeys)[number], i: number, behaviour: ProverBehaviour, honest = false): SimMeshNode => {
-    const startAtMs = i === 0 ? 0
-      : honest && s.trickle !== undefined && i >= waved ? waveStart(waved - 1) + 1000 + s.trickle.afterMs + (i - waved) * s.trickle.gapMs
+    const startAtMs = i === 0 || (honest && i < resumed) ? 0
+      : honest && s.trickle !== undefined && i >= waved ? trickleFrom + s.trickle.afterMs + (i - waved) * s.trickle.gapMs
         : waveStart(i) + orderRng.int(Math.max(1, Math.min(s.waveGapMs, 1000)));
     const node = new SimMeshNode({
-      crypto: real.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
+      crypto: cryptoOf.get(k.peerId) ?? standinCrypto(keys, k), secret: k.secret, secretOf: (id) => secrets.get(id), topology, rng: rng.fork(`node-${i}`),
+      ...(honest && snapshot !== undefined && i < resumed ? { resume: () => ({ own: snapshot.own[i]!, records: snapshot.scopeOf(i) }) } : {}),
       entries: i === 0 ? [] : [boot], behaviour, startAtMs, interner, startedAtOf: (id) => all.get(id)?.startedAtMs,
       ...(s.config !== undefined ? { config: s.config } : {}),
       ...(s.earlyWindows !== undefined ? { earlyWindows: s.earlyWindows } : {}),
@@ -182,7 +202,7 @@ export function buildMeshWorld(s: MeshScenario): MeshWorld {
   const honest = honestKeys.map((k, i) => make(k, i, 'honest', true));
   const adversaries = advKeys.map((k, i) => make(k, 1 + orderRng.int(Math.max(1, s.n - 1)), advSpecs[i]!));
   const lastStartMs = Math.max(...[...all.values()].map((n) => n.nextTimeout() ?? 0));
-  return { sim, honest, adversaries, crashed, restarted, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity, blindOffers };
+  return { sim, honest, adversaries, crashed, restarted, all, events, keys, topology, lastStartMs, crashAtMs: s.crash?.atMs ?? Infinity, blindOffers, ...(snapshot !== undefined ? { snapshot } : {}) };
 }
 
 export interface InvariantReport {

@@ -14,6 +14,7 @@ import type { MeshCrypto } from '../../mesh/node/crypto.js';
 import type { MeshNodeConfig } from '../../mesh/node/constants.js';
 import type { Topology } from '../../mesh/node/topology.js';
 import type { RecordInterner } from '../../mesh/node/record-interner.js';
+import type { SporeRecord } from '../../mesh/spore/store.js';
 import { StandinLiveness, type LivenessMsg, type ProverBehaviour } from './standin-liveness.js';
 import { DEFAULT_VDF_CONFIG } from '../../mesh/vdf/constants.js';
 import { earlyWindowTiming } from '../../mesh/vdf/early-windows.js';
@@ -62,6 +63,11 @@ export interface SimMeshNodeOptions {
   readonly startedAtOf?: (peerId: string) => number | undefined;
   /** Shared by every node of the world: one decoded copy of each record. */
   readonly interner?: RecordInterner;
+  /**
+   * Start already placed (MeshNode.resume): our own record and the records we hold, asked for once at the start and
+   * not kept (a settled world's snapshot, docs/sim.md "Settled worlds"). The entry points are not dialled.
+   */
+  readonly resume?: () => { own: SporeRecord; records: Iterable<SporeRecord> };
 }
 
 export class SimMeshNode implements SimNode<SimMeshMsg> {
@@ -163,6 +169,11 @@ export class SimMeshNode implements SimNode<SimMeshMsg> {
       this.#started = true;
       this.startedAtMs ??= now; // a restart is not a join: join → meshed is measured from the first start
       this.liveness.start(now);
+      const snapshot = this.restarts === 0 ? this.#o.resume?.() : undefined;
+      if (snapshot !== undefined) {
+        this.#apply(this.machine.resume(snapshot.own, snapshot.records, now, SIM_WALL_EPOCH_MS + now), now, out);
+        return out;
+      }
       this.#apply(this.machine.start(now, SIM_WALL_EPOCH_MS + now, this.#o.entries.length === 0), now, out);
       this.#dialEntry(now, out);
       return out;
