@@ -1229,6 +1229,36 @@ test('a node new on its slot is passed on by a first-hand receiver to its neighb
   t.is(a.counters.occupantsPassedOn, 3);
 });
 
+test('a first-hand record whose claims or grants changed is announced by id to the neighbours within 2 of its origin that it does not name', (t) => {
+  // A claimer picks its splice from the claims and grants of the link ends around it; one that picked against an old
+  // record of a link end waited for sync to bring the new one (a lone joiner's last neighbour 1.9 s late).
+  const lattice = latticeTopology();
+  const a = (() => { const c = mk(); return new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'a', config: { scopeMargin: 3 } }); })();
+  a.start(0, WALL, true);
+  const d = (x: number, y: number) => lattice.distance(x, y);
+  const slots = Array.from({ length: 400 }, (_, i) => i + 1);
+  // o changes its grants at slot `s`; p1 (a's neighbour) lies within 2 of it, p2 farther.
+  const pick = (s: number) => ({ s, p1At: slots.find((n) => n <= 20 && n !== s && d(n, s) <= 2), p2At: slots.find((n) => n <= 20 && d(n, s) > 2) });
+  const { s, p1At, p2At } = slots.filter((x) => d(x, 0) === 2).map(pick).find((c) => c.p1At !== undefined && c.p2At !== undefined)!;
+  const [o, p1, p2] = [mk(), mk(), mk()];
+  const rec = (k: ReturnType<typeof mk>, seq: number, slot: number, grants?: { other: number; key: number }[]) =>
+    makeRecord(k, WALL + seq, { publicKey: k.publicKey, slot, addrs: [`sim:${k.peerId}`], name: 'n', attestations: [], ...(grants ? { grants } : {}) }).record;
+  let now = 1;
+  for (const k of [o, p1, p2]) a.linkUp(k.peerId, k.publicKey, false, now, WALL + now);
+  a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [rec(o, 1, s), rec(p1, 1, p1At!), rec(p2, 1, p2At!)] }), now, WALL + now);
+  now = fireTimers(a, now, now + a.config.settleMs + a.config.tickMs * 2);
+  t.true(a.neighbours.has(p1.peerId) && a.neighbours.has(p2.peerId));
+  const changed = rec(o, 5, s, [{ other: 399, key: 3991 }]); // names nobody we hold
+  const acts = a.frame(o.peerId, encodeMeshFrame({ t: 'records', records: [changed] }), ++now, WALL + now);
+  const haves = (to: string) => sends(acts, to).filter((f) => f.t === 'have');
+  t.is(haves(p1.peerId).length, 1, 'announced to the neighbour near it');
+  t.deepEqual(haves(p2.peerId), [], 'not farther');
+  t.deepEqual(haves(o.peerId), [], 'not to its origin');
+  t.is(a.counters.splicesAnnounced, 1);
+  const second = a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [rec(o, 6, s, [{ other: 398, key: 3981 }])] }), ++now, WALL + now);
+  t.deepEqual(sends(second).filter((f) => f.t === 'have'), [], 'second-hand: not announced');
+});
+
 test('a joiner filling its view does not pass on the records its neighbours send it', (t) => {
   // Each new neighbour sends its record when it links, and all of them are new to a joiner holding only its
   // offer's records: passing them on would send every neighbour the records of the others.

@@ -50,6 +50,8 @@ export interface MeshNodeCounters {
   movesPassedOn: number;
   /** Records of a node new on its slot (a join, a move, a return), passed on by a first-hand receiver to neighbours near that slot. */
   occupantsPassedOn: number;
+  /** Ids of first-hand records whose claims or grants changed, announced to neighbours near their origin. */
+  splicesAnnounced: number;
   /** Holes not moved into because joiners we (or a frontier we relayed) placed above us were on their way (each hole once). */
   holeMovesDeferred: number;
   /** Our highest joiners given up for not arriving within arrivalMs (their slots offered again). */
@@ -72,6 +74,6 @@ export function newCounters(): MeshNodeCounters {
     framesMalformed: 0,
     records: { accepted: 0, replaced: 0, stale: 0, replayed: 0, forged: 0, equivocation: 0, malformed: 0, buried: 0, outOfScope: 0, expired: 0, unparsable: 0 },
     tombstonesForged: 0, tombstonesRefuted: 0, tombstonesImplausible: 0, attestationsRejected: 0, joinsServed: 0, slotsReturned: 0, joinsForwarded: 0, holesReported: 0, bytesToJoiners: 0,
-    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, movesPassedOn: 0, occupantsPassedOn: 0, holeMovesDeferred: 0, noShowsGivenUp: 0, strandedRejoins: 0, reachedAbove: 0, answersShortened: 0, placedUnseen: 0, workInconsistent: 0, pruned: 0,
+    syncBytesOut: 0, conflictsLost: 0, holesFilled: 0, movesPassedOn: 0, occupantsPassedOn: 0, splicesAnnounced: 0, holeMovesDeferred: 0, noShowsGivenUp: 0, strandedRejoins: 0, reachedAbove: 0, answersShortened: 0, placedUnseen: 0, workInconsistent: 0, pruned: 0,
   };
 }

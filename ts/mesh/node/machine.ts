@@ -20,7 +20,7 @@
 import { LagoonError } from '../../core/errors.js';
 import { planHoleMove } from '../spiral/holes.js';
 import { claimOfKey } from '../spiral/splices.js';
-import type { SporeRecord } from '../spore/store.js';
+import { recordId, type SporeRecord } from '../spore/store.js';
 import type { MeshCrypto, VerifiedWork } from './crypto.js';
 import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, type MeshFrame } from './messages.js';
 import { makeRecord, peerRecordOf, verifyPeerRecord, type GrantInfo, type PeerRecord, type SpliceClaimInfo } from './records.js';
@@ -85,6 +85,8 @@ const MAX_PROBATION = 8;
 const PROBATION_DISTANCE = 3;
 /** A node new on its slot is passed on to our neighbours this close to it: the splice radius (docs/spiral.md). */
 const OCCUPANT_RELAY_DISTANCE = 3;
+/** A first-hand record whose claims or grants changed is announced (HAVE) to our neighbours this close to its origin. */
+const SPLICE_NEWS_DISTANCE = 2;
 
 export class MeshNode {
   readonly peerId: string;
@@ -932,9 +934,24 @@ export class MeshNode {
       this.#spliceActiveUntil = this.#now + this.config.settleMs;
     }
     if (from !== r.origin) return;
+    const sent = new Set<string>();
     for (const s of named) {
       const to = this.#slots.occupants.get(s)?.origin;
-      if (to !== undefined && to !== from && this.#links.has(to)) this.#sendFrame(out, to, { t: 'records', records: [r] });
+      if (to !== undefined && to !== from && this.#links.has(to)) { sent.add(to); this.#sendFrame(out, to, { t: 'records', records: [r] }); }
+    }
+    // Nodes near it that it does not name may still read it: a claimer picks its splice from the claims and grants
+    // of the link ends around it. The others within 2 hear its id (lazy push: each WANTs it from one peer). Traced:
+    // a lone joiner's last claim was picked against a link end's old record, could never be granted, and was
+    // picked again only when sync brought that record, 1.9 s later.
+    const { topology } = this.#o;
+    let id: Uint8Array | undefined;
+    for (const to of this.#links.neighbours) {
+      if (to === from || sent.has(to) || !this.#links.has(to)) continue;
+      const at = this.#records.get(to)?.info.slot;
+      if (at === undefined || topology.distance(at, p.info.slot) > SPLICE_NEWS_DISTANCE) continue;
+      id ??= recordId(r);
+      this.counters.splicesAnnounced++;
+      this.#sendFrame(out, to, { t: 'have', ids: [id] });
     }
   }
 
