@@ -39,9 +39,11 @@ const TRICKLE_GAP_MS = 5000;
 /**
  * Settled sizes: the mesh starts settled on slots 0..N−1 from a snapshot (docs/sim.md, "Settled worlds") instead of
  * growing, and SETTLED_WAVE joiners come at once SETTLED_JOIN_FROM_MS in, then the trickle. This is how N = 10,000
- * is measured under the SPIRAL rule: growing it join by join takes hours of CPU here.
+ * is measured under the SPIRAL rule: growing it join by join takes hours of CPU here. None by default: a settled
+ * 10,000-node mesh still costs about 100 s of CPU per virtual second here (every node refreshes its record every
+ * 2 minutes into a 1,651-record scope), so LAGOON_BENCH_MESH_SETTLED_SIZES=10000 takes hours too (docs/bench.md).
  */
-const SETTLED_SIZES = [10_000];
+const SETTLED_SIZES: number[] = [];
 const SETTLED_WAVE = 200;
 const SETTLED_JOIN_FROM_MS = 10_000;
 /** One wave settles sooner than the grown mesh's waves (CPU per virtual second is what a 10,000-node run costs). */
@@ -150,7 +152,7 @@ const suite: BenchSuite = async (ctx) => {
     notes: [
       'simulator with stand-in signatures and liveness; 5 ms links; a node keeps the records within its scope (the SPIRAL view radius 6)',
       'N = 10,000 is not in the default sizes: under the exact-degree rule N = 2,600 took 714 s of CPU and 2.4 GB here to 65 s virtual (records shared between simulated nodes), and CPU per virtual second grows with N, so 10,000 takes hours (docs/bench.md: three partial runs; past the scope one frontier places about 23 joiners a second under the exact rule, 45–50 under the earlier one); "lattice" runs (LAGOON_BENCH_MESH_LATTICE_SIZES) use plain lattice adjacency with a scope of 3',
-      'LAGOON_BENCH_MESH_SIZES / LAGOON_BENCH_MESH_LATTICE_SIZES pick the sizes (comma-separated, empty for none)',
+      'LAGOON_BENCH_MESH_SIZES / LAGOON_BENCH_MESH_SETTLED_SIZES / LAGOON_BENCH_MESH_LATTICE_SIZES pick the sizes (comma-separated, empty for none); settled sizes start from a snapshot of a converged mesh (docs/sim.md, "Settled worlds")',
     ],
   };
 };
