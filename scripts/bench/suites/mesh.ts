@@ -40,7 +40,7 @@ const TRICKLE_GAP_MS = 5000;
  * Settled sizes: the mesh starts settled on slots 0..N−1 from a snapshot (docs/sim.md, "Settled worlds") instead of
  * growing, and SETTLED_WAVE joiners come at once SETTLED_JOIN_FROM_MS in, then the trickle. This is how N = 10,000
  * is measured under the SPIRAL rule: growing it join by join takes hours of CPU here. None by default: a settled
- * 10,000-node mesh still costs about 100 s of CPU per virtual second here (every node refreshes its record every
+ * 10,000-node mesh still costs 43–66 s of CPU per virtual second here (every node refreshes its record every
  * 2 minutes into a 1,651-record scope), so LAGOON_BENCH_MESH_SETTLED_SIZES=10000 takes hours too (docs/bench.md).
  */
 const SETTLED_SIZES: number[] = [];
