@@ -52,6 +52,17 @@ const sentFrames = (acts: MeshNodeAction[], to?: string) =>
   acts.filter((a): a is Extract<MeshNodeAction, { type: 'send' }> => a.type === 'send' && (to === undefined || a.peerId === to)).map((a) => decodeMeshFrame(a.frame)!);
 /** The frames sent (to `to`) other than round-trip probes (PING/PONG, which every new link starts with). */
 const sends = (acts: MeshNodeAction[], to?: string) => sentFrames(acts, to).filter((f) => f.t !== 'ping' && f.t !== 'pong');
+/** A record of `c` at `slot`, made at WALL + `seq`, with `grants` if given. */
+const recordAt = (c: ReturnType<typeof mk>, seq: number, slot: number, grants?: { other: number; key: number }[]) =>
+  makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [], ...(grants !== undefined ? { grants } : {}) }).record;
+/** The first node, at slot 0 on plain lattice adjacency with `scopeMargin`, and the lattice distance between two slots. */
+const latticeOrigin = (scopeMargin: number) => {
+  const lattice = latticeTopology();
+  const c = mk();
+  const a = new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'a', config: { scopeMargin } });
+  a.start(0, WALL, true);
+  return { a, d: (x: number, y: number) => lattice.distance(x, y) };
+};
 
 test('every frame type round-trips; truncated, oversized or unknown frames decode to undefined', (t) => {
   const c = mk();
@@ -632,18 +643,17 @@ test('a refresh that moves nothing does not make the view unquiet, unless its sl
   a.start(0, WALL, true);
   const p = mk();
   a.linkUp(p.peerId, p.publicKey, false, 1, WALL + 1);
-  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [] }).record;
-  const put = (r: ReturnType<typeof rec>, at: number) => a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [r] }), at, WALL + at);
+  const put = (r: ReturnType<typeof recordAt>, at: number) => a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [r] }), at, WALL + at);
   const [y, z] = [mk(), mk()];
-  put(rec(y, 10, 1), 10);
+  put(recordAt(y, 10, 1), 10);
   fireBefore(a, 10 + a.config.settleMs + a.config.tickMs + 1);
   t.is(a.occupantOf(1), y.peerId);
   // A new occupant at 2, then y's refresh just before the view would have been quiet for settleMs.
   const t0 = 10 + 2 * a.config.settleMs;
   fireBefore(a, t0);
-  put(rec(z, t0, 2), t0);
+  put(recordAt(z, t0, 2), t0);
   fireBefore(a, t0 + a.config.settleMs - 100);
-  put(rec(y, t0 + a.config.settleMs - 100, 1), t0 + a.config.settleMs - 100);
+  put(recordAt(y, t0 + a.config.settleMs - 100, 1), t0 + a.config.settleMs - 100);
   t.is(a.record(y.peerId)?.seq, WALL + t0 + a.config.settleMs - 100, 'the refresh is taken');
   fireBefore(a, t0 + a.config.settleMs + a.config.tickMs + 1);
   t.is(a.occupantOf(2), z.peerId, 'recomputed settleMs after the last change that could move anything');
@@ -652,15 +662,15 @@ test('a refresh that moves nothing does not make the view unquiet, unless its sl
   while (w.peerId > y.peerId) w = mk(); // w wins slot 1 on equal (no) work
   const t1 = t0 + 3 * a.config.settleMs;
   fireBefore(a, t1);
-  put(rec(w, t1, 1), t1);
+  put(recordAt(w, t1, 1), t1);
   fireBefore(a, t1 + a.config.settleMs + a.config.tickMs + 1);
   t.is(a.occupantOf(1), w.peerId);
   const t2 = t1 + 3 * a.config.settleMs;
   fireBefore(a, t2);
   const v = mk();
-  put(rec(v, t2, 3), t2);
+  put(recordAt(v, t2, 3), t2);
   fireBefore(a, t2 + a.config.settleMs - 100);
-  put(rec(y, t2 + a.config.settleMs - 100, 1), t2 + a.config.settleMs - 100);
+  put(recordAt(y, t2 + a.config.settleMs - 100, 1), t2 + a.config.settleMs - 100);
   fireBefore(a, t2 + a.config.settleMs + a.config.tickMs + 1);
   t.is(a.occupantOf(3), undefined, "a contested slot's refresh made the view unquiet again");
   fireBefore(a, t2 + 2 * a.config.settleMs + a.config.tickMs + 1);
@@ -675,15 +685,13 @@ test('a grant withdrawn names its claimer: it recomputes a splice round later, n
   const p = mk();
   a.linkUp(p.peerId, p.publicKey, false, 10, WALL + 10);
   const [x, y] = [mk(), mk()];
-  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number, grants: { other: number; key: number }[] = []) =>
-    makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [], grants }).record;
   // x grants slot 0's claim on axis 4 (key 0 · 10 + 4), then withdraws it once our splice window has passed.
-  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(x, 20, 1, [{ other: 2, key: 4 }])] }), 20, WALL + 20);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(x, 20, 1, [{ other: 2, key: 4 }])] }), 20, WALL + 20);
   const later = 20 + a.config.settleMs + 2 * a.config.tickMs;
   fireBefore(a, later);
   t.is(a.occupantOf(1), x.peerId);
   // The withdrawal, with an ordinary new occupant beside it that only a recomputation shows.
-  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [rec(x, later, 1), rec(y, later, 3)] }), later, WALL + later);
+  a.frame(p.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(x, later, 1), recordAt(y, later, 3)] }), later, WALL + later);
   fireBefore(a, later + a.spliceRoundMs + 1);
   t.is(a.occupantOf(3), y.peerId, 'recomputed a splice round after the last recomputation');
   t.true(a.spliceRoundMs + 1 < a.config.settleMs);
@@ -1094,10 +1102,9 @@ test('a tombstone refused for a neighbour we vouch for goes to its subject, once
 test('a node resumes from a snapshot: its slot, claims and records as they were, nothing published, its neighbours dialled; a record not its own is refused', (t) => {
   const lattice = latticeTopology();
   const [c, p, q] = [mk(), mk(), mk()];
-  const rec = (k: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(k, seq, { publicKey: k.publicKey, slot, addrs: [`sim:${k.peerId}`], name: 'n', attestations: [] }).record;
-  const own = rec(c, WALL - 30_000, 1);
+  const own = recordAt(c, -30_000, 1);
   const a = new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'n' });
-  const acts = a.resume(own, [rec(p, WALL - 50_000, 0), rec(q, WALL - 10_000, 2)], 0, WALL);
+  const acts = a.resume(own, [recordAt(p, -50_000, 0), recordAt(q, -10_000, 2)], 0, WALL);
   t.is(a.slot, 1);
   t.is(a.ownRecord()!.record, own, 'its own record as it was');
   t.is(a.recordCount, 3);
@@ -1110,7 +1117,7 @@ test('a node resumes from a snapshot: its slot, claims and records as they were,
   t.is(a.ownRecord()!.record, own, 'not refreshed early');
   fireBefore(a, dueAt + 1);
   t.true(a.ownRecord()!.seq > own.seq, 'refreshed when due');
-  for (const bad of [rec(p, WALL, 1), { ...own, signature: new Uint8Array(16) }]) {
+  for (const bad of [recordAt(p, 0, 1), { ...own, signature: new Uint8Array(16) }]) {
     t.throws(() => new MeshNode({ crypto: c, topology: lattice, addrs: [], name: 'n' }).resume(bad, [], 0, WALL), { message: /own record/ });
   }
 });
@@ -1159,11 +1166,7 @@ test('a node with no SPIRAL neighbour for strandedMs asks an entry point for a s
 test("a node that drops a claim because its node moved out of scope passes the newer record to links that may hold the claim and that sync will not bring it to", (t) => {
   // Plain lattice adjacency with a scope of 2. The mover tells only its own links, so a node two cells from its old
   // slot kept the old claim until it expired unless a neighbour happened to offer it the old copy and know better.
-  const lattice = latticeTopology();
-  const config = { scopeMargin: 1 };
-  const a = (() => { const c = mk(); return new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'a', config }); })();
-  a.start(0, WALL, true);
-  const d = (x: number, y: number) => lattice.distance(x, y);
+  const { a, d } = latticeOrigin(1);
   const slots = Array.from({ length: 400 }, (_, i) => i + 1);
   // q held `old` (two cells from a's slot 0) and moves to `moved`, beyond a's scope. a's links: p1 may hold the old
   // claim and will not sync the new record; p2 holds both slots in its scope; p3's scope never held the old one.
@@ -1176,13 +1179,12 @@ test("a node that drops a claim because its node moved out of scope passes the n
     p3At: near.find((s) => d(s, old) > 2),
   });
   const { moved, p1At, p2At, p3At } = slots.filter((s) => d(s, 0) > 2).map(cells).find((c) => c.p1At !== undefined && c.p2At !== undefined && c.p3At !== undefined)!;
-  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [], name: 'n', attestations: [] }).record;
   const [p0, p1, p2, p3, q] = [mk(), mk(), mk(), mk(), mk()];
   const peers: [ReturnType<typeof mk>, number][] = [[p1, p1At!], [p2, p2At!], [p3, p3At!]];
   for (const c of [p0, p1, p2, p3]) a.linkUp(c.peerId, c.publicKey, false, 1, WALL + 1);
-  a.frame(p0.peerId, encodeMeshFrame({ t: 'records', records: [...peers.map(([c, at]) => rec(c, 1, at)), rec(q, 1, old)] }), 2, WALL + 2);
+  a.frame(p0.peerId, encodeMeshFrame({ t: 'records', records: [...peers.map(([c, at]) => recordAt(c, 1, at)), recordAt(q, 1, old)] }), 2, WALL + 2);
   t.is(a.record(q.peerId)?.info.slot, old);
-  const acts = a.frame(p0.peerId, encodeMeshFrame({ t: 'records', records: [rec(q, 3, moved)] }), 3, WALL + 3);
+  const acts = a.frame(p0.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(q, 3, moved)] }), 3, WALL + 3);
   t.is(a.record(q.peerId), undefined, 'the old claim is dropped');
   const carried = (to: string) => sends(acts, to).filter((f) => f.t === 'records' && f.records.some((r) => r.origin === q.peerId)).length;
   t.is(carried(p1.peerId), 1);
@@ -1191,7 +1193,7 @@ test("a node that drops a claim because its node moved out of scope passes the n
   t.is(carried(p0.peerId), 0, 'the sender has it');
   t.is(a.counters.movesPassedOn, 1);
   // Passed on once: a second copy finds nothing to drop.
-  const again = a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [rec(q, 3, moved)] }), 4, WALL + 4);
+  const again = a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(q, 3, moved)] }), 4, WALL + 4);
   t.deepEqual(sends(again).filter((f) => f.t === 'records'), []);
 });
 
@@ -1199,63 +1201,53 @@ test('a node new on its slot is passed on by a first-hand receiver to its neighb
   // Until then only sync carried a joiner's record past its own neighbours: nodes two cells away, some of them its
   // future neighbours or claimers whose splices it changes, heard of it one sync round later (lone joins into 100
   // nodes: p90 1,074 ms with the defaults, 3,057 ms with 3 s rounds).
-  const lattice = latticeTopology();
-  const config = { scopeMargin: 3 };
-  const a = (() => { const c = mk(); return new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'a', config }); })();
-  a.start(0, WALL, true);
-  const d = (x: number, y: number) => lattice.distance(x, y);
+  const { a, d } = latticeOrigin(3);
   const slots = Array.from({ length: 600 }, (_, i) => i + 1);
   // Slots 1..20 are a's lattice neighbours. q comes at `s`, three cells out: p1 lies within 3 of it, p2 beyond.
   const pick = (s: number) => ({ s, p1At: slots.find((n) => n <= 20 && d(n, s) <= 3), p2At: slots.find((n) => n <= 20 && d(n, s) > 3) });
   const { s, p1At, p2At } = slots.filter((x) => d(x, 0) === 3).map(pick).find((c) => c.p1At !== undefined && c.p2At !== undefined)!;
-  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [] }).record;
   const [p1, p2, q, r] = [mk(), mk(), mk(), mk()];
   let now = 1;
   for (const c of [p1, p2, q, r]) a.linkUp(c.peerId, c.publicKey, false, now, WALL + now);
-  a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [rec(p1, 1, p1At!), rec(p2, 1, p2At!)] }), now, WALL + now);
+  a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(p1, 1, p1At!), recordAt(p2, 1, p2At!)] }), now, WALL + now);
   now = fireTimers(a, now, now + a.config.settleMs + a.config.tickMs * 2);
   t.true(a.neighbours.has(p1.peerId) && a.neighbours.has(p2.peerId));
   const carried = (acts: MeshNodeAction[], origin: string) => [p1, p2, q, r].filter((c) => sends(acts, c.peerId).some((f) => f.t === 'records' && f.records.some((x) => x.origin === origin))).map((c) => c.peerId);
-  const from = (c: ReturnType<typeof mk>, record: ReturnType<typeof rec>) => a.frame(c.peerId, encodeMeshFrame({ t: 'records', records: [record] }), ++now, WALL + now);
-  t.deepEqual(carried(from(q, rec(q, 10, s)), q.peerId), [p1.peerId], 'first-hand: to the neighbour near its slot only');
-  t.deepEqual(carried(from(q, rec(q, 11, s)), q.peerId), [], 'a refresh on the same slot is not new');
+  const from = (c: ReturnType<typeof mk>, record: ReturnType<typeof recordAt>) => a.frame(c.peerId, encodeMeshFrame({ t: 'records', records: [record] }), ++now, WALL + now);
+  t.deepEqual(carried(from(q, recordAt(q, 10, s)), q.peerId), [p1.peerId], 'first-hand: to the neighbour near its slot only');
+  t.deepEqual(carried(from(q, recordAt(q, 11, s)), q.peerId), [], 'a refresh on the same slot is not new');
   const closer = slots.find((x) => d(x, 0) === 2 && d(x, p2At!) <= 3 && d(x, p1At!) <= 3)!;
-  t.deepEqual(carried(from(q, rec(q, 12, closer)), q.peerId).sort(), [p1.peerId, p2.peerId].sort(), 'a move is new on its slot');
-  t.deepEqual(carried(from(p1, rec(r, 13, s)), r.peerId), [], 'second-hand: sync carries it on');
+  t.deepEqual(carried(from(q, recordAt(q, 12, closer)), q.peerId).sort(), [p1.peerId, p2.peerId].sort(), 'a move is new on its slot');
+  t.deepEqual(carried(from(p1, recordAt(r, 13, s)), r.peerId), [], 'second-hand: sync carries it on');
   t.is(a.counters.occupantsPassedOn, 3);
   const z = mk();
   a.linkUp(z.peerId, z.publicKey, false, ++now, WALL + now);
-  t.deepEqual(carried(from(z, rec(z, 14, p2At!)), z.peerId), [], 'a claim on a slot another node holds is a conflict: not passed on');
+  t.deepEqual(carried(from(z, recordAt(z, 14, p2At!)), z.peerId), [], 'a claim on a slot another node holds is a conflict: not passed on');
   t.is(a.counters.occupantsPassedOn, 3);
 });
 
 test('a first-hand record whose claims or grants changed is announced by id to the neighbours within 2 of its origin that it does not name', (t) => {
   // A claimer picks its splice from the claims and grants of the link ends around it; one that picked against an old
   // record of a link end waited for sync to bring the new one (a lone joiner's last neighbour 1.9 s late).
-  const lattice = latticeTopology();
-  const a = (() => { const c = mk(); return new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'a', config: { scopeMargin: 3 } }); })();
-  a.start(0, WALL, true);
-  const d = (x: number, y: number) => lattice.distance(x, y);
+  const { a, d } = latticeOrigin(3);
   const slots = Array.from({ length: 400 }, (_, i) => i + 1);
   // o changes its grants at slot `s`; p1 (a's neighbour) lies within 2 of it, p2 farther.
   const pick = (s: number) => ({ s, p1At: slots.find((n) => n <= 20 && n !== s && d(n, s) <= 2), p2At: slots.find((n) => n <= 20 && d(n, s) > 2) });
   const { s, p1At, p2At } = slots.filter((x) => d(x, 0) === 2).map(pick).find((c) => c.p1At !== undefined && c.p2At !== undefined)!;
   const [o, p1, p2] = [mk(), mk(), mk()];
-  const rec = (k: ReturnType<typeof mk>, seq: number, slot: number, grants?: { other: number; key: number }[]) =>
-    makeRecord(k, WALL + seq, { publicKey: k.publicKey, slot, addrs: [`sim:${k.peerId}`], name: 'n', attestations: [], ...(grants ? { grants } : {}) }).record;
   let now = 1;
   for (const k of [o, p1, p2]) a.linkUp(k.peerId, k.publicKey, false, now, WALL + now);
-  a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [rec(o, 1, s), rec(p1, 1, p1At!), rec(p2, 1, p2At!)] }), now, WALL + now);
+  a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(o, 1, s), recordAt(p1, 1, p1At!), recordAt(p2, 1, p2At!)] }), now, WALL + now);
   now = fireTimers(a, now, now + a.config.settleMs + a.config.tickMs * 2);
   t.true(a.neighbours.has(p1.peerId) && a.neighbours.has(p2.peerId));
-  const changed = rec(o, 5, s, [{ other: 399, key: 3991 }]); // names nobody we hold
+  const changed = recordAt(o, 5, s, [{ other: 399, key: 3991 }]); // names nobody we hold
   const acts = a.frame(o.peerId, encodeMeshFrame({ t: 'records', records: [changed] }), ++now, WALL + now);
   const haves = (to: string) => sends(acts, to).filter((f) => f.t === 'have');
   t.is(haves(p1.peerId).length, 1, 'announced to the neighbour near it');
   t.deepEqual(haves(p2.peerId), [], 'not farther');
   t.deepEqual(haves(o.peerId), [], 'not to its origin');
   t.is(a.counters.splicesAnnounced, 1);
-  const second = a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [rec(o, 6, s, [{ other: 398, key: 3981 }])] }), ++now, WALL + now);
+  const second = a.frame(p1.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(o, 6, s, [{ other: 398, key: 3981 }])] }), ++now, WALL + now);
   t.deepEqual(sends(second).filter((f) => f.t === 'have'), [], 'second-hand: not announced');
 });
 
@@ -1265,15 +1257,14 @@ test('a joiner filling its view does not pass on the records its neighbours send
   const make = () => { const c = mk(); return new MeshNode({ crypto: c, topology: latticeTopology(), addrs: [`sim:${c.peerId}`], name: 'n' }); };
   const { boot, x } = placedByOffer(make, 1, 1);
   t.true(x.neighbours.has(boot.peerId));
-  const rec = (c: ReturnType<typeof mk>, seq: number, slot: number) => makeRecord(c, WALL + seq, { publicKey: c.publicKey, slot, addrs: [`sim:${c.peerId}`], name: 'n', attestations: [] }).record;
   const [q, r] = [mk(), mk()];
   x.linkUp(q.peerId, q.publicKey, false, 20, WALL + 20);
-  const during = x.frame(q.peerId, encodeMeshFrame({ t: 'records', records: [rec(q, 20, 2)] }), 21, WALL + 21);
+  const during = x.frame(q.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(q, 20, 2)] }), 21, WALL + 21);
   t.deepEqual(sends(during, boot.peerId).filter((f) => f.t === 'records'), [], 'during its fill window');
   const later = 11 + x.config.syncIntervalMs + 10;
   fireBefore(x, later);
   x.linkUp(r.peerId, r.publicKey, false, later, WALL + later);
-  const after = x.frame(r.peerId, encodeMeshFrame({ t: 'records', records: [rec(r, later, 3)] }), later + 1, WALL + later + 1);
+  const after = x.frame(r.peerId, encodeMeshFrame({ t: 'records', records: [recordAt(r, later, 3)] }), later + 1, WALL + later + 1);
   t.is(sends(after, boot.peerId).filter((f) => f.t === 'records' && f.records.some((y) => y.origin === r.peerId)).length, 1, 'after it');
 });
 

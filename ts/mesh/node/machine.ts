@@ -25,7 +25,7 @@ import type { MeshCrypto, VerifiedWork } from './crypto.js';
 import { decodeMeshFrame, encodeMeshFrame, MAX_RECORDS_PER_FRAME, MAX_WANT_IDS, type MeshFrame } from './messages.js';
 import { makeRecord, peerRecordOf, verifyPeerRecord, type GrantInfo, type PeerRecord, type SpliceClaimInfo } from './records.js';
 import { makeTombstone, openTombstone, TombstoneSet } from './tombstones.js';
-import { spliceSourceOf, type SpliceSource, type Topology } from './topology.js';
+import { publishedSplices, sameSplices, spliceSourceOf, type SpliceSource, type Topology } from './topology.js';
 import { PenaltyBox } from './penalty.js';
 import { DEFAULT_MESH_NODE_CONFIG, SPLICE_ROUND_FLOOR_MS, type MeshNodeConfig } from './constants.js';
 import { LinkRtt } from './link-rtt.js';
@@ -37,20 +37,6 @@ import { RecordView } from './record-view.js';
 import { SlotView } from './slot-view.js';
 import { SporeSync } from './sync.js';
 import type { RecordInterner } from './record-interner.js';
-
-type SpliceLists = { readonly splices?: readonly SpliceClaimInfo[] | undefined; readonly grants?: readonly GrantInfo[] | undefined };
-
-/** Whether two records' splice claims and grants are the same (exact-degree rule; asked on every record put). */
-function sameSplices(a: SpliceLists | undefined, b: SpliceLists | undefined): boolean {
-  const ac = a?.splices ?? [], bc = b?.splices ?? [], ag = a?.grants ?? [], bg = b?.grants ?? [];
-  if (ac.length !== bc.length || ag.length !== bg.length) return false;
-  for (let i = 0; i < ac.length; i++) {
-    const x = ac[i]!, y = bc[i]!;
-    if (x.v !== y.v || x.axis !== y.axis || x.x !== y.x || x.y !== y.y) return false;
-  }
-  for (let i = 0; i < ag.length; i++) if (ag[i]!.other !== bg[i]!.other || ag[i]!.key !== bg[i]!.key) return false;
-  return true;
-}
 
 export type { MeshNodeAction, MeshNodeCounters, MeshNodeEvent } from './actions.js';
 
@@ -897,13 +883,19 @@ export class MeshNode {
     // 1–2 in the scoped scenario, LAGOON_SEED=5).
     const held = this.#slots.occupants.get(slot);
     if (held !== undefined && held.origin !== r.origin) return;
-    const { topology } = this.#o;
-    for (const p of this.#links.neighbours) {
-      if (p === from || !this.#links.has(p)) continue;
-      const at = this.#records.get(p)?.info.slot;
-      if (at === undefined || topology.distance(at, slot) > OCCUPANT_RELAY_DISTANCE) continue;
+    for (const p of this.#linkedNeighboursNear(slot, OCCUPANT_RELAY_DISTANCE, from)) {
       this.counters.occupantsPassedOn++;
       this.#sendFrame(out, p, { t: 'records', records: [r] });
+    }
+  }
+
+  /** Our linked neighbours whose slot lies within `distance` of `slot`, but `except`. */
+  *#linkedNeighboursNear(slot: number, distance: number, except: string): Generator<string> {
+    const { topology } = this.#o;
+    for (const p of this.#links.neighbours) {
+      if (p === except || !this.#links.has(p)) continue;
+      const at = this.#records.get(p)?.info.slot;
+      if (at !== undefined && topology.distance(at, slot) <= distance) yield p;
     }
   }
 
@@ -943,12 +935,9 @@ export class MeshNode {
     // of the link ends around it. The others within 2 hear its id (lazy push: each WANTs it from one peer). Traced:
     // a lone joiner's last claim was picked against a link end's old record, could never be granted, and was
     // picked again only when sync brought that record, 1.9 s later.
-    const { topology } = this.#o;
     let id: Uint8Array | undefined;
-    for (const to of this.#links.neighbours) {
-      if (to === from || sent.has(to) || !this.#links.has(to)) continue;
-      const at = this.#records.get(to)?.info.slot;
-      if (at === undefined || topology.distance(at, p.info.slot) > SPLICE_NEWS_DISTANCE) continue;
+    for (const to of this.#linkedNeighboursNear(p.info.slot, SPLICE_NEWS_DISTANCE, from)) {
+      if (sent.has(to)) continue;
       id ??= recordId(r);
       this.counters.splicesAnnounced++;
       this.#sendFrame(out, to, { t: 'have', ids: [id] });
@@ -1207,11 +1196,7 @@ export class MeshNode {
   #updateSplices(out: MeshNodeAction[], source: SpliceSource): void {
     const topo = this.#o.topology;
     if (topo.spliceState === undefined || this.#slot === null) return;
-    const state = topo.spliceState(this.#slot, this.#slots.occupied, source);
-    const next = {
-      splices: state.claims.map((c) => ({ v: c.v, axis: c.axis, x: c.x, y: c.y })).sort((a, b) => a.axis - b.axis),
-      grants: [...state.grants].map(([other, key]) => ({ other, key })).sort((a, b) => a.other - b.other),
-    };
+    const next = publishedSplices(topo.spliceState(this.#slot, this.#slots.occupied, source));
     if (sameSplices(next, this.#splices)) return;
     this.#splices = next;
     this.#publish(out);

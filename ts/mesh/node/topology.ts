@@ -13,7 +13,7 @@ import { coordToSlot, slotToCoord } from '../spiral/slots.js';
 import { bestClaim, claimValid, grantsOf, isActive, splicedLinksOf, type Claim } from '../spiral/splices.js';
 import { defectsAt } from '../spiral/zigzag.js';
 import { isSmallMesh, smallMeshLinksOf } from '../spiral/small-mesh.js';
-import type { PeerInfo } from './records.js';
+import type { GrantInfo, PeerInfo, SpliceClaimInfo } from './records.js';
 
 /** Splice claims and grants as a node reads them in the records it holds (exact-degree rule). */
 export interface SpliceSource {
@@ -53,6 +53,28 @@ export function spliceSourceOf(infoAt: (slot: number) => Pick<PeerInfo, 'splices
 
 /** What a node puts in its own record under the exact-degree rule. */
 export interface SpliceState { readonly claims: readonly Claim[]; readonly grants: ReadonlyMap<number, number> }
+
+/** The claims and grants of `state` as a record carries them, in its order (claims by axis, grants by partner). */
+export function publishedSplices(state: SpliceState): { splices: SpliceClaimInfo[]; grants: GrantInfo[] } {
+  return {
+    splices: state.claims.map((c) => ({ v: c.v, axis: c.axis, x: c.x, y: c.y })).sort((a, b) => a.axis - b.axis),
+    grants: [...state.grants].map(([other, key]) => ({ other, key })).sort((a, b) => a.other - b.other),
+  };
+}
+
+type SpliceLists = { readonly splices?: readonly SpliceClaimInfo[] | undefined; readonly grants?: readonly GrantInfo[] | undefined };
+
+/** Whether two records' splice claims and grants are the same (exact-degree rule; asked on every record put). */
+export function sameSplices(a: SpliceLists | undefined, b: SpliceLists | undefined): boolean {
+  const ac = a?.splices ?? [], bc = b?.splices ?? [], ag = a?.grants ?? [], bg = b?.grants ?? [];
+  if (ac.length !== bc.length || ag.length !== bg.length) return false;
+  for (let i = 0; i < ac.length; i++) {
+    const x = ac[i]!, y = bc[i]!;
+    if (x.v !== y.v || x.axis !== y.axis || x.x !== y.x || x.y !== y.y) return false;
+  }
+  for (let i = 0; i < ag.length; i++) if (ag[i]!.other !== bg[i]!.other || ag[i]!.key !== bg[i]!.key) return false;
+  return true;
+}
 
 export interface Topology {
   /** Occupancy farther than this from a node never changes its links. */

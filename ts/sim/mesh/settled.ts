@@ -16,9 +16,8 @@
  * scenario test counts.
  */
 import type { MeshCrypto } from '../../mesh/node/crypto.js';
-import { makeRecord, type GrantInfo, type PeerInfo, type SpliceClaimInfo } from '../../mesh/node/records.js';
-import { spliceSourceOf, type Topology } from '../../mesh/node/topology.js';
-import { MAX_ATTESTATIONS } from '../../mesh/node/records.js';
+import { makeRecord, MAX_ATTESTATIONS, type PeerInfo } from '../../mesh/node/records.js';
+import { publishedSplices, sameSplices, spliceSourceOf, type Topology } from '../../mesh/node/topology.js';
 import type { SporeRecord } from '../../mesh/spore/store.js';
 import type { Rng } from '../rng.js';
 
@@ -34,11 +33,9 @@ export interface SettledSnapshot {
   scopeOf(slot: number): SporeRecord[];
   /** Synchronous rounds the claims and grants took to settle (the last changed nothing). */
   readonly rounds: number;
-  /** Each slot's neighbours under the rule at the fixpoint. */
-  readonly neighbours: readonly (readonly number[])[];
 }
 
-type Splices = { splices: SpliceClaimInfo[]; grants: GrantInfo[] };
+type Splices = ReturnType<typeof publishedSplices>;
 
 /**
  * `nodes[i]` holds slot i. `wallMs` is the world's wall clock at its start; each record was made up to
@@ -55,23 +52,16 @@ export function settledSnapshot(
     for (;;) {
       if (++rounds > MAX_ROUNDS) throw new Error(`settled snapshot: claims and grants did not settle in ${MAX_ROUNDS} rounds at n = ${n}`);
       const src = spliceSourceOf((slot) => state[slot]);
-      const next = occupied.map((slot) => {
-        const st = topology.spliceState!(slot, occupied, src);
-        // As the node machine orders them (MeshNode.#updateSplices), so the records are byte for byte its own.
-        return {
-          splices: st.claims.map((c) => ({ v: c.v, axis: c.axis, x: c.x, y: c.y })).sort((a, b) => a.axis - b.axis),
-          grants: [...st.grants].map(([other, key]) => ({ other, key })).sort((a, b) => a.other - b.other),
-        };
-      });
-      const same = next.every((s, i) => JSON.stringify(s) === JSON.stringify(state[i]));
+      // As the node machine publishes them (MeshNode.#updateSplices), so the records are byte for byte its own.
+      const next = occupied.map((slot) => publishedSplices(topology.spliceState!(slot, occupied, src)));
+      const same = next.every((s, i) => sameSplices(s, state[i]));
       state = next;
       if (same) break;
     }
   }
   const src = spliceSourceOf((slot) => state[slot]);
-  const neighbours = occupied.map((slot) => topology.neighbours(slot, occupied, src));
   const own = nodes.map((crypto, slot) => {
-    const attesters = neighbours[slot]!.slice(0, MAX_ATTESTATIONS);
+    const attesters = topology.neighbours(slot, occupied, src).slice(0, MAX_ATTESTATIONS);
     const attestations = attesters.map((a) => nodes[a]!.attest(crypto.publicKey, { steps: ATTESTED_STEPS, fromHeight: 0, toHeight: ATTESTED_STEPS, end: new Uint8Array(32) }));
     const s = state[slot]!;
     const info: PeerInfo = {
@@ -81,7 +71,7 @@ export function settledSnapshot(
     return makeRecord(crypto, Math.floor(wallMs - 1 - rng.int(refreshMs)), info).record;
   });
   return {
-    own, rounds, neighbours,
+    own, rounds,
     scopeOf: (slot) => {
       const out: SporeRecord[] = [];
       for (let s = 0; s < n; s++) if (s !== slot && topology.distance(s, slot) <= scope) out.push(own[s]!);
