@@ -160,6 +160,76 @@ test('a node that restarts while its record still holds its slot gets that slot 
   t.is(boot.counters.slotsReturned, 2);
 });
 
+test('a node pruned while it was down gets its slot back while the slot is a young hole; later, or to another node, it is placed as any joiner', (t) => {
+  const boot = node();
+  boot.start(0, WALL, true);
+  const crypts = [mk(), mk(), mk()];
+  const keyOf = new Map(crypts.map((c) => [c.peerId, c.publicKey]));
+  const join = (c: ReturnType<typeof mk>, at: number): MeshFrame | undefined => {
+    const x = node(c);
+    x.start(at, WALL + at, false);
+    const ask = sends(x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, at, WALL + at), boot.peerId);
+    boot.linkUp(c.peerId, keyOf.get(c.peerId)!, false, at, WALL + at);
+    const offer = sends(boot.frame(c.peerId, encodeMeshFrame(ask[0]!), at + 1, WALL + at + 1), c.peerId).find((f) => f.t === 'offer');
+    if (offer !== undefined) for (const f of sends(x.frame(boot.peerId, encodeMeshFrame(offer), at + 2, WALL + at + 2), boot.peerId)) boot.frame(c.peerId, encodeMeshFrame(f), at + 3, WALL + at + 3);
+    return offer;
+  };
+  const [xc, yc, zc] = crypts as [ReturnType<typeof mk>, ReturnType<typeof mk>, ReturnType<typeof mk>];
+  t.like(join(xc, 10), { t: 'offer', slot: 1 });
+  t.like(join(yc, 20), { t: 'offer', slot: 2 });
+  t.is(boot.recordCount, 3);
+  fireBefore(boot, 5000);
+  t.true(boot.neighbours.has(xc.peerId));
+  // x goes silent and its neighbour prunes it: its record is gone, a tombstone names its slot.
+  boot.linkDown(xc.peerId, 5000, WALL + 5000);
+  boot.verdict(xc.peerId, false, undefined, 5001, WALL + 5001);
+  t.is(boot.counters.pruned, 1);
+  t.is(boot.record(xc.peerId), undefined);
+  const young = DEFAULT_MESH_NODE_CONFIG.holeStableMs / 2;
+  t.like(join(xc, 5001 + young - 100), { t: 'offer', slot: 1 }, 'its own slot, not the next free one');
+  t.is(boot.counters.slotsReturned, 1);
+  // Pruned again, and back only once its hole is older: its slot may be on its way to someone else by then.
+  const fireFrom = (from: number, until: number) => { for (let due = Math.max(boot.nextTimeout()!, from); due < until; due = Math.max(boot.nextTimeout()!, due)) boot.handleTimeout(due, WALL + due); };
+  fireFrom(5001 + young, 30_000);
+  boot.linkDown(xc.peerId, 30_000, WALL + 30_000);
+  boot.verdict(xc.peerId, false, undefined, 30_001, WALL + 30_001);
+  t.is(boot.counters.pruned, 2);
+  fireFrom(30_001, 30_001 + young + 100);
+  const offer = join(xc, 30_001 + young + 100);
+  t.like(offer, { t: 'offer' }, 'placed as any joiner (here, with the whole mesh in view, at the lowest free slot)');
+  t.is(boot.counters.slotsReturned, 1, 'an old hole is not handed back');
+  // Nobody else gets a young hole from a tombstone that is not theirs.
+  fireFrom(30_001 + young + 100, 80_000);
+  boot.linkDown(yc.peerId, 80_000, WALL + 80_000);
+  boot.verdict(yc.peerId, false, undefined, 80_001, WALL + 80_001);
+  t.is(boot.counters.pruned, 3);
+  t.like(join(zc, 80_002), { t: 'offer' });
+  t.is(boot.counters.slotsReturned, 1);
+});
+
+test('a joiner refused by an entry point that has no slot asks another that has one at once; a placed one, later', (t) => {
+  // A restarted node dials several cached peers at once, and the first link up may be a peer that restarted with it.
+  const boot = node();
+  boot.start(0, WALL, true);
+  const unplaced = mk();
+  const x = node();
+  x.start(10, WALL + 10, false);
+  const asks = (acts: MeshNodeAction[], to: string) => sends(acts, to).filter((f) => f.t === 'join');
+  t.is(asks(x.linkUp(unplaced.peerId, unplaced.publicKey, true, 11, WALL + 11), unplaced.peerId).length, 1, 'the first entry link up is asked');
+  // The placed entry point's link comes up and it sends its own record, as a placed node does on every link.
+  t.deepEqual(asks(x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, 12, WALL + 12), boot.peerId), []);
+  x.frame(boot.peerId, encodeMeshFrame({ t: 'records', records: [boot.ownRecord()!.record] }), 13, WALL + 13);
+  const next = asks(x.frame(unplaced.peerId, encodeMeshFrame({ t: 'refuse', reason: 'not joined yet' }), 14, WALL + 14), boot.peerId);
+  t.is(next.length, 1, 'asked the placed entry point at once');
+  // A placed concierge's refusal is not passed around: the same one is asked again after a pause.
+  const refused = x.frame(boot.peerId, encodeMeshFrame({ t: 'refuse', reason: 'no free slot in view' }), 15, WALL + 15);
+  t.deepEqual(asks(refused, unplaced.peerId), []);
+  t.deepEqual(asks(refused, boot.peerId), []);
+  const later = timerActions(x, 16, 5000).filter(({ a }) => a.type === 'send' && decodeMeshFrame(a.frame)?.t === 'join');
+  t.true(later.length > 0 && later.every(({ a }) => a.type === 'send' && a.peerId === boot.peerId), 'asked the placed one again');
+  t.true(later[0]!.at >= 15 + 1000, `asked again at ${later[0]!.at} ms`);
+});
+
 test("a restarted node that gets its previous run's record before it has a slot keeps its timers moving", (t) => {
   // A restarted node dials the peers it cached first (PeerCacheService.attach), and a former neighbour may send it
   // its own old record before any offer. That record schedules a refresh past its seq; without a slot there is

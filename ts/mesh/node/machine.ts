@@ -322,7 +322,7 @@ export class MeshNode {
       case 'attest': this.#onAttest(peerId, f.attestation); break;
       case 'ping': this.#sendFrame(out, peerId, { t: 'pong', n: f.n }); break;
       case 'pong': this.#rtt.pong(peerId, f.n, now); break;
-      case 'refuse': if (this.#join?.via === peerId) this.#join = { via: peerId, at: now - this.config.joinRetryMs + this.config.tickMs * 4 }; break;
+      case 'refuse': this.#onRefuse(peerId, out); break;
     }
     this.#maybeTopology(out, false);
     return out;
@@ -365,6 +365,26 @@ export class MeshNode {
   }
 
   /**
+   * Our entry point could not place us. One that has no slot itself (it restarted with us: a peer cache holds
+   * several such) is no concierge for a while, so another entry link that has one is asked at once: waiting to ask
+   * the same one again let a restarted node's neighbours prune it meanwhile, and it lost its slot (seed 308 of the
+   * scoped restart test). A placed concierge's refusal (no free slot in view, the frontier busy) is asked again
+   * later, of the same one.
+   */
+  #onRefuse(peerId: string, out: MeshNodeAction[]): void {
+    if (this.#join?.via !== peerId) return;
+    if (this.#records.get(peerId) === undefined) {
+      for (const [p, l] of this.#links.links) {
+        if (l.entry && p !== peerId && this.#records.get(p) !== undefined) {
+          this.#askToJoin(p, out);
+          return;
+        }
+      }
+    }
+    this.#join = { via: peerId, at: this.#now - this.config.joinRetryMs + this.config.tickMs * 4 };
+  }
+
+  /**
    * Concierge: place the joiner (see Concierge.place) and send it the signed
    * records of the occupied slots nearest its new slot: its SPIRAL
    * neighbours-to-be, never the table. A concierge that cannot place it from
@@ -404,13 +424,23 @@ export class MeshNode {
    * neighbours pruned it, so its record still holds the slot in our view. Offered back, the node returns to its
    * place: its neighbours keep their links and nobody moves into a hole it would leave (holeStableMs later, a
    * second move). Only the node itself can ask (the link is authenticated to its key), and only while its old
-   * claim wins the slot in our view; a concierge that does not hold its record places it as any joiner.
+   * claim wins the slot in our view.
+   *
+   * A node down for longer than its neighbours' patience was pruned: we hold a tombstone naming its slot instead of
+   * its record. While that slot is a young hole in our view (free for less than half of holeStableMs, so no
+   * concierge hands it out and no neighbour moves into it yet) it comes back too: the alternative is a new slot at
+   * the top and, holeStableMs later, a neighbour moving down into the hole it left (a restart that took a few windows
+   * longer than the prune moved two nodes). A concierge that holds neither places it as any joiner.
    */
   #returning(peerId: string): number | undefined {
-    const held = this.#records.get(peerId);
-    if (held === undefined || peerId === this.peerId) return undefined;
+    if (peerId === this.peerId) return undefined;
     this.#recomputeOccupancy();
-    return this.#slots.occupants.get(held.info.slot)?.origin === peerId ? held.info.slot : undefined;
+    const held = this.#records.get(peerId);
+    if (held !== undefined) return this.#slots.occupants.get(held.info.slot)?.origin === peerId ? held.info.slot : undefined;
+    const tomb = this.#tombs.get(peerId);
+    if (tomb === undefined || tomb.untilMs <= this.#wall) return undefined;
+    const since = this.#slots.freeSince.get(tomb.slot);
+    return since !== undefined && this.#now - since < this.config.holeStableMs / 2 ? tomb.slot : undefined;
   }
 
   #sendOffer(out: MeshNodeAction[], joiner: string, slot: number, reservedTo: number, records: SporeRecord[]): void {
@@ -1054,6 +1084,8 @@ export class MeshNode {
       // tombstone's seq even when it is ahead of our clock (a maker whose clock runs ahead, within the slack).
       this.counters.tombstonesRefuted++;
       if (this.#own !== undefined && t.subjectSeq >= this.#own.seq) this.#publish(out, t.subjectSeq + 1);
+      // Restarted and not placed yet: our first record goes past it (a maker's clock may run ahead of ours).
+      else if (this.#own === undefined) this.#seq = Math.max(this.#seq, t.subjectSeq);
       return;
     }
     // We watch this node's VDF proofs ourselves and they are good: the tombstone is wrong (or stale). Neither apply
