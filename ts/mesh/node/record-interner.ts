@@ -36,13 +36,14 @@ export class RecordInterner {
   }
 
   #entry(r: SporeRecord): Interned {
-    const bytes = encodeRecord(r);
     let list = this.#byOrigin.get(r.origin);
     if (list === undefined) {
       list = [];
       this.#byOrigin.set(r.origin, list);
     }
-    for (const e of list) if (e.record === r || (e.record.seq === r.seq && Buffer.compare(e.bytes, bytes) === 0)) return e;
+    for (const e of list) if (e.record === r) return e;
+    const bytes = encodeRecord(r);
+    for (const e of list) if (e.record.seq === r.seq && Buffer.compare(e.bytes, bytes) === 0) return e;
     const e: Interned = { record: r, bytes, parsed: undefined };
     list.push(e);
     if (list.length > VERSIONS_PER_ORIGIN) {
