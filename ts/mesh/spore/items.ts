@@ -14,7 +14,6 @@
  */
 import { hash } from 'node:crypto';
 import { FP_BYTES, ID_BYTES } from './constants.js';
-import { encodeVarint } from './varint.js';
 
 export interface Item {
   readonly ts: number;
@@ -76,6 +75,9 @@ function wordsOf(items: readonly Item[]): Uint32Array {
   return words;
 }
 
+/** Input of a range fingerprint: 16 bytes of sum, then the count as a varint (at most 8 bytes for a safe integer). */
+const FP_SCRATCH = Buffer.alloc(32);
+
 /** An immutable sorted snapshot of items with O(log n) range lookup. */
 export class ItemSet {
   readonly items: readonly Item[];
@@ -116,9 +118,15 @@ export class ItemSet {
     if (count === n) return this;
     const items: Item[] = [];
     const words = new Uint32Array(count * 4);
+    const from = this.words;
     for (let i = 0; i < n; i++) {
       if (pass[i] === 0) continue;
-      words.set(this.words.subarray(i * 4, i * 4 + 4), items.length * 4);
+      // Word by word: a subarray per item was a fifth of everything a simulated mesh allocated.
+      const to = items.length * 4;
+      words[to] = from[i * 4]!;
+      words[to + 1] = from[i * 4 + 1]!;
+      words[to + 2] = from[i * 4 + 2]!;
+      words[to + 3] = from[i * 4 + 3]!;
       items.push(this.items[i]!);
     }
     return new ItemSet([], { items, words });
@@ -187,16 +195,20 @@ export class ItemSet {
     const c2 = d >>> 0;
     borrow = d < 0 ? 1 : 0;
     const c3 = (p[end * 4 + 3]! - p[begin * 4 + 3]! - borrow) >>> 0;
-    const count = encodeVarint(end - begin);
-    const input = new Uint8Array(16 + count.length);
-    const dv = new DataView(input.buffer);
-    dv.setUint32(0, c0, true);
-    dv.setUint32(4, c1, true);
-    dv.setUint32(8, c2, true);
-    dv.setUint32(12, c3, true);
-    input.set(count, 16);
+    // The sum then the count's varint, written into one scratch buffer (hash reads it before returning): three
+    // small allocations per range were a tenth of what a simulated mesh allocated.
+    const input = FP_SCRATCH;
+    input.writeUInt32LE(c0, 0);
+    input.writeUInt32LE(c1, 4);
+    input.writeUInt32LE(c2, 8);
+    input.writeUInt32LE(c3, 12);
+    let at = 16;
+    for (let n = end - begin; ; n = Math.floor(n / 0x80)) {
+      if (n < 0x80) { input[at++] = n; break; }
+      input[at++] = (n % 0x80) | 0x80;
+    }
     // One-shot hash: same digest as hashing the sum then the count, without a Hash object per range.
-    const h = hash('sha256', input, 'buffer');
+    const h = hash('sha256', input.subarray(0, at), 'buffer');
     return new Uint8Array(h.buffer, h.byteOffset, FP_BYTES);
   }
 
