@@ -7,10 +7,10 @@
  * seed on failure; LAGOON_SEED=<seed> replays it.
  */
 import test from 'ava';
-import { largestRecordFrameBytes, trickleReadings } from '../../ts/sim/mesh/scenario.js';
-import { scenario } from './mesh-helpers.js';
+import { checkMeshInvariants, largestRecordFrameBytes, trickleReadings } from '../../ts/sim/mesh/scenario.js';
+import { explain, scenario } from './mesh-helpers.js';
 
-test('past the SPIRAL scope: a join through the bootstrap goes uphill to the frontier, which places it at the next slot with 20 neighbours', (t) => {
+test('past the SPIRAL scope: a join through the bootstrap goes uphill to the frontier, which places it at the next slot with 20 neighbours; the mesh holds every invariant 1.5 s later', (t) => {
   const n = 1700;
   const { w, seed } = scenario('mesh-settled-uphill', {
     n: n + 1, wave: 200, waveGapMs: 5000, settled: { count: n, joinFromMs: 1000 }, trickle: { count: 1, afterMs: 0, gapMs: 1500 },
@@ -33,5 +33,10 @@ test('past the SPIRAL scope: a join through the bootstrap goes uphill to the fro
   t.not(joiner!.lastMeshedAtMs, undefined, `seed=${seed}: linked to and proved by every neighbour`);
   const bytes = joiner!.joinBytes;
   t.true(bytes < 21 * largestRecordFrameBytes(w) + 2048, `seed=${seed}: the joiner received ${bytes} B before its slot`);
+  // 1.5 s after it started: one join at the top reshapes splices well below it (slots 598 to 1,960 on seed 1), and
+  // those steps ran a settleMs and a sync round apart until 2026-11-25 (31 asymmetric pairs here then, 9 s to settle).
+  const after = checkMeshInvariants(w);
+  t.deepEqual(after.violations, [], explain(seed, after.violations));
+  t.is(after.live, n + 1);
   t.log(`bootstrap forwarded ${boot.machine.counters.joinsForwarded}; placed by slot ${placer.machine.slot}; meshed ${joiner!.lastMeshedAtMs! - joiner!.startedAtMs!} ms after it started; ${bytes} B before its slot`);
 });
