@@ -151,7 +151,7 @@ const suite: BenchSuite = async (ctx) => {
     suite: 'mesh', rows,
     notes: [
       'simulator with stand-in signatures and liveness; 5 ms links; a node keeps the records within its scope (the SPIRAL view radius 6)',
-      'N = 10,000 is not in the default sizes: under the exact-degree rule N = 2,600 took 714 s of CPU and 2.4 GB here to 65 s virtual (records shared between simulated nodes), and CPU per virtual second grows with N, so 10,000 takes hours (docs/bench.md: three partial runs; past the scope one frontier places about 23 joiners a second under the exact rule, 45–50 under the earlier one); "lattice" runs (LAGOON_BENCH_MESH_LATTICE_SIZES) use plain lattice adjacency with a scope of 3',
+      'N = 10,000 is not in the default sizes: under the exact-degree rule N = 2,600 took 714 s of CPU and 2.4 GB here to 65 s virtual (records shared between simulated nodes), and CPU per virtual second grows with N, so 10,000 takes hours (docs/bench.md: three partial runs; past the scope one frontier places about 23 joiners a second under the exact rule, 45–50 under the earlier one; at 10,000 it is measured from settled meshes instead: a wave of 200 at once, join → meshed p99 3,937 ms, and growth from 9,000 in waves of 200, p99 3,306 ms); "lattice" runs (LAGOON_BENCH_MESH_LATTICE_SIZES) use plain lattice adjacency with a scope of 3',
       'LAGOON_BENCH_MESH_SIZES / LAGOON_BENCH_MESH_SETTLED_SIZES / LAGOON_BENCH_MESH_LATTICE_SIZES pick the sizes (comma-separated, empty for none); settled sizes start from a snapshot of a converged mesh (docs/sim.md, "Settled worlds")',
     ],
   };

@@ -190,14 +190,8 @@ export class MeshNode {
   occupied(): readonly number[] { return this.#slots.occupied; }
 
   nextTimeout(): number | undefined {
-    // A dirty view is recomputed once quiet for settleMs (or maxStaleMs after the last time), at that moment: waiting
-    // for the next tick made each step of a splice ripple up to tickMs late (one join at the top of 1,700 settled
-    // nodes: the mesh converged 8.0 s after it instead of 6.25 s, before the ripple itself was sped up, #onSpliceChange).
-    const settled = this.#dirty && this.#slot !== null ? Math.min(this.#dirtyAt + this.#settleFor(this.#dirtyAt), this.#topologyAt + this.config.maxStaleMs) : Infinity;
-    const t = Math.min(this.#next.tick, this.#next.sync, this.#next.refresh, this.#next.attest, this.#urgentAt, settled);
-    // Never before the time we were last given: a quiet time can run out between two calls that do not recompute
-    // (a verdict), and a driver must not hand us a time older than that (#tick refuses it).
-    return Number.isFinite(t) ? Math.max(t, this.#now) : undefined;
+    const t = Math.min(this.#next.tick, this.#next.sync, this.#next.refresh, this.#next.attest, this.#urgentAt);
+    return Number.isFinite(t) ? t : undefined;
   }
 
   #tick(now: number, wallMs: number): void {
@@ -968,9 +962,10 @@ export class MeshNode {
       // which is why the news goes to everyone within SPLICE_NEWS_DISTANCE below): a view quiet for a couple of
       // splice rounds will do. Waiting for settleMs made every step of the ripple one join sets off a settleMs and a
       // sync round long: one join at the top of 1,700 settled nodes reshaped splices from slot 598 to 1,960 in five
-      // steps, and the mesh converged 6.25 s after it (0.75 s now). Recomputing at once, as a named node does, was
-      // as fast there but had bystanders answer a joiner's first claims before its named nodes had: lone joins into
-      // 100 nodes took up to 1.1 s instead of 0.6 s.
+      // steps, and the mesh converged 8 s after it (0.75 s now). Recomputing at once, as a named node does, was as
+      // fast there but had bystanders answer a joiner's first claims before its named nodes had: lone joins into 100
+      // nodes took up to 1.1 s instead of 0.6 s. (Recomputing the moment a quiet time is up, on a timer of its own
+      // rather than at the next frame or tick, doubled the slot conflicts of a partition's merge: not done.)
       this.#nearSpliceUntil = this.#now + this.config.settleMs;
     }
     if (from !== r.origin) return;
