@@ -1150,11 +1150,6 @@ export class MeshNode {
 
   // ------------------------------------------------------------ topology
 
-  /**
-   * The view changed since the last recomputation. A flag, not a comparison of
-   * times: a change in the same millisecond as a recomputation, after it, looked
-   * older than it (dirtyAt <= topologyAt) and was never applied.
-   */
   /** Until then a dirty view is recomputed once quiet for NEAR_SPLICE_QUIET_ROUNDS splice rounds, not settleMs (#onSpliceChange). */
   #nearSpliceUntil = -Infinity;
 
@@ -1163,6 +1158,11 @@ export class MeshNode {
     return dirtyAt < this.#nearSpliceUntil ? NEAR_SPLICE_QUIET_ROUNDS * this.spliceRoundMs : this.config.settleMs;
   }
 
+  /**
+   * The view changed since the last recomputation. A flag, not a comparison of
+   * times: a change in the same millisecond as a recomputation, after it, looked
+   * older than it (dirtyAt <= topologyAt) and was never applied.
+   */
   #markDirty(): void {
     this.#dirty = true;
     this.#dirtyAt = this.#now;
