@@ -14,6 +14,7 @@
  */
 import { hash } from 'node:crypto';
 import { FP_BYTES, ID_BYTES } from './constants.js';
+import { MAX_VARINT_BYTES, writeVarint } from './varint.js';
 
 export interface Item {
   readonly ts: number;
@@ -75,8 +76,8 @@ function wordsOf(items: readonly Item[]): Uint32Array {
   return words;
 }
 
-/** Input of a range fingerprint: 16 bytes of sum, then the count as a varint (at most 8 bytes for a safe integer). */
-const FP_SCRATCH = Buffer.alloc(32);
+/** Input of a range fingerprint: 16 bytes of sum, then the count as a varint. */
+const FP_SCRATCH = Buffer.alloc(16 + MAX_VARINT_BYTES);
 
 /** An immutable sorted snapshot of items with O(log n) range lookup. */
 export class ItemSet {
@@ -202,11 +203,7 @@ export class ItemSet {
     input.writeUInt32LE(c1, 4);
     input.writeUInt32LE(c2, 8);
     input.writeUInt32LE(c3, 12);
-    let at = 16;
-    for (let n = end - begin; ; n = Math.floor(n / 0x80)) {
-      if (n < 0x80) { input[at++] = n; break; }
-      input[at++] = (n % 0x80) | 0x80;
-    }
+    const at = writeVarint(end - begin, input, 16);
     // One-shot hash: same digest as hashing the sum then the count, without a Hash object per range.
     const h = hash('sha256', input.subarray(0, at), 'buffer');
     return new Uint8Array(h.buffer, h.byteOffset, FP_BYTES);

@@ -1,13 +1,21 @@
 /** Unsigned LEB128 varints for safe integers (≤ 2^53 − 1), length-checked on decode. */
+/** The most bytes a safe integer takes (53 bits, 7 a byte). */
+export const MAX_VARINT_BYTES = 8;
+
 export function encodeVarint(n: number): Uint8Array {
+  const out = new Uint8Array(MAX_VARINT_BYTES);
+  return out.subarray(0, writeVarint(n, out, 0));
+}
+
+/** Write `n` into `out` at `at` (room for MAX_VARINT_BYTES); returns the offset after it. */
+export function writeVarint(n: number, out: Uint8Array, at: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`varint out of range: ${n}`);
-  const out: number[] = [];
   while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
+    out[at++] = (n % 0x80) | 0x80;
     n = Math.floor(n / 0x80);
   }
-  out.push(n);
-  return Uint8Array.from(out);
+  out[at++] = n;
+  return at;
 }
 
 /** Returns [value, nextOffset] or undefined when truncated or too long. */
