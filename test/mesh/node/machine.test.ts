@@ -36,8 +36,13 @@ const fireTimers = (n: MeshNode, now: number, until: number, done: () => boolean
   }
   return now;
 };
-/** Fire every timer of `n` due before `until`, and none at or after it. */
-const fireBefore = (n: MeshNode, until: number): void => { for (let due = n.nextTimeout()!; due < until; due = n.nextTimeout()!) n.handleTimeout(due, WALL + due); };
+/**
+ * Fire every timer of `n` due before `until`, and none at or after it. Timers left overdue by calls at later times
+ * (a frame, a verdict) fire at `from`, as a driver fires them late: the node refuses a time older than its own.
+ */
+const fireBefore = (n: MeshNode, until: number, from = -Infinity): void => {
+  for (let due = Math.max(n.nextTimeout()!, from); due < until; due = Math.max(n.nextTimeout()!, due)) n.handleTimeout(due, WALL + due);
+};
 /** Fire `n`'s timers from `now` until `until` has passed, collecting what it asks for, with when. */
 const timerActions = (n: MeshNode, now: number, until: number): { at: number; a: MeshNodeAction }[] => {
   const acts: { at: number; a: MeshNodeAction }[] = [];
@@ -62,6 +67,18 @@ const latticeOrigin = (scopeMargin: number) => {
   const a = new MeshNode({ crypto: c, topology: lattice, addrs: [`sim:${c.peerId}`], name: 'a', config: { scopeMargin } });
   a.start(0, WALL, true);
   return { a, d: (x: number, y: number) => lattice.distance(x, y) };
+};
+/** A node made from `c` starts at `at` and asks `boot`, its entry point, for a slot: the node, and the offer if one came. */
+const askToJoin = (boot: MeshNode, c: ReturnType<typeof mk>, at: number): { x: MeshNode; offer: MeshFrame | undefined } => {
+  const x = node(c);
+  x.start(at, WALL + at, false);
+  const ask = sends(x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, at, WALL + at), boot.peerId);
+  boot.linkUp(c.peerId, c.publicKey, false, at, WALL + at);
+  return { x, offer: sends(boot.frame(c.peerId, encodeMeshFrame(ask[0]!), at + 1, WALL + at + 1), c.peerId).find((f) => f.t === 'offer') };
+};
+/** `x` takes `offer` at `at`, and its record reaches `boot` (a neighbour: it publishes to it) a millisecond later. */
+const takeOffer = (boot: MeshNode, x: MeshNode, offer: MeshFrame, at: number): void => {
+  for (const f of sends(x.frame(boot.peerId, encodeMeshFrame(offer), at, WALL + at), boot.peerId)) boot.frame(x.peerId, encodeMeshFrame(f), at + 1, WALL + at + 1);
 };
 
 test('every frame type round-trips; truncated, oversized or unknown frames decode to undefined', (t) => {
@@ -127,23 +144,13 @@ test('a node that restarts while its record still holds its slot gets that slot 
   boot.start(0, WALL, true);
   const xc = mk();
   const yc = mk();
-  const keyOf = new Map([[xc.peerId, xc.publicKey], [yc.peerId, yc.publicKey]]);
-  const join = (x: MeshNode, at: number): MeshFrame | undefined => {
-    x.start(at, WALL + at, false);
-    const ask = sends(x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, at, WALL + at), boot.peerId);
-    boot.linkUp(x.peerId, keyOf.get(x.peerId)!, false, at, WALL + at);
-    return sends(boot.frame(x.peerId, encodeMeshFrame(ask[0]!), at + 1, WALL + at + 1), x.peerId).find((f) => f.t === 'offer');
-  };
-  const x = node(xc);
-  const offer = join(x, 10);
+  const { x, offer } = askToJoin(boot, xc, 10);
   t.like(offer, { t: 'offer', slot: 1 });
-  // The joiner's record reaches its concierge (a neighbour: it publishes to it).
-  for (const f of sends(x.frame(boot.peerId, encodeMeshFrame(offer!), 12, WALL + 12), boot.peerId)) boot.frame(xc.peerId, encodeMeshFrame(f), 13, WALL + 13);
+  takeOffer(boot, x, offer!, 12);
   t.is(boot.recordCount, 2, "the concierge holds the joiner's record");
   // It restarts: the old link drops, a new process with the same key joins again before anyone pruned it.
   boot.linkDown(xc.peerId, 500, WALL + 500);
-  const again = node(xc);
-  const back = join(again, 1000);
+  const { x: again, offer: back } = askToJoin(boot, xc, 1000);
   t.like(back, { t: 'offer', slot: 1 }, 'its own slot, not the next free one');
   t.false((back as { records: { origin: string }[] }).records.some((r) => r.origin === xc.peerId), 'its old record is not part of the offer');
   t.is(boot.counters.slotsReturned, 1);
@@ -152,56 +159,52 @@ test('a node that restarts while its record still holds its slot gets that slot 
   t.is(again.slot, 1);
   t.true(again.ownRecord()!.seq > x.ownRecord()!.seq, 'its new record replaces the old one everywhere');
   // Anyone else asking gets a free slot: a slot comes back only to the node whose record holds it.
-  t.like(join(node(yc), 1100), { t: 'offer', slot: 2 });
+  t.like(askToJoin(boot, yc, 1100).offer, { t: 'offer', slot: 2 });
   t.is(boot.counters.slotsReturned, 1);
   // Long after every reservation lapsed (the concierge holds none: what it reserved is -1), again: still an offer.
   boot.linkDown(xc.peerId, 119_000, WALL + 119_000);
-  t.like(join(node(xc), 120_000), { t: 'offer', slot: 1, reservedTo: 1 });
+  t.like(askToJoin(boot, xc, 120_000).offer, { t: 'offer', slot: 1, reservedTo: 1 });
   t.is(boot.counters.slotsReturned, 2);
 });
 
 test('a node pruned while it was down gets its slot back while the slot is a young hole; later, or to another node, it is placed as any joiner', (t) => {
   const boot = node();
   boot.start(0, WALL, true);
-  const crypts = [mk(), mk(), mk()];
-  const keyOf = new Map(crypts.map((c) => [c.peerId, c.publicKey]));
+  const [xc, yc, zc] = [mk(), mk(), mk()];
+  // Each step fires the concierge's timers up to it first; the last step left it at `last`.
+  let last = 0;
   const join = (c: ReturnType<typeof mk>, at: number): MeshFrame | undefined => {
-    const x = node(c);
-    x.start(at, WALL + at, false);
-    const ask = sends(x.linkUp(boot.peerId, boot.ownRecord()!.info.publicKey, true, at, WALL + at), boot.peerId);
-    boot.linkUp(c.peerId, keyOf.get(c.peerId)!, false, at, WALL + at);
-    const offer = sends(boot.frame(c.peerId, encodeMeshFrame(ask[0]!), at + 1, WALL + at + 1), c.peerId).find((f) => f.t === 'offer');
-    if (offer !== undefined) for (const f of sends(x.frame(boot.peerId, encodeMeshFrame(offer), at + 2, WALL + at + 2), boot.peerId)) boot.frame(c.peerId, encodeMeshFrame(f), at + 3, WALL + at + 3);
+    fireBefore(boot, at, last);
+    const { x, offer } = askToJoin(boot, c, at);
+    if (offer !== undefined) takeOffer(boot, x, offer, at + 2);
+    last = at + 3;
     return offer;
   };
-  const [xc, yc, zc] = crypts as [ReturnType<typeof mk>, ReturnType<typeof mk>, ReturnType<typeof mk>];
+  const prune = (c: ReturnType<typeof mk>, at: number): void => {
+    fireBefore(boot, at, last);
+    last = at + 1;
+    boot.linkDown(c.peerId, at, WALL + at);
+    boot.verdict(c.peerId, false, undefined, at + 1, WALL + at + 1);
+  };
   t.like(join(xc, 10), { t: 'offer', slot: 1 });
   t.like(join(yc, 20), { t: 'offer', slot: 2 });
   t.is(boot.recordCount, 3);
-  fireBefore(boot, 5000);
+  fireBefore(boot, 5000, last);
   t.true(boot.neighbours.has(xc.peerId));
   // x goes silent and its neighbour prunes it: its record is gone, a tombstone names its slot.
-  boot.linkDown(xc.peerId, 5000, WALL + 5000);
-  boot.verdict(xc.peerId, false, undefined, 5001, WALL + 5001);
+  prune(xc, 5000);
   t.is(boot.counters.pruned, 1);
   t.is(boot.record(xc.peerId), undefined);
   const young = DEFAULT_MESH_NODE_CONFIG.holeStableMs / 2;
   t.like(join(xc, 5001 + young - 100), { t: 'offer', slot: 1 }, 'its own slot, not the next free one');
   t.is(boot.counters.slotsReturned, 1);
   // Pruned again, and back only once its hole is older: its slot may be on its way to someone else by then.
-  const fireFrom = (from: number, until: number) => { for (let due = Math.max(boot.nextTimeout()!, from); due < until; due = Math.max(boot.nextTimeout()!, due)) boot.handleTimeout(due, WALL + due); };
-  fireFrom(5001 + young, 30_000);
-  boot.linkDown(xc.peerId, 30_000, WALL + 30_000);
-  boot.verdict(xc.peerId, false, undefined, 30_001, WALL + 30_001);
+  prune(xc, 30_000);
   t.is(boot.counters.pruned, 2);
-  fireFrom(30_001, 30_001 + young + 100);
-  const offer = join(xc, 30_001 + young + 100);
-  t.like(offer, { t: 'offer' }, 'placed as any joiner (here, with the whole mesh in view, at the lowest free slot)');
+  t.like(join(xc, 30_001 + young + 100), { t: 'offer' }, 'placed as any joiner (here, with the whole mesh in view, at the lowest free slot)');
   t.is(boot.counters.slotsReturned, 1, 'an old hole is not handed back');
   // Nobody else gets a young hole from a tombstone that is not theirs.
-  fireFrom(30_001 + young + 100, 80_000);
-  boot.linkDown(yc.peerId, 80_000, WALL + 80_000);
-  boot.verdict(yc.peerId, false, undefined, 80_001, WALL + 80_001);
+  prune(yc, 80_000);
   t.is(boot.counters.pruned, 3);
   t.like(join(zc, 80_002), { t: 'offer' });
   t.is(boot.counters.slotsReturned, 1);
